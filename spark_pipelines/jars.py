@@ -1,0 +1,124 @@
+"""Resolve Spark NLP's JVM jars from Maven Central once, cache them, and hand them to Spark.
+
+Resolution uses Spark's own client (spark.jars.packages with an ivy cache outside the clone),
+exactly what a cluster user's `--packages` does. After set-up every Spark session gets the
+cached jars through `spark.jars`, so tests and jobs never reach the network.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from hf_reference.config import cache_dir
+from spark_pipelines.coordinates import derive_coordinates
+
+UDF_JAR_NAME = "hfparity-sparknlp-pieces.jar"
+
+
+def ivy_dir() -> Path:
+    return cache_dir() / "ivy"
+
+
+def udf_jar_path() -> Path:
+    coords = derive_coordinates()
+    return cache_dir() / "udf" / coords.sparknlp_version / UDF_JAR_NAME
+
+
+def cached_jars() -> list[str]:
+    """Every jar set-up resolved (Spark NLP and its dependencies), sorted for stable classpaths."""
+    return sorted(glob.glob(str(ivy_dir() / "jars" / "*.jar")))
+
+
+def sparknlp_jar() -> Path:
+    coords = derive_coordinates()
+    matches = [
+        jar
+        for jar in cached_jars()
+        if Path(jar).name == f"com.johnsnowlabs.nlp_{coords.artifact}-{coords.sparknlp_version}.jar"
+    ]
+    if not matches:
+        raise FileNotFoundError(
+            f"Spark NLP jar {coords.coordinate} is not in {ivy_dir() / 'jars'}: run `make setup`"
+        )
+    return Path(matches[0])
+
+
+def session_jars() -> list[str]:
+    """Jars a session needs: the resolved ones plus the compiled pieces UDF, when built."""
+    jars = cached_jars()
+    udf = udf_jar_path()
+    if udf.is_file():
+        jars.append(str(udf))
+    return jars
+
+
+_RESOLVE_SCRIPT = """
+import sys
+from pyspark.sql import SparkSession
+spark = (SparkSession.builder.master("local[1]").appName("hfparity-resolve-jars")
+         .config("spark.jars.packages", sys.argv[1])
+         .config("spark.jars.excludes", sys.argv[2])
+         .config("spark.jars.ivy", sys.argv[3])
+         .config("spark.ui.enabled", "false")
+         .getOrCreate())
+spark.stop()
+"""
+
+
+def resolve() -> list[str]:
+    """Download the Spark NLP jars into the ivy cache unless they are already there."""
+    coords = derive_coordinates()
+    try:
+        sparknlp_jar()
+        have = True
+    except FileNotFoundError:
+        have = False
+    if have:
+        print(f"[setup] Spark NLP jars: cached ({len(cached_jars())} jars in {ivy_dir()})")
+        return cached_jars()
+    print(f"[setup] Spark NLP jars: resolving {coords.packages} from Maven Central into {ivy_dir()}")
+    ivy_dir().mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(
+        [sys.executable, "-c", _RESOLVE_SCRIPT, coords.packages, coords.excludes, str(ivy_dir())],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        tail = "\n".join((done.stdout + done.stderr).splitlines()[-25:])
+        raise RuntimeError(f"resolving {coords.packages} failed:\n{tail}")
+    sparknlp_jar()
+    print(f"[setup] Spark NLP jars: {len(cached_jars())} jars cached")
+    return cached_jars()
+
+
+def spark_defaults_path() -> Path:
+    import pyspark
+
+    return Path(pyspark.__file__).parent / "conf" / "spark-defaults.conf"
+
+
+def write_spark_defaults() -> Path:
+    """Point the venv's spark-submit at the cached jars, so `spark-submit jobs/...` just works."""
+    path = spark_defaults_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [
+        "# Written by `make setup` (spark_pipelines/jars.py): the cached Spark NLP jars.",
+        "# Cluster users pass --packages instead; see the README.",
+        f"spark.jars {','.join(session_jars())}",
+        "spark.serializer org.apache.spark.serializer.KryoSerializer",
+        "spark.kryoserializer.buffer.max 1000M",
+        "spark.sql.execution.arrow.pyspark.enabled true",
+        f"spark.pyspark.python {sys.executable}",
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    os.chmod(path, 0o644)
+    return path
+
+
+if __name__ == "__main__":
+    resolve()
