@@ -82,7 +82,11 @@ def write_vocab_in_id_order(tokenizer: Any, path: Path) -> None:
 def fine_tune(out_dir: Path, threads: int) -> dict[str, Any]:
     """Full fine-tune of all-MiniLM-L6-v2 on the training split; returns held-out metrics."""
     import torch
-    from transformers import AutoTokenizer, BertForSequenceClassification, get_linear_schedule_with_warmup
+    from transformers import (
+        AutoTokenizer,
+        BertForSequenceClassification,
+        get_linear_schedule_with_warmup,
+    )
 
     torch.manual_seed(TRAIN_SEED)
     torch.set_num_threads(threads)

@@ -32,7 +32,9 @@ def expand_path(value: str) -> str:
     def substitute(match: re.Match[str]) -> str:
         name = match.group(1)
         if name != "HFPARITY_CACHE":
-            raise ConfigError(f"path {value!r}: only ${{HFPARITY_CACHE}} may be used, not ${{{name}}}")
+            raise ConfigError(
+                f"path {value!r}: only ${{HFPARITY_CACHE}} may be used, not ${{{name}}}"
+            )
         return str(cache_dir())
 
     return str(Path(re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", substitute, value)).expanduser())
@@ -101,16 +103,17 @@ _SECTIONS = {
 
 def _check_type(where: str, key: str, value: Any, default: Any) -> Any:
     """Coerce ints to floats where a float is expected; refuse any other type change."""
-    if isinstance(default, bool) or isinstance(value, bool):
-        if key == "lowercase" and (isinstance(value, bool) or value == "auto"):
-            return value
-        if isinstance(default, bool) and isinstance(value, bool):
-            return value
-        raise ConfigError(f"{where}: {key} must be {type(default).__name__}, got {value!r}")
-    if key == "threads" and (value == "auto" or (isinstance(value, int) and value > 0)):
-        return value
     if key == "lowercase":
+        if isinstance(value, bool) or value == "auto":
+            return value
         raise ConfigError(f"{where}: lowercase must be auto, true or false, got {value!r}")
+    if key == "threads":
+        positive_int = isinstance(value, int) and not isinstance(value, bool) and value > 0
+        if value == "auto" or positive_int:
+            return value
+        raise ConfigError(f"{where}: threads must be auto or a positive integer, got {value!r}")
+    if isinstance(value, bool) != isinstance(default, bool):
+        raise ConfigError(f"{where}: {key} must be {type(default).__name__}, got {value!r}")
     if isinstance(default, float) and isinstance(value, int):
         return float(value)
     if isinstance(default, str) and value is None:
@@ -133,7 +136,8 @@ def _build_section(path: str, name: str, raw: Any) -> Any:
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(
-            f"{path}: unknown key {name}.{unknown[0]} (known keys in {name}: {', '.join(sorted(known))})"
+            f"{path}: unknown key {name}.{unknown[0]} "
+            f"(known keys in {name}: {', '.join(sorted(known))})"
         )
     values = {
         key: _check_type(f"{path}: {name}", key, value, getattr(defaults, key))

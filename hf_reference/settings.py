@@ -79,7 +79,8 @@ def derive_settings(config: ProjectConfig, checkpoint: str | None = None) -> Eff
     folder = Path(checkpoint or config.checkpoint_path())
     if not folder.is_dir():
         raise ConfigError(
-            f"model.checkpoint {folder}: no such folder (run `make setup` to build the default model)"
+            f"model.checkpoint {folder}: no such folder "
+            "(run `make setup` to build the default model)"
         )
     tok = _read_json(folder / "tokenizer_config.json")
     model = _read_json(folder / "config.json")

@@ -34,10 +34,10 @@ def load_from_onnx(spark: SparkSession, onnx_dir: str):  # -> BertForSequenceCla
 def import_and_save(spark: SparkSession, onnx_dir: str, out_dir: str) -> Path:
     """Import once, save atomically (write beside, then rename), keep the manifest with it."""
     out = Path(out_dir)
-    if (out / "metadata").is_dir() and (out / "hfparity_manifest.json").is_file():
-        if read_model_manifest(out) == read_model_manifest(onnx_dir):
-            print(f"[setup] Spark NLP model: cached ({out})", flush=True)
-            return out
+    built = (out / "metadata").is_dir() and (out / "hfparity_manifest.json").is_file()
+    if built and read_model_manifest(out) == read_model_manifest(onnx_dir):
+        print(f"[setup] Spark NLP model: cached ({out})", flush=True)
+        return out
     print(f"[setup] Spark NLP model: loadSavedModel({onnx_dir}) -> {out}", flush=True)
     model = load_from_onnx(spark, onnx_dir)
     tmp = out.with_name(out.name + ".tmp")

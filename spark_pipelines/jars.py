@@ -80,7 +80,8 @@ def resolve() -> list[str]:
     if have:
         print(f"[setup] Spark NLP jars: cached ({len(cached_jars())} jars in {ivy_dir()})")
         return cached_jars()
-    print(f"[setup] Spark NLP jars: resolving {coords.packages} from Maven Central into {ivy_dir()}")
+    print(f"[setup] Spark NLP jars: resolving {coords.packages} from Maven Central "
+          f"into {ivy_dir()}")
     ivy_dir().mkdir(parents=True, exist_ok=True)
     done = subprocess.run(
         [sys.executable, "-c", _RESOLVE_SCRIPT, coords.packages, coords.excludes, str(ivy_dir())],

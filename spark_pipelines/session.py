@@ -23,6 +23,8 @@ def get_session(app_name: str, master: str | None = None, conf: dict[str, str] |
     builder = SparkSession.builder.appName(app_name)
     launched_by_submit = "PYSPARK_GATEWAY_PORT" in os.environ
     if not launched_by_submit:
+        # Python workers run PYSPARK_PYTHON (not spark.pyspark.python) when the driver is ours.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         builder = builder.master(master or os.environ.get("HFPARITY_MASTER", "local[2]"))
         jars = session_jars()
         if jars:

@@ -1,0 +1,57 @@
+"""The reference model: safetensors weights only, no remote code, batched CPU inference.
+
+Batches are sorted by length so padding is small, and run under torch.inference_mode.
+`predict_ids` takes model-input ids from anywhere, which is what the counterfactual check uses
+to re-run the reference model on the other framework's pieces.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+def load_model(checkpoint: str | Path, threads: int) -> Any:
+    import torch
+    from transformers import BertForSequenceClassification
+
+    torch.set_num_threads(threads)
+    folder = Path(checkpoint)
+    if not (folder / "model.safetensors").is_file():
+        raise FileNotFoundError(
+            f"model.checkpoint {folder}: model.safetensors missing (pickle weights are refused)"
+        )
+    model = BertForSequenceClassification.from_pretrained(
+        str(folder), use_safetensors=True, local_files_only=True, trust_remote_code=False
+    )
+    return model.eval()
+
+
+def predict_ids(model: Any, sequences: list[list[int]], batch_size: int) -> np.ndarray:
+    """Logits for each id sequence, in input order; batches are length-sorted."""
+    import torch
+
+    logits = np.zeros((len(sequences), model.config.num_labels), dtype=np.float64)
+    order = sorted(range(len(sequences)), key=lambda i: len(sequences[i]))
+    with torch.inference_mode():
+        for start in range(0, len(order), batch_size):
+            chunk = order[start:start + batch_size]
+            width = max(len(sequences[i]) for i in chunk)
+            ids = torch.zeros((len(chunk), width), dtype=torch.long)
+            mask = torch.zeros((len(chunk), width), dtype=torch.long)
+            for row, index in enumerate(chunk):
+                seq = sequences[index]
+                ids[row, : len(seq)] = torch.tensor(seq, dtype=torch.long)
+                mask[row, : len(seq)] = 1
+            out = model(input_ids=ids, attention_mask=mask,
+                        token_type_ids=torch.zeros_like(ids)).logits
+            logits[chunk] = out.double().numpy()
+    return logits
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=-1, keepdims=True)

@@ -1,0 +1,46 @@
+"""The Hugging Face reference job as a library call: read corpus, score on executors, write."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyspark.sql import SparkSession
+
+from hf_reference.config import ProjectConfig
+from hf_reference.settings import EffectiveSettings
+from spark_pipelines.corpus_io import read_corpus
+from spark_pipelines.hf_scoring import score_corpus
+from spark_pipelines.record_io import read_records, write_records
+
+
+@dataclass(frozen=True)
+class JobSummary:
+    rows: int
+    statuses: dict[str, int]
+
+
+def reference_fingerprint(settings: EffectiveSettings, corpus_path: str) -> dict:
+    from hf_reference.fingerprint import checkpoint_hashes, run_fingerprint
+    from hf_reference.scorer import LIBRARIES
+
+    return run_fingerprint(
+        framework="huggingface",
+        libraries=(*LIBRARIES, "pyspark"),
+        model_hashes=checkpoint_hashes(settings.checkpoint),
+        settings=settings.to_dict(),
+        extra={"corpus": corpus_path},
+    )
+
+
+def status_counts(spark: SparkSession, out_dir: str) -> JobSummary:
+    records, _ = read_records(spark, out_dir)
+    counts = {row["status"]: row["count"] for row in records.groupBy("status").count().collect()}
+    return JobSummary(rows=sum(counts.values()), statuses=dict(sorted(counts.items())))
+
+
+def run_hf_reference(spark: SparkSession, config: ProjectConfig, settings: EffectiveSettings,
+                     corpus_path: str, out_dir: str, overwrite: bool = False) -> JobSummary:
+    corpus = read_corpus(spark, corpus_path, config.corpus.id_column, config.corpus.text_column)
+    records = score_corpus(corpus, settings)
+    write_records(records, out_dir, reference_fingerprint(settings, corpus_path), overwrite)
+    return status_counts(spark, out_dir)
