@@ -31,13 +31,16 @@ def load_from_onnx(spark: SparkSession, onnx_dir: str):  # -> BertForSequenceCla
     return BertForSequenceClassification.loadSavedModel(str(folder), spark)
 
 
+def is_current(onnx_dir: str, out_dir: str) -> bool:
+    """The saved model exists and was imported from this very ONNX export."""
+    out = Path(out_dir)
+    built = (out / "metadata").is_dir() and (out / "hfparity_manifest.json").is_file()
+    return built and read_model_manifest(out) == read_model_manifest(onnx_dir)
+
+
 def import_and_save(spark: SparkSession, onnx_dir: str, out_dir: str) -> Path:
     """Import once, save atomically (write beside, then rename), keep the manifest with it."""
     out = Path(out_dir)
-    built = (out / "metadata").is_dir() and (out / "hfparity_manifest.json").is_file()
-    if built and read_model_manifest(out) == read_model_manifest(onnx_dir):
-        print(f"[setup] Spark NLP model: cached ({out})", flush=True)
-        return out
     print(f"[setup] Spark NLP model: loadSavedModel({onnx_dir}) -> {out}", flush=True)
     model = load_from_onnx(spark, onnx_dir)
     tmp = out.with_name(out.name + ".tmp")
@@ -55,11 +58,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--onnx", default=str(default / "onnx"))
     parser.add_argument("--out", default=str(default / "sparknlp_model"))
     args = parser.parse_args(argv)
+    out = str(Path(args.out).resolve())
+    if is_current(args.onnx, out):
+        print(f"[setup] Spark NLP model: cached ({out})", flush=True)
+        return 0
     from spark_pipelines.session import get_session
 
     spark = get_session("hfparity-import-model", master="local[1]")
     try:
-        import_and_save(spark, args.onnx, str(Path(args.out).resolve()))
+        import_and_save(spark, args.onnx, out)
     finally:
         spark.stop()
     return 0
