@@ -1,0 +1,62 @@
+"""Spark NLP job: one prediction record per corpus row from the served Spark NLP model.
+
+Runnable as `spark-submit jobs/sparknlp_pipeline.py` (the repo root is put on sys.path below, so
+the script path works without --py-files on a local master; clusters whose executors do not see
+the clone pass `--py-files dist/hfparity-py.zip`) and as `python -m jobs.sparknlp_pipeline`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from spark_pipelines.job_cli import (
+    EXIT_OK,
+    base_parser,
+    check_config,
+    check_corpus_path,
+    check_output_path,
+    run,
+)
+
+EXAMPLES = """\
+  .venv/bin/spark-submit jobs/sparknlp_pipeline.py --config conf/default.yaml \\
+      --input ~/.cache/hfparity/default/corpus/default.parquet --output out/sparknlp
+  spark-submit $(python -m spark_pipelines.coordinates) \\
+      --jars ~/.cache/hfparity/udf/5.5.3/hfparity-sparknlp-pieces.jar \\
+      jobs/sparknlp_pipeline.py --config conf/default.yaml --input corpus.csv --output out/snlp
+"""
+
+
+def main() -> int:
+    parser = base_parser(__doc__, EXAMPLES)
+    parser.add_argument("--input", required=True, help="corpus: parquet, CSV or JSON lines")
+    parser.add_argument("--output", required=True, help="records folder (parquet)")
+    args = parser.parse_args()
+    config = check_config(args.config)
+    check_corpus_path(args.input)
+    check_output_path(args.output, args.overwrite)
+    from hf_reference.settings import derive_settings
+    from spark_pipelines.sparknlp_pipeline import model_location
+
+    settings = derive_settings(config)
+    model_location(config)  # names model.sparknlp_model / model.onnx_export if unusable
+
+    from spark_pipelines.session import get_session
+    from spark_pipelines.sparknlp_job import run_sparknlp
+
+    spark = get_session("hfparity-sparknlp")
+    started = time.time()
+    summary = run_sparknlp(spark, config, settings, args.input, args.output, args.overwrite)
+    seconds = time.time() - started
+    print(f"sparknlp_pipeline: {summary.rows} records ({summary.rows_in} rows in) -> "
+          f"{args.output} in {seconds:.1f} s ({summary.rows / max(seconds, 1e-9):.1f} rows/s); "
+          f"statuses {summary.statuses}; {len(summary.warnings)} warnings", flush=True)
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    run(main)

@@ -1,0 +1,206 @@
+package hfparity;
+
+import com.johnsnowlabs.ml.ai.BertClassification;
+import com.johnsnowlabs.nlp.Annotation;
+import com.johnsnowlabs.nlp.annotators.classifier.dl.BertForSequenceClassification;
+import com.johnsnowlabs.nlp.annotators.common.TokenPiece;
+import com.johnsnowlabs.nlp.annotators.common.TokenizedSentence;
+import com.johnsnowlabs.nlp.annotators.common.TokenizedWithSentence;
+import com.johnsnowlabs.nlp.annotators.common.WordpieceTokenizedSentence;
+import com.johnsnowlabs.nlp.annotators.tokenizer.wordpiece.BasicTokenizer;
+import com.johnsnowlabs.nlp.annotators.tokenizer.wordpiece.BasicTokenizer$;
+import com.johnsnowlabs.nlp.annotators.tokenizer.wordpiece.WordpieceEncoder;
+import com.johnsnowlabs.nlp.annotators.tokenizer.wordpiece.WordpieceEncoder$;
+import java.io.IOException;
+import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.spark.SparkFiles;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.api.java.UDF4;
+import scala.collection.JavaConverters;
+import scala.collection.Seq;
+
+/**
+ * The word pieces Spark NLP 5.5.3's BertForSequenceClassification feeds its model, computed by
+ * Spark NLP's own code.
+ *
+ * <p>BertForSequenceClassification.batchAnnotate unpacks the row's token annotations with
+ * TokenizedWithSentence.unpack and calls BertClassification.tokenizeWithAlignment, whose
+ * per-sentence body is the compiled lambda {@code $anonfun$tokenizeWithAlignment$1(caseSensitive,
+ * basicTokenizer, encoder, maxSeqLength, sentence)}. We call that very lambda with a
+ * BasicTokenizer and a WordpieceEncoder built exactly as tokenizeWithAlignment builds them
+ * (constructor defaults from their companions). We do not construct BertClassification itself:
+ * its constructor reads ONNX session options from the active SparkSession, which executors do
+ * not have. maxSeqLength is unbounded so the count before truncation is known; the model input is
+ * then [CLS] + the first maxSentenceLength-2 pieces + [SEP], as XXXForClassification.encode does.
+ *
+ * <p>Arguments: the row's document and token annotations (array of Spark NLP annotation structs,
+ * as the classifier's batchAnnotate receives them), caseSensitive,
+ * maxSentenceLength, the vocabulary file name (SparkFiles name or local path, one token a line in
+ * id order). Returns struct(pieces array(struct(piece, id, begin, end)), piece_count, truncated,
+ * note); begin/end are Spark NLP's: UTF-16 units, end inclusive; [CLS]/[SEP] have null offsets.
+ */
+public final class SparkNlpPieces implements UDF4<Seq<Row>, Boolean, Integer, String, Row> {
+  private static final long serialVersionUID = 1L;
+  private static final Map<String, Vocabulary> VOCABULARIES = new ConcurrentHashMap<>();
+  // The lambda is synthetic, so javac cannot name it: look it up once by reflection.
+  private static final Method TOKENIZE_SENTENCE = tokenizeSentenceMethod();
+
+  private static Method tokenizeSentenceMethod() {
+    try {
+      return BertClassification.class.getDeclaredMethod(
+          "$anonfun$tokenizeWithAlignment$1",
+          boolean.class,
+          BasicTokenizer.class,
+          WordpieceEncoder.class,
+          int.class,
+          TokenizedSentence.class);
+    } catch (NoSuchMethodException exc) {
+      throw new IllegalStateException(
+          "this Spark NLP build has no BertClassification tokenizeWithAlignment lambda with the "
+              + "5.5.3 signature; rebuild the pieces UDF for this release",
+          exc);
+    }
+  }
+
+  /** A vocabulary as the Scala map Spark NLP's WordpieceEncoder wants, plus the special ids. */
+  static final class Vocabulary {
+    final scala.collection.immutable.Map<String, Object> tokens;
+    final int cls;
+    final int sep;
+
+    Vocabulary(scala.collection.immutable.Map<String, Object> tokens, int cls, int sep) {
+      this.tokens = tokens;
+      this.cls = cls;
+      this.sep = sep;
+    }
+  }
+
+  @Override
+  public Row call(Seq<Row> tokens, Boolean caseSensitive, Integer maxSentenceLength, String vocab) {
+    try {
+      return pieces(tokens, caseSensitive, maxSentenceLength, vocab);
+    } catch (Exception exc) {
+      // One odd row must not fail the job: the record says why it has no pieces.
+      Throwable cause = exc.getCause() != null ? exc.getCause() : exc;
+      return RowFactory.create(null, null, null, "pieces UDF failed: " + cause);
+    }
+  }
+
+  static Row pieces(Seq<Row> tokens, Boolean caseSensitive, Integer maxSentenceLength, String vocab)
+      throws Exception {
+    if (tokens == null || caseSensitive == null || maxSentenceLength == null || vocab == null) {
+      return null;
+    }
+    Vocabulary vocabulary = VOCABULARIES.computeIfAbsent(vocab, SparkNlpPieces::loadVocabulary);
+    List<Annotation> annotations = new ArrayList<>();
+    for (Row row : JavaConverters.seqAsJavaList(tokens)) {
+      annotations.add(Annotation.apply(row));
+    }
+    Seq<TokenizedSentence> sentences =
+        TokenizedWithSentence.unpack(JavaConverters.asScalaBuffer(annotations).toSeq());
+    List<TokenizedSentence> sentenceList = JavaConverters.seqAsJavaList(sentences);
+    if (sentenceList.isEmpty()) {
+      return RowFactory.create(
+          new ArrayList<Row>(), 0, false, "no tokens: Spark NLP does not run the model");
+    }
+    boolean cased = caseSensitive;
+    BasicTokenizer basic =
+        new BasicTokenizer(cased, BasicTokenizer$.MODULE$.$lessinit$greater$default$2());
+    WordpieceEncoder encoder =
+        new WordpieceEncoder(
+            vocabulary.tokens,
+            WordpieceEncoder$.MODULE$.$lessinit$greater$default$2(),
+            WordpieceEncoder$.MODULE$.$lessinit$greater$default$3(),
+            WordpieceEncoder$.MODULE$.$lessinit$greater$default$4());
+    // A document-level pipeline has one sentence; the classifier scores the first annotation.
+    WordpieceTokenizedSentence wordpieces =
+        (WordpieceTokenizedSentence)
+            TOKENIZE_SENTENCE.invoke(
+                null, cased, basic, encoder, Integer.MAX_VALUE, sentenceList.get(0));
+    TokenPiece[] all = wordpieces.tokens();
+    int keep = Math.min(all.length, Math.max(0, maxSentenceLength - 2));
+    List<Row> pieces = new ArrayList<>(keep + 2);
+    pieces.add(RowFactory.create("[CLS]", vocabulary.cls, null, null));
+    for (int i = 0; i < keep; i++) {
+      TokenPiece piece = all[i];
+      pieces.add(RowFactory.create(piece.wordpiece(), piece.pieceId(), piece.begin(), piece.end()));
+    }
+    pieces.add(RowFactory.create("[SEP]", vocabulary.sep, null, null));
+    String note =
+        sentenceList.size() > 1
+            ? sentenceList.size() + " sentences: pieces are the first sentence's"
+            : null;
+    return RowFactory.create(pieces, all.length + 2, all.length > keep, note);
+  }
+
+  static Vocabulary loadVocabulary(String name) {
+    Path path = Paths.get(name);
+    if (!Files.isRegularFile(path)) {
+      path = Paths.get(SparkFiles.get(name));
+    }
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(path, StandardCharsets.UTF_8);
+    } catch (IOException exc) {
+      throw new IllegalStateException("vocabulary " + path + ": " + exc, exc);
+    }
+    Map<String, Object> tokens = new HashMap<>();
+    for (int i = 0; i < lines.size(); i++) {
+      tokens.putIfAbsent(lines.get(i), i);
+    }
+    if (!tokens.containsKey("[CLS]") || !tokens.containsKey("[SEP]")) {
+      throw new IllegalStateException("vocabulary " + path + ": no [CLS] or [SEP]");
+    }
+    return new Vocabulary(
+        toScala(tokens), (Integer) tokens.get("[CLS]"), (Integer) tokens.get("[SEP]"));
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  static scala.collection.immutable.Map<String, Object> toScala(Map<String, Object> map) {
+    return (scala.collection.immutable.Map<String, Object>)
+        JavaConverters.mapAsScalaMapConverter(map)
+            .asScala()
+            .toMap((scala.Predef.$less$colon$less) scala.Predef$.MODULE$.$conforms());
+  }
+
+  /**
+   * Write the vocabulary a loaded model really uses, one token a line in id order, so the UDF
+   * reads the same map the model encodes with (not a copy that may have drifted). Returns the
+   * number of ids written. Called on the driver through py4j.
+   */
+  public static int writeVocabulary(BertForSequenceClassification model, String file)
+      throws IOException {
+    scala.collection.immutable.Map<String, Object> vocabulary =
+        model.vocabulary().getOrDefault();
+    Map<String, Object> java = JavaConverters.mapAsJavaMapConverter(vocabulary).asJava();
+    int size = 0;
+    for (Object id : java.values()) {
+      size = Math.max(size, ((Number) id).intValue() + 1);
+    }
+    String[] byId = new String[size];
+    for (Map.Entry<String, Object> entry : java.entrySet()) {
+      int id = ((Number) entry.getValue()).intValue();
+      if (byId[id] != null) {
+        throw new IllegalStateException("vocabulary: id " + id + " used twice");
+      }
+      byId[id] = entry.getKey();
+    }
+    List<String> lines = new ArrayList<>(size);
+    for (int i = 0; i < size; i++) {
+      // A gap would shift ids; a token no text can produce keeps every id in place.
+      lines.add(byId[i] != null ? byId[i] : "[hfparity-unused-" + i + "]");
+    }
+    Files.write(Paths.get(file), lines, StandardCharsets.UTF_8);
+    return size;
+  }
+}
