@@ -58,6 +58,20 @@ def _load(spark: SparkSession, path: str, fmt: str) -> DataFrame:
     return spark.read.parquet(path)
 
 
+def corpus_digest(corpus: DataFrame) -> dict[str, object]:
+    """Order-independent identity of a read corpus: row count and the sum of xxhash64(id, text).
+
+    Recorded in every run's fingerprint so the join can refuse runs made from different corpora
+    (or a different --corpus) without comparing texts; one Spark aggregate, no collect of rows.
+    """
+    row = corpus.select(
+        F.count(F.lit(1)).alias("rows"),
+        F.sum(F.xxhash64("id", F.coalesce("text", F.lit("\u0000null"))).cast("decimal(38,0)"))
+        .alias("digest"),
+    ).first()
+    return {"rows": int(row["rows"]), "xxhash64_sum": str(row["digest"] or 0)}
+
+
 def text_error(corpus: DataFrame) -> str | None:
     """Why the corpus' text values were not usable as strings (None when they were)."""
     return corpus.schema["text"].metadata.get(TEXT_ERROR_KEY)

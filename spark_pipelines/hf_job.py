@@ -8,7 +8,7 @@ from pyspark.sql import SparkSession
 
 from hf_reference.config import ProjectConfig
 from hf_reference.settings import EffectiveSettings
-from spark_pipelines.corpus_io import read_corpus
+from spark_pipelines.corpus_io import corpus_digest, read_corpus
 from spark_pipelines.hf_scoring import score_corpus
 from spark_pipelines.record_io import read_records, write_records
 
@@ -19,7 +19,8 @@ class JobSummary:
     statuses: dict[str, int]
 
 
-def reference_fingerprint(settings: EffectiveSettings, corpus_path: str) -> dict:
+def reference_fingerprint(settings: EffectiveSettings, corpus_path: str,
+                          digest: dict | None = None) -> dict:
     from hf_reference.fingerprint import checkpoint_hashes, run_fingerprint
     from hf_reference.scorer import LIBRARIES
 
@@ -28,7 +29,7 @@ def reference_fingerprint(settings: EffectiveSettings, corpus_path: str) -> dict
         libraries=(*LIBRARIES, "pyspark"),
         model_hashes=checkpoint_hashes(settings.checkpoint),
         settings=settings.to_dict(),
-        extra={"corpus": corpus_path},
+        extra={"corpus": corpus_path, "corpus_digest": digest},
     )
 
 
@@ -42,5 +43,6 @@ def run_hf_reference(spark: SparkSession, config: ProjectConfig, settings: Effec
                      corpus_path: str, out_dir: str, overwrite: bool = False) -> JobSummary:
     corpus = read_corpus(spark, corpus_path, config.corpus.id_column, config.corpus.text_column)
     records = score_corpus(corpus, settings)
-    write_records(records, out_dir, reference_fingerprint(settings, corpus_path), overwrite)
+    fingerprint = reference_fingerprint(settings, corpus_path, corpus_digest(corpus))
+    write_records(records, out_dir, fingerprint, overwrite)
     return status_counts(spark, out_dir)

@@ -9,7 +9,7 @@ from pyspark.sql import functions as F
 
 from hf_reference.config import ProjectConfig
 from hf_reference.settings import EffectiveSettings
-from spark_pipelines.corpus_io import read_corpus
+from spark_pipelines.corpus_io import corpus_digest, read_corpus
 from spark_pipelines.record_io import read_records, write_records
 from spark_pipelines.sparknlp_pipeline import annotate, build_pipeline, sparknlp_fingerprint
 
@@ -31,6 +31,7 @@ def run_sparknlp(spark: SparkSession, config: ProjectConfig, settings: Effective
         print(f"warning: {warning}", flush=True)
     records = annotate(corpus, run, settings)
     fingerprint = sparknlp_fingerprint(spark, run, settings, corpus_path)
+    fingerprint["corpus_digest"] = corpus_digest(corpus)
     write_records(records, out_dir, fingerprint, overwrite)
     written, _ = read_records(spark, out_dir)
     counts = {r["status"]: r["count"] for r in written.groupBy("status").count().collect()}

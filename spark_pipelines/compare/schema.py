@@ -1,0 +1,74 @@
+"""The report's row schema and statuses, defined once; every compare module and test uses these.
+
+One report row per corpus id (plus ids a run has that the corpus lacks, status not_in_corpus).
+Statuses are decided in this order, the first that applies wins:
+missing_left / missing_right (no record on that side; missing on both: missing_left),
+error_left / error_right (that side's status is not ok while the other's is, or both are not ok
+with different statuses), label_differs, scores_differ (some |Δprobability| > tolerance),
+tokens_differ (labels and scores agree, words or pieces differ), same.
+"""
+
+from __future__ import annotations
+
+SAME = "same"
+LABEL_DIFFERS = "label_differs"
+SCORES_DIFFER = "scores_differ"
+TOKENS_DIFFER = "tokens_differ"
+MISSING_LEFT = "missing_left"
+MISSING_RIGHT = "missing_right"
+ERROR_LEFT = "error_left"
+ERROR_RIGHT = "error_right"
+NOT_IN_CORPUS = "not_in_corpus"
+STATUSES = (SAME, LABEL_DIFFERS, SCORES_DIFFER, TOKENS_DIFFER, MISSING_LEFT, MISSING_RIGHT,
+            ERROR_LEFT, ERROR_RIGHT, NOT_IN_CORPUS)
+
+# Alignment operations, per aligned position (a run of tokens covering the same characters).
+EQUAL = "equal"          # one token each side, same span, same text
+CHANGED = "changed"      # one token each side, same span, different text (e.g. casing)
+SPLIT = "split"          # one left token, several right tokens over the same characters
+MERGED = "merged"        # several left tokens, one right token over the same characters
+REGROUPED = "regrouped"  # several on each side over the same characters, boundaries differ
+MISSING_IN_LEFT = "missing_left"    # characters only the right side has a token for
+MISSING_IN_RIGHT = "missing_right"  # characters only the left side has a token for
+ALIGN_OPS = (EQUAL, CHANGED, SPLIT, MERGED, REGROUPED, MISSING_IN_LEFT, MISSING_IN_RIGHT)
+
+ALIGNED_TYPE = (
+    "array<struct<op:string,left_index:int,right_index:int,left_tokens:array<string>,"
+    "right_tokens:array<string>,begin:int,end:int>>"
+)
+DIVERGENCE_TYPE = (
+    "struct<level:string,op:string,left_index:int,right_index:int,begin:int,end:int,"
+    "left_window:array<string>,right_window:array<string>>"
+)
+
+# Spark DDL of <output>/rows/, column order as written.
+ROWS_DDL = ", ".join([
+    "id string",
+    "status string",
+    "changes array<string>",            # what differs: status, label, probabilities, words, pieces, truncation
+    "text string",
+    "text_length int",
+    "length_bucket string",
+    "has_upper boolean",
+    "has_non_ascii boolean",
+    "has_inner_punct boolean",
+    "left_status string", "right_status string",
+    "left_error string", "right_error string",
+    "left_label string", "right_label string",
+    "left_probabilities array<double>", "right_probabilities array<double>",
+    "max_abs_delta double",
+    "left_truncated boolean", "right_truncated boolean",
+    "left_piece_count int", "right_piece_count int",
+    "words_equal boolean",
+    "pieces_equal boolean",             # null when a side has no pieces
+    f"word_alignment {ALIGNED_TYPE}",   # only the non-equal positions are kept when words_equal
+    f"piece_alignment {ALIGNED_TYPE}",
+    f"first_divergence {DIVERGENCE_TYPE}",
+    "cause string", "sub_cause string", "cause_word string", "cause_position int",
+    "cause_evidence string",
+    "cf_verdict string", "cf_probabilities array<double>", "cf_max_abs_delta double",
+    "cf_consistent boolean",
+])
+
+LENGTH_BUCKETS = ((0, "0"), (1, "1-49"), (50, "50-99"), (100, "100-199"), (200, "200-499"),
+                  (500, "500-1999"), (2000, "2000+"))
