@@ -61,7 +61,9 @@ ROWS_DDL = ", ".join([
     "left_piece_count int", "right_piece_count int",
     "words_equal boolean",
     "pieces_equal boolean",             # null when a side has no pieces
-    f"word_alignment {ALIGNED_TYPE}",   # only the non-equal positions are kept when words_equal
+    # Full alignments, only where the sequences differ (null when equal or a side has none):
+    # a report of a million agreeing rows should not store a million all-equal alignments.
+    f"word_alignment {ALIGNED_TYPE}",
     f"piece_alignment {ALIGNED_TYPE}",
     f"first_divergence {DIVERGENCE_TYPE}",
     "cause string", "sub_cause string", "cause_word string", "cause_position int",
