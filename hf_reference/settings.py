@@ -82,6 +82,12 @@ def derive_settings(config: ProjectConfig, checkpoint: str | None = None) -> Eff
             f"model.checkpoint {folder}: no such folder "
             "(run `make setup` to build the default model)"
         )
+    if not (folder / "model.safetensors").is_file():  # refuse here, before Spark or a worker
+        pickles = sorted(p.name for p in folder.glob("*.bin")) or ["none"]
+        raise ConfigError(
+            f"model.checkpoint {folder}: model.safetensors missing; only safetensors weights "
+            f"are loaded, pickle weights are refused (found: {', '.join(pickles)})"
+        )
     tok = _read_json(folder / "tokenizer_config.json")
     model = _read_json(folder / "config.json")
     sources: dict[str, str] = {}
