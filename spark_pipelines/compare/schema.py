@@ -32,6 +32,11 @@ MISSING_IN_LEFT = "missing_left"    # characters only the right side has a token
 MISSING_IN_RIGHT = "missing_right"  # characters only the left side has a token for
 ALIGN_OPS = (EQUAL, CHANGED, SPLIT, MERGED, REGROUPED, MISSING_IN_LEFT, MISSING_IN_RIGHT)
 
+# In an aligned op, left_index/right_index index the first token of that side's run (null when
+# the side has none there: missing ops); begin/end span the run (null for [CLS]/[SEP]). In
+# first_divergence, level is "pieces" when the pieces differ, else "words"; left_index and
+# right_index are where the divergence starts on each side (the index a token would have there
+# when that side has none), the windows hold up to 3 tokens before and after the diverging run.
 ALIGNED_TYPE = (
     "array<struct<op:string,left_index:int,right_index:int,left_tokens:array<string>,"
     "right_tokens:array<string>,begin:int,end:int>>"
@@ -45,7 +50,9 @@ DIVERGENCE_TYPE = (
 ROWS_DDL = ", ".join([
     "id string",
     "status string",
-    "changes array<string>",            # what differs: status, label, probabilities, words, pieces, truncation
+    # what differs, in this order: status, text (text_sha256), label, probabilities, words,
+    # pieces, truncation; a missing side is ["status"] only; [] for same rows
+    "changes array<string>",
     "text string",
     "text_length int",
     "length_bucket string",
