@@ -1,7 +1,13 @@
-"""Zip the project's Python packages for executors that share nothing with the driver.
+"""What a cluster's executors need from this clone: the code zip and the jar list.
 
-    python -m spark_pipelines.package            # -> dist/hfparity-py.zip
-    spark-submit --py-files dist/hfparity-py.zip jobs/hf_reference.py ...
+    python -m spark_pipelines.package            # -> dist/hfparity-py.zip (for --py-files)
+    python -m spark_pipelines.package --jars     # the --jars value: cached Spark NLP jars + UDF
+    spark-submit --py-files dist/hfparity-py.zip --jars "$JARS" jobs/hf_reference.py ...
+
+Executors share nothing with the driver: the zip goes first on their Python path (so it is the
+copy that runs even where the project is also installed), and the jars are served to them by
+the driver. The zip holds only our packages; the executors' Python must bring the third-party
+ones (see the README, "Running on a cluster").
 """
 
 from __future__ import annotations
@@ -29,10 +35,31 @@ def build_zip(out: Path) -> Path:
     return out
 
 
+def submit_jars() -> list[str]:
+    """Spark NLP's jars from set-up's cache plus the pieces UDF jar; refuses when not set up."""
+    from spark_pipelines.jars import session_jars, sparknlp_jar, udf_jar_path
+
+    sparknlp_jar()  # names the cache folder and `make setup` when the jars are missing
+    jars = session_jars()
+    if str(udf_jar_path()) not in jars:
+        raise FileNotFoundError(f"{udf_jar_path()}: pieces UDF jar missing; run `make setup`")
+    return jars
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default=str(REPO / "dist" / "hfparity-py.zip"))
+    parser.add_argument("--jars", action="store_true",
+                        help="print the comma-separated --jars value instead of building the zip")
     args = parser.parse_args(argv)
+    if args.jars:
+        try:
+            print(",".join(submit_jars()))
+        except FileNotFoundError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        return 0
     print(build_zip(Path(args.out)))
     return 0
 

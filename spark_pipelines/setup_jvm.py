@@ -1,4 +1,5 @@
-"""Set-up's JVM step: cached Spark NLP jars, the compiled pieces UDF, the venv's spark-defaults.
+"""Set-up's JVM step: cached Spark NLP jars, the compiled pieces UDF, the venv's spark-defaults
+and its find-spark-home (so `.venv/bin/spark-submit` runs from any shell).
 
 Run: python -m spark_pipelines.setup_jvm
 """
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from spark_pipelines import jars
+from spark_pipelines import jars, venv_submit
 
 
 def main() -> int:
@@ -20,6 +21,10 @@ def main() -> int:
         udf_build.build()
     path = jars.write_spark_defaults()
     print(f"[setup] spark-submit defaults: {path}", flush=True)
+    script = venv_submit.write_find_spark_home()
+    if script is not None:
+        print(f"[setup] {script}: names this venv's SPARK_HOME, so spark-submit works without "
+              "activating the venv", flush=True)
     return 0
 
 
