@@ -118,6 +118,33 @@ def write_spark_defaults() -> Path:
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     os.chmod(path, 0o644)
+    write_quiet_logging(path.parent)
+    return path
+
+
+# Spark's built-in default logs INFO to the console: thousands of lines per job, which bury the
+# jobs' own summary lines. Warnings and errors still show; SPARK_CONF_DIR overrides this.
+QUIET_LOG4J2 = """# Written by `make setup` (spark_pipelines/jars.py): warnings and errors only.
+rootLogger.level = warn
+rootLogger.appenderRef.stdout.ref = console
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n%ex
+logger.jetty.name = org.sparkproject.jetty
+logger.jetty.level = warn
+logger.parquet.name = org.apache.parquet
+logger.parquet.level = error
+"""
+
+
+def write_quiet_logging(conf_dir: Path) -> Path:
+    """log4j2.properties beside spark-defaults.conf, unless the user already put one there."""
+    path = conf_dir / "log4j2.properties"
+    ours = not path.exists() or path.read_text(encoding="utf-8").startswith("# Written by")
+    if ours:
+        path.write_text(QUIET_LOG4J2, encoding="utf-8")
     return path
 
 
