@@ -5,8 +5,9 @@ settings once per JVM, so the two cannot share a JVM):
   tuned:    inference.sparknlp_batch_size 32, ONNX intraOpNumThreads sized to the cores (the job's
             default: spark.executor.cores, else the cores this process may use)
   defaults: batchSize 8 and Spark NLP's own intraOpNumThreads (6 in 5.5.3's ConfigLoader)
+  hf job:   `spark-submit jobs/hf_reference.py` on the same rows, for the cross-framework ratio
 Prints wall seconds, the job's own rows/s (corpus read to records written, JVM start excluded)
-and the ratio.
+and the ratios.
 
     PATH=.venv/bin:$PATH .venv/bin/python benchmarks/sparknlp_throughput.py [--rows 1000]
 """
@@ -34,7 +35,8 @@ from spark_pipelines.sparknlp_pipeline import (  # noqa: E402
     SPARKNLP_DEFAULT_ONNX_THREADS,
 )
 
-SUMMARY = re.compile(r"sparknlp_pipeline: (\d+) records .* in ([\d.]+) s \(([\d.]+) rows/s\)")
+SUMMARY = re.compile(r"(?:sparknlp_pipeline|hf_reference): (\d+) records .* in ([\d.]+) s "
+                     r"\(([\d.]+) rows/s\)")
 
 
 def write_config(base: Path, batch_size: int, out: Path) -> Path:
@@ -44,12 +46,13 @@ def write_config(base: Path, batch_size: int, out: Path) -> Path:
     return out
 
 
-def run_job(config: Path, corpus: Path, output: Path, conf: dict[str, str]) -> dict[str, float]:
+def run_job(config: Path, corpus: Path, output: Path, conf: dict[str, str],
+            job: str = "sparknlp_pipeline.py") -> dict[str, float]:
     spark_submit = str(Path(sys.executable).parent / "spark-submit")
     command = [spark_submit, "--master", "local[2]"]
     for key, value in conf.items():
         command += ["--conf", f"{key}={value}"]
-    command += [str(REPO / "jobs" / "sparknlp_pipeline.py"), "--config", str(config),
+    command += [str(REPO / "jobs" / job), "--config", str(config),
                 "--input", str(corpus), "--output", str(output), "--overwrite"]
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"}
     started = time.time()
@@ -89,9 +92,14 @@ def main(argv: list[str] | None = None) -> int:
             r = results[name]
             print(f"{name}: {r['rows']} rows, job {r['job_seconds']:.1f} s "
                   f"({r['job_rows_per_s']:.1f} rows/s), wall {r['wall_seconds']:.1f} s", flush=True)
+        hf = run_job(Path(args.config), corpus, folder / "hf", {}, job="hf_reference.py")
+        print(f"hf_reference job: {hf['rows']} rows, job {hf['job_seconds']:.1f} s "
+              f"({hf['job_rows_per_s']:.1f} rows/s), wall {hf['wall_seconds']:.1f} s", flush=True)
     default, tuned = results.values()
     print(f"ratio tuned/defaults: {tuned['job_rows_per_s'] / default['job_rows_per_s']:.2f}x "
           f"(job rows/s), {default['wall_seconds'] / tuned['wall_seconds']:.2f}x (wall)")
+    print(f"ratio tuned Spark NLP / Hugging Face job: "
+          f"{tuned['job_rows_per_s'] / hf['job_rows_per_s']:.2f}x (job rows/s)")
     return 0
 
 
