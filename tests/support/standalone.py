@@ -6,16 +6,20 @@ a test fails.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import time
+import urllib.request
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
 import pyspark
 
 SPARK_HOME = Path(pyspark.__file__).parent
+START_TIMEOUT_S = 180  # a JVM start takes over a minute on a loaded 2-core machine
 
 
 def free_port() -> int:
@@ -24,16 +28,34 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_for(log: Path, needle: str, process: subprocess.Popen, timeout: float) -> None:
+def master_status(webui_port: int) -> dict | None:
+    """The master's JSON status page, or None while it is not serving yet."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{webui_port}/json/", timeout=5) as reply:
+            return json.load(reply)
+    except (OSError, ValueError):
+        return None
+
+
+def _wait_until(ready: Callable[[], bool], what: str, log: Path, process: subprocess.Popen,
+                timeout: float) -> None:
+    """Poll `ready()`; fail with the log's tail if the JVM exits or time runs out.
+
+    Readiness is read from the master's status page, not from log lines: set-up's
+    log4j2.properties keeps Spark's logs at warn level, which hides the INFO announcements.
+    """
     deadline = time.time() + timeout
     while time.time() < deadline:
-        if log.is_file() and needle in log.read_text(errors="replace"):
+        if ready():
             return
         if process.poll() is not None:
-            tail = log.read_text()[-3000:]
-            raise RuntimeError(f"{log.name}: exited {process.returncode}:\n{tail}")
+            raise RuntimeError(f"{what}: exited {process.returncode}:\n{_tail(log)}")
         time.sleep(0.5)
-    raise TimeoutError(f"{log.name}: no '{needle}' after {timeout} s:\n{log.read_text()[-3000:]}")
+    raise TimeoutError(f"{what}: not ready after {timeout} s:\n{_tail(log)}")
+
+
+def _tail(log: Path) -> str:
+    return log.read_text(errors="replace")[-3000:] if log.is_file() else ""
 
 
 @contextmanager
@@ -41,7 +63,7 @@ def standalone_cluster(workdir: Path, workers: int = 2, cores: int = 1, memory: 
     """Yield the master URL of a running cluster; kill every JVM on exit."""
     env = {**os.environ, "SPARK_HOME": str(SPARK_HOME), "SPARK_LOCAL_IP": "127.0.0.1",
            "SPARK_NO_DAEMONIZE": "1"}
-    port = free_port()
+    port, webui_port = free_port(), free_port()
     url = f"spark://127.0.0.1:{port}"
     spark_class = str(SPARK_HOME / "bin" / "spark-class")
     processes: list[subprocess.Popen] = []
@@ -49,11 +71,12 @@ def standalone_cluster(workdir: Path, workers: int = 2, cores: int = 1, memory: 
         log = workdir / "master.log"
         master = subprocess.Popen(
             [spark_class, "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
-             "--port", str(port), "--webui-port", str(free_port())],
+             "--port", str(port), "--webui-port", str(webui_port)],
             stdout=log.open("w"), stderr=subprocess.STDOUT, env=env,
         )
         processes.append(master)
-        _wait_for(log, "I have been elected leader", master, 60)
+        _wait_until(lambda: (master_status(webui_port) or {}).get("status") == "ALIVE",
+                    "master", log, master, START_TIMEOUT_S)
         for index in range(workers):
             log = workdir / f"worker{index}.log"
             (workdir / f"work{index}").mkdir(exist_ok=True)
@@ -64,7 +87,8 @@ def standalone_cluster(workdir: Path, workers: int = 2, cores: int = 1, memory: 
                 stdout=log.open("w"), stderr=subprocess.STDOUT, env=env,
             )
             processes.append(worker)
-            _wait_for(log, "Successfully registered with master", worker, 60)
+            _wait_until(lambda n=index + 1: (master_status(webui_port) or {}).get(
+                "aliveworkers", 0) >= n, f"worker {index}", log, worker, START_TIMEOUT_S)
         yield url
     finally:
         for process in reversed(processes):
