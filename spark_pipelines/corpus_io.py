@@ -10,7 +10,10 @@ so both see the same ids and texts. Everything is validated before any model wor
 - without an id column, ids are derived from position and content: "row-<position>-<first 8 hex
   of sha256(UTF-8 text)>" (position = 0-based order of the rows as read; null text hashes as the
   empty string), so they are stable for the same file and change when the text changes;
-- null or duplicate ids are refused; the message lists the first offending ids.
+- null or duplicate ids are refused; the message lists the first offending ids;
+- JSON lines Spark cannot parse (bad JSON, or bytes that are not UTF-8) are refused with the
+  first offending lines: Spark would keep them as rows with null id and text, and whether it
+  does depends on which columns a query reads (a null-id check that reads only `id` misses them).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from pyspark.sql.types import LongType, StringType, StructField, StructType
 from spark_pipelines.job_cli import BadInput, is_remote
 
 TEXT_ERROR_KEY = "hfparity.text_error"
+CORRUPT_COLUMN = "_corrupt_record"  # Spark's default spark.sql.columnNameOfCorruptRecord
 FORMATS = {".parquet": "parquet", ".csv": "csv", ".jsonl": "json", ".json": "json"}
 SHOW_IDS = 5
 
@@ -102,11 +106,27 @@ def _check_ids(frame: DataFrame, path: str, id_column: str) -> None:
         raise BadInput(f"corpus {path}: column {id_column!r} has duplicate ids, first: {shown}")
 
 
+def _check_parsed(raw: DataFrame, path: str) -> None:
+    """Refuse a JSON corpus with lines Spark could not parse, naming the first of them."""
+    if CORRUPT_COLUMN not in raw.columns:
+        return
+    if raw.columns == [CORRUPT_COLUMN]:
+        raise BadInput(f"corpus {path}: no line is a JSON object (invalid JSON or not UTF-8)")
+    # Read every column: with only some, Spark parses less and may not see the bad line.
+    bad = (raw.select(*raw.columns).filter(F.col(CORRUPT_COLUMN).isNotNull())
+           .limit(SHOW_IDS).collect())
+    if bad:
+        shown = "; ".join(repr(row[CORRUPT_COLUMN][:80]) for row in bad)
+        raise BadInput(f"corpus {path}: lines that are not valid JSON (or not UTF-8), first: "
+                       f"{shown}")
+
+
 def read_corpus(spark: SparkSession, path: str, id_column: str = "id",
                 text_column: str = "text") -> DataFrame:
     """The corpus as DataFrame[id string, text string], validated (see the module docstring)."""
     fmt = corpus_format(path)
     raw = _load(spark, path, fmt)
+    _check_parsed(raw, path)
     columns = raw.columns
     if text_column not in columns:
         raise BadInput(f"corpus {path}: no text column {text_column!r} "

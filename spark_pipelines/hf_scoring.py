@@ -15,8 +15,9 @@ import pyarrow as pa
 from pyspark.sql import DataFrame
 from pyspark.sql.pandas.types import from_arrow_schema
 
-from hf_reference.records import RECORD_SCHEMA
+from hf_reference.records import RECORD_SCHEMA, STATUS_INVALID_TEXT
 from hf_reference.settings import EffectiveSettings
+from spark_pipelines.corpus_io import text_error
 
 _SCORERS: dict[str, Any] = {}
 
@@ -43,8 +44,11 @@ def worker_scorer(settings_json: str) -> Any:
     return scorer
 
 
-def score_arrow_batches(settings_json: str
+def score_arrow_batches(settings_json: str, invalid_reason: str | None = None
                         ) -> Any:  # Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]
+    """The mapInArrow function; invalid_reason (corpus_io.text_error) replaces "text is null" as
+    the reason for invalid_text rows when the corpus' text column was not a string column."""
+
     def score(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         scorer = worker_scorer(settings_json)
         for batch in batches:
@@ -53,6 +57,10 @@ def score_arrow_batches(settings_json: str
             ids = batch.column("id").to_pylist()
             texts = batch.column("text").to_pylist()
             records = scorer.score(ids, texts)
+            if invalid_reason:
+                for record in records:
+                    if record["status"] == STATUS_INVALID_TEXT:
+                        record["error"] = invalid_reason
             yield pa.RecordBatch.from_pylist(records, schema=RECORD_SCHEMA)
 
     return score
@@ -67,4 +75,5 @@ def score_corpus(corpus: DataFrame, settings: EffectiveSettings, min_partitions:
     if frame.rdd.getNumPartitions() < target:
         frame = frame.repartition(target, "id")  # hash by id: deterministic on task retry
     settings_json = json.dumps(settings.to_dict(), sort_keys=True)
-    return frame.mapInArrow(score_arrow_batches(settings_json), from_arrow_schema(RECORD_SCHEMA))
+    score = score_arrow_batches(settings_json, text_error(corpus))
+    return frame.mapInArrow(score, from_arrow_schema(RECORD_SCHEMA))
