@@ -18,6 +18,7 @@ Denominators, stated once:
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict
@@ -78,24 +79,24 @@ _ROW_COLUMNS = ("id", "status", "text", "text_length", "length_bucket", "has_upp
 
 def _summarise(rows: DataFrame, left_fp: dict, right_fp: dict, config: ProjectConfig,
                settings: EffectiveSettings) -> dict[str, Any]:
-    corpus = rows.where(F.col("status") != schema.NOT_IN_CORPUS)
+    """Five Spark jobs: totals, grouped counts, top-k lists, examples per cause, worst rows."""
     totals = _totals(rows)
-    confusion = _confusion(corpus, settings.labels)
-    agreement = _agreement(confusion)
+    groups = _group_counts(rows)
+    top = _top_k(rows)
+    confusion = _confusion(groups.get("confusion", []), settings.labels)
     delta = _delta(totals)
-    causes = _causes(rows)
     return {
         "rows": totals["rows"],
         "corpus_rows": totals["corpus_rows"],
         "status_counts": {status: totals[f"status_{status}"] for status in schema.STATUSES},
-        "label_agreement": agreement,
+        "label_agreement": _agreement(confusion),
         "confusion": confusion,
         "abs_delta": delta,
-        "slices": _slices(corpus),
-        "differing_tokens": {"words": _top_tokens(rows, "word_alignment"),
-                             "pieces": _top_tokens(rows, "piece_alignment")},
-        "causes": causes,
-        "counterfactual": _counterfactual(rows),
+        "slices": _slices(groups),
+        "differing_tokens": {level: [_token_entry(t) for t in top.get(("tokens", level), [])]
+                             for level in ("words", "pieces")},
+        "causes": _causes(groups.get("cause", []), top, _examples(rows)),
+        "counterfactual": _counterfactual(groups.get("cause", [])),
         "worst_examples": _worst(rows),
         "gate": _gate(totals, delta, config),
         "fingerprints": {"left": left_fp, "right": right_fp},
@@ -109,6 +110,9 @@ def _summarise(rows: DataFrame, left_fp: dict, right_fp: dict, config: ProjectCo
                                        f"{list(DISAGREEING_STATUSES)} / corpus rows",
             "abs_delta": "max_abs_delta (largest |Δprobability| over classes) of corpus rows "
                          "where both sides have probabilities",
+            "causes": "rows whose status is not same (not_in_corpus included); (none): no cause",
+            "differing_tokens": "non-equal aligned positions, left tokens -> right tokens; "
+                                "count = positions, rows = distinct rows",
         },
     }
 
@@ -155,17 +159,62 @@ def _delta(totals: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _confusion(corpus: DataFrame, labels: Sequence[str]) -> dict[str, Any]:
+def _cause_key() -> Column:
+    return F.coalesce(F.col("cause"), F.lit(NO_CAUSE))
+
+
+def _group_counts(rows: DataFrame) -> dict[str, list[dict[str, Any]]]:
+    """One pass for every small-cardinality count: slices and the confusion (corpus rows), and
+    cause × sub-cause × counterfactual (rows not `same`). Each row is exploded into one entry per
+    dimension (key: a string, or JSON for composite keys), then everything is grouped at once."""
+    in_corpus = F.col("status") != schema.NOT_IN_CORPUS
+    differs = F.col("status") != schema.SAME
+    truncated = (F.coalesce(F.col("left_truncated"), F.lit(False))
+                 | F.coalesce(F.col("right_truncated"), F.lit(False)))
+    slices = {"length_bucket": F.col("length_bucket"), "has_upper": F.col("has_upper"),
+              "has_non_ascii": F.col("has_non_ascii"),
+              "has_inner_punct": F.col("has_inner_punct"), "truncated_either": truncated}
+
+    def entry(condition: Column, dim: str, key: Column) -> Column:
+        return F.when(condition, F.struct(F.lit(dim).alias("dim"), key.alias("key")))
+
+    entries = [entry(in_corpus, f"slice:{name}",
+                     F.coalesce(col.cast("string"), F.lit(NULL_VALUE)))
+               for name, col in slices.items()]
+    entries.append(entry(in_corpus, "confusion", F.to_json(F.array(
+        F.coalesce(F.col("left_label"), F.lit(NONE_LABEL)),
+        F.coalesce(F.col("right_label"), F.lit(NONE_LABEL))))))
+    entries.append(entry(differs, "cause", F.to_json(F.array(
+        _cause_key(), F.col("sub_cause"), F.col("cf_verdict"),
+        F.col("cf_consistent").cast("string")))))
+    labelled = F.col("left_label").isNotNull() & F.col("right_label").isNotNull()
+    grouped = (rows.select(F.explode(F.filter(F.array(*entries), lambda e: e.isNotNull()))
+                           .alias("d"), labelled.alias("labelled"),
+                           (F.col("left_label") == F.col("right_label")).alias("agree"),
+                           (F.col("status") == schema.SAME).alias("same"))
+               .groupBy("d.dim", "d.key")
+               .agg(F.count(F.lit(1)).alias("rows"),
+                    F.count(F.when(F.col("labelled"), 1)).alias("labelled"),
+                    F.count(F.when(F.col("labelled") & F.col("agree"), 1)).alias("agree"),
+                    F.count(F.when(F.col("same"), 1)).alias("same"))
+               .collect())
+    out: dict[str, list[dict[str, Any]]] = {}
+    for g in grouped:
+        item = g.asDict()
+        if item["dim"] in ("confusion", "cause"):
+            item["key"] = json.loads(item["key"])
+        out.setdefault(item.pop("dim"), []).append(item)
+    return out
+
+
+def _confusion(cells: Sequence[Mapping[str, Any]], labels: Sequence[str]) -> dict[str, Any]:
     """Left label × right label counts over corpus rows; a missing label is "(none)"."""
-    left = F.coalesce(F.col("left_label"), F.lit(NONE_LABEL)).alias("left")
-    right = F.coalesce(F.col("right_label"), F.lit(NONE_LABEL)).alias("right")
-    cells = corpus.groupBy(left, right).count().collect()
-    seen = {c["left"] for c in cells} | {c["right"] for c in cells}
-    order = [x for x in labels if x in seen or x != NONE_LABEL]
+    counts = {tuple(c["key"]): c["rows"] for c in cells}
+    seen = {label for pair in counts for label in pair}
+    order = [x for x in labels if x != NONE_LABEL]
     order += sorted(seen - set(order) - {NONE_LABEL})
     if NONE_LABEL in seen:
         order.append(NONE_LABEL)
-    counts = {(c["left"], c["right"]): c["count"] for c in cells}
     return {"labels": order,
             "matrix": [[counts.get((lft, rgt), 0) for rgt in order] for lft in order],
             "rows_are": "left label", "columns_are": "right label"}
@@ -184,110 +233,99 @@ def _agreement(confusion: Mapping[str, Any]) -> dict[str, Any]:
             "denominator_is": "corpus rows where both sides have a label"}
 
 
-def _slices(corpus: DataFrame) -> dict[str, list[dict[str, Any]]]:
-    """Rows, agreement and `same` per value of each slice, in one pass (explode then group)."""
-    truncated = (F.coalesce(F.col("left_truncated"), F.lit(False))
-                 | F.coalesce(F.col("right_truncated"), F.lit(False)))
-    values = {"length_bucket": F.col("length_bucket"), "has_upper": F.col("has_upper"),
-              "has_non_ascii": F.col("has_non_ascii"),
-              "has_inner_punct": F.col("has_inner_punct"), "truncated_either": truncated}
-    pairs = F.array(*[F.struct(F.lit(name).alias("slice"),
-                               F.coalesce(col.cast("string"), F.lit(NULL_VALUE)).alias("value"))
-                      for name, col in values.items()])
-    labelled = F.col("left_label").isNotNull() & F.col("right_label").isNotNull()
-    grouped = (corpus.select(F.explode(pairs).alias("p"), labelled.alias("labelled"),
-                             (F.col("left_label") == F.col("right_label")).alias("agree"),
-                             (F.col("status") == schema.SAME).alias("same"))
-               .groupBy("p.slice", "p.value")
-               .agg(F.count(F.lit(1)).alias("rows"),
-                    F.count(F.when(F.col("labelled"), 1)).alias("labelled"),
-                    F.count(F.when(F.col("labelled") & F.col("agree"), 1)).alias("agree"),
-                    F.count(F.when(F.col("same"), 1)).alias("same"))
-               .collect())
+def _slices(groups: Mapping[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """Rows, label agreement and `same` per value of each slice, in a fixed order."""
     bucket_order = {name: i for i, (_, name) in enumerate(schema.LENGTH_BUCKETS)}
-    out: dict[str, list[dict[str, Any]]] = {name: [] for name in SLICE_COLUMNS}
-    for g in grouped:
-        out[g["slice"]].append({
-            "value": g["value"], "rows": g["rows"], "labelled": g["labelled"],
-            "agree": g["agree"], "same": g["same"],
-            "agreement_rate": g["agree"] / g["labelled"] if g["labelled"] else None})
-    for name, items in out.items():
+    out: dict[str, list[dict[str, Any]]] = {}
+    for name in SLICE_COLUMNS:
+        items = [{"value": g["key"], "rows": g["rows"], "labelled": g["labelled"],
+                  "agree": g["agree"], "same": g["same"],
+                  "agreement_rate": g["agree"] / g["labelled"] if g["labelled"] else None}
+                 for g in groups.get(f"slice:{name}", [])]
         if name == "length_bucket":
             items.sort(key=lambda s: (bucket_order.get(s["value"], len(bucket_order)),
                                       s["value"]))
         else:
             items.sort(key=lambda s: {"false": 0, "true": 1}.get(s["value"], 2))
+        out[name] = items
     return out
 
 
-def _top_tokens(rows: DataFrame, column: str) -> list[dict[str, Any]]:
-    """The most frequent non-equal aligned positions: left tokens -> right tokens, with counts.
+def _top_k(rows: DataFrame) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """One job for both top-k lists: differing aligned positions per level (TOP_TOKENS) and the
+    words that trigger each cause (TOP_CAUSE_WORDS). Ranked by count, then rows, then key."""
+    empty = F.array().cast(schema.ALIGNED_TYPE)
 
-    count = positions, rows = distinct report rows they occur in.
-    """
-    ops = (rows.select("id", F.explode(column).alias("a"))
-           .where(F.col("a.op") != schema.EQUAL)
-           .groupBy(F.col("a.op").alias("op"), F.col("a.left_tokens").alias("left"),
-                    F.col("a.right_tokens").alias("right"))
-           .agg(F.count(F.lit(1)).alias("count"), F.countDistinct("id").alias("rows"))
-           .orderBy(F.desc("count"), F.desc("rows"), "op", "left", "right")
-           .limit(TOP_TOKENS).collect())
-    return [{"op": r["op"], "left": list(r["left"] or []), "right": list(r["right"] or []),
-             "count": r["count"], "rows": r["rows"]} for r in ops]
+    def level(name: str, column: str) -> Column:
+        return F.transform(F.coalesce(F.col(column), empty),
+                           lambda a: F.struct(F.lit(name).alias("level"), a.alias("a")))
+
+    positions = (rows.select("id", F.explode(F.concat(level("words", "word_alignment"),
+                                                      level("pieces", "piece_alignment")))
+                             .alias("x"))
+                 .where(F.col("x.a.op") != schema.EQUAL)
+                 .select(F.lit("tokens").alias("kind"), F.col("x.level").alias("group"),
+                         F.to_json(F.struct(F.col("x.a.op").alias("op"),
+                                            F.col("x.a.left_tokens").alias("left"),
+                                            F.col("x.a.right_tokens").alias("right")))
+                         .alias("key"), "id"))
+    words = (rows.where((F.col("status") != schema.SAME) & F.col("cause_word").isNotNull())
+             .select(F.lit("cause_word").alias("kind"), _cause_key().alias("group"),
+                     F.col("cause_word").alias("key"), "id"))
+    ranked = Window.partitionBy("kind", "group").orderBy(F.desc("count"), F.desc("rows"), "key")
+    limit = F.when(F.col("kind") == "tokens", TOP_TOKENS).otherwise(TOP_CAUSE_WORDS)
+    picked = (positions.unionByName(words).groupBy("kind", "group", "key")
+              .agg(F.count(F.lit(1)).alias("count"), F.countDistinct("id").alias("rows"))
+              .withColumn("rank", F.row_number().over(ranked))
+              .where(F.col("rank") <= limit).collect())
+    out: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in sorted(picked, key=lambda r: r["rank"]):
+        out.setdefault((r["kind"], r["group"]), []).append(r.asDict())
+    return out
 
 
-def _causes(rows: DataFrame) -> list[dict[str, Any]]:
+def _token_entry(item: Mapping[str, Any]) -> dict[str, Any]:
+    key = json.loads(item["key"])
+    return {"op": key.get("op"), "left": key.get("left") or [], "right": key.get("right") or [],
+            "count": item["count"], "rows": item["rows"]}
+
+
+def _causes(cells: Sequence[Mapping[str, Any]], top: Mapping[tuple[str, str], list],
+            examples: Mapping[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
     """Per cause: rows, sub-causes, trigger words, counterfactual agreement, worked examples."""
-    cause = F.coalesce(F.col("cause"), F.lit(NO_CAUSE))
-    explained = rows.where(F.col("status") != schema.SAME).withColumn("cause_key", cause)
-    subs = (explained.groupBy("cause_key", F.coalesce(F.col("sub_cause"), F.lit(NULL_VALUE))
-                              .alias("sub"))
-            .agg(F.count(F.lit(1)).alias("rows"),
-                 F.count(F.when(F.col("cf_consistent"), 1)).alias("cf_true"),
-                 F.count(F.when(~F.col("cf_consistent"), 1)).alias("cf_false"))
-            .collect())
-    by_word = Window.partitionBy("cause_key").orderBy(F.desc("rows"), "cause_word")
-    words = (explained.where(F.col("cause_word").isNotNull())
-             .groupBy("cause_key", "cause_word").agg(F.count(F.lit(1)).alias("rows"))
-             .withColumn("rank", F.row_number().over(by_word))
-             .where(F.col("rank") <= TOP_CAUSE_WORDS).collect())
-    examples = _examples(explained, "cause_key", EXAMPLES_PER_CAUSE)
-
     found: dict[str, dict[str, Any]] = {}
-    for s in subs:
-        entry = found.setdefault(s["cause_key"], {"cause": s["cause_key"], "rows": 0,
-                                                  "sub_causes": {}, "cf_consistent_true": 0,
-                                                  "cf_consistent_false": 0})
-        entry["rows"] += s["rows"]
-        entry["sub_causes"][s["sub"]] = s["rows"]
-        entry["cf_consistent_true"] += s["cf_true"]
-        entry["cf_consistent_false"] += s["cf_false"]
+    for c in cells:
+        cause, sub, _verdict, consistent = c["key"]
+        entry = found.setdefault(cause, {"cause": cause, "rows": 0, "sub_causes": {},
+                                         "cf_consistent_true": 0, "cf_consistent_false": 0})
+        entry["rows"] += c["rows"]
+        sub = NULL_VALUE if sub is None else sub
+        entry["sub_causes"][sub] = entry["sub_causes"].get(sub, 0) + c["rows"]
+        if consistent is not None:
+            entry["cf_consistent_" + ("true" if consistent == "true" else "false")] += c["rows"]
     for entry in found.values():
-        entry["sub_causes"] = dict(sorted(entry["sub_causes"].items(), key=lambda kv: -kv[1]))
-        entry["trigger_words"] = [{"word": w["cause_word"], "rows": w["rows"]}
-                                  for w in sorted(words, key=lambda w: w["rank"])
-                                  if w["cause_key"] == entry["cause"]]
+        entry["sub_causes"] = dict(sorted(entry["sub_causes"].items(),
+                                          key=lambda kv: (-kv[1], kv[0])))
+        entry["trigger_words"] = [{"word": w["key"], "rows": w["rows"]}
+                                  for w in top.get(("cause_word", entry["cause"]), [])]
         entry["examples"] = examples.get(entry["cause"], [])
     rank = {name: i for i, name in enumerate(CAUSE_ORDER)}
     return sorted(found.values(), key=lambda e: (rank.get(e["cause"], len(rank)), e["cause"]))
 
 
-def _counterfactual(rows: DataFrame) -> dict[str, Any]:
+def _counterfactual(cells: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Over rows that are not `same`: verdict counts, and whether each agrees with the cause."""
-    grouped = (rows.where(F.col("status") != schema.SAME)
-               .groupBy(F.coalesce(F.col("cf_verdict"), F.lit(NULL_VALUE)).alias("verdict"),
-                        F.col("cf_consistent").alias("consistent"))
-               .count().collect())
     verdicts: dict[str, int] = {}
     consistent = {"true": 0, "false": 0, "null": 0}
     not_run = 0
-    for g in grouped:
-        if g["verdict"] == NULL_VALUE and g["consistent"] is None:
-            not_run += g["count"]  # no counterfactual for this disagreeing row
+    for c in cells:
+        _cause, _sub, verdict, agrees = c["key"]
+        if verdict is None and agrees is None:
+            not_run += c["rows"]  # no counterfactual for this disagreeing row
             continue
-        verdicts[g["verdict"]] = verdicts.get(g["verdict"], 0) + g["count"]
-        key = "null" if g["consistent"] is None else str(bool(g["consistent"])).lower()
-        consistent[key] += g["count"]
+        shown = NULL_VALUE if verdict is None else verdict
+        verdicts[shown] = verdicts.get(shown, 0) + c["rows"]
+        consistent["null" if agrees is None else agrees] += c["rows"]
     checked = consistent["true"] + consistent["false"]
     return {"verdicts": dict(sorted(verdicts.items())), "not_run": not_run,
             "cf_consistent": consistent,
@@ -308,14 +346,16 @@ def _worst(rows: DataFrame) -> list[dict[str, Any]]:
     return [_example(r) for r in picked.select(*_example_columns()).collect()]
 
 
-def _examples(rows: DataFrame, key: str, per_key: int) -> dict[str, list[dict[str, Any]]]:
-    window = Window.partitionBy(key).orderBy(*_worst_order())
-    picked = (rows.select(key, *_example_columns())  # bounded width before the shuffle
+def _examples(rows: DataFrame) -> dict[str, list[dict[str, Any]]]:
+    """At most EXAMPLES_PER_CAUSE rows per cause, the worst first (same order as _worst)."""
+    window = Window.partitionBy("cause_key").orderBy(*_worst_order())
+    picked = (rows.where(F.col("status") != schema.SAME)
+              .select(_cause_key().alias("cause_key"), *_example_columns())  # bounded width
               .withColumn("_rank", F.row_number().over(window))
-              .where(F.col("_rank") <= per_key).collect())
+              .where(F.col("_rank") <= EXAMPLES_PER_CAUSE).collect())
     out: dict[str, list[dict[str, Any]]] = {}
     for r in sorted(picked, key=lambda r: r["_rank"]):
-        out.setdefault(r[key], []).append(_example(r))
+        out.setdefault(r["cause_key"], []).append(_example(r))
     return out
 
 
