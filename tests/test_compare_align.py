@@ -170,3 +170,60 @@ def test_swapping_sides_mirrors_the_alignment(case):
     fdiv = first_divergence(forward, left, right, "words")
     bdiv = first_divergence(backward, right, left, "words")
     assert (fdiv["left_index"], fdiv["left_window"]) == (bdiv["right_index"], bdiv["right_window"])
+
+
+def pandas_shaped(record: dict) -> dict:
+    """A record as a pandas UDF hands it over: nullable ints nested in lists become floats,
+    nulls NaN, lists numpy arrays."""
+    def floats(items):
+        return np.array([{k: (float("nan") if v is None else float(v))
+                          if k in ("id", "begin", "end") else v for k, v in item.items()}
+                         for item in items], dtype=object)
+
+    return {**record, "words": floats(record["words"]), "pieces": floats(record["pieces"]),
+            "probabilities": np.array(record["probabilities"]),
+            "piece_count": float(record["piece_count"]), "logits": float("nan")}
+
+
+def test_explain_row_takes_pandas_shaped_records_and_pinpoints_a_changed_piece():
+    from spark_pipelines.compare.rows import explain_row
+
+    text = "a Brilliant film"
+    left = {"id": "r1", "status": "ok", "error": None, "text_sha256": "x", "text_length": 16,
+            "words": words(text, [(0, 1), (2, 11), (12, 16)]),
+            "pieces": [{"piece": "[CLS]", "id": 101, "begin": None, "end": None},
+                       {"piece": "a", "id": 1037, "begin": 0, "end": 1},
+                       {"piece": "brilliant", "id": 8235, "begin": 2, "end": 11},
+                       {"piece": "film", "id": 2143, "begin": 12, "end": 16},
+                       {"piece": "[SEP]", "id": 102, "begin": None, "end": None}],
+            "pieces_note": None, "piece_count": 5, "truncated": False, "label": "positive",
+            "label_id": 1, "probabilities": [0.2, 0.8], "logits": None}
+    right = {**left, "pieces": [dict(p) for p in left["pieces"]],
+             "probabilities": [0.6, 0.4], "label": "negative", "label_id": 0}
+    right["pieces"][2] = {"piece": "[UNK]", "id": 100, "begin": 2, "end": 11}
+    cf = {"cf_verdict": float("nan"), "cf_max_abs_delta": float("nan")}
+    got = explain_row("label_differs", pandas_shaped(left), pandas_shaped(right), cf, 1e-3)
+    assert got["word_alignment"] is None
+    assert [op["op"] for op in got["piece_alignment"]] == ["equal", "equal", "changed", "equal",
+                                                           "equal"]
+    assert (got["div_level"], got["div_left_index"], got["div_right_index"]) == ("pieces", 2, 2)
+    assert (got["cause"], got["sub_cause"], got["cause_position"], got["cause_word"]) == (
+        "pieces", "lowercase_one_side", 2, "Brilliant")
+    assert got["cf_consistent"] is None
+    assert all(v is None for v in explain_row("same", left, right, cf, 1e-3).values())
+
+
+def test_explain_row_gives_word_segmentation_only_rows_the_words_cause():
+    from spark_pipelines.compare.rows import explain_row
+
+    text = "I don't care"
+    base = {"id": "r2", "status": "ok", "text_sha256": "y", "text_length": 12, "pieces": None,
+            "piece_count": None, "truncated": False, "label": "negative", "label_id": 0,
+            "probabilities": [0.9, 0.1], "logits": None}
+    left = {**base, "words": words(text, [(0, 1), (2, 7), (8, 12)])}
+    right = {**base, "words": words(text, [(0, 1), (2, 4), (4, 7), (8, 12)])}
+    got = explain_row("tokens_differ", left, right, None, 1e-3)
+    assert (got["cause"], got["sub_cause"], got["cause_word"], got["cause_position"]) == (
+        "words", "split_differently", "don't", 1)
+    assert (got["div_level"], got["div_op"]) == ("words", "split")
+    assert "split differently" in got["cause_evidence"]

@@ -1,0 +1,105 @@
+"""Compare job: line up two prediction-record runs row by row and report where they part.
+
+Writes <output>/rows/ (parquet, one row per corpus id), summary.json and index.html, and prints
+one verdict line. Exit 0 within the `compare:` thresholds, 1 outside them, 2 for bad input.
+Runnable as `spark-submit jobs/compare.py` (the repo root is put on sys.path below) and as
+`python -m jobs.compare`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from hf_reference.config import ConfigError, ProjectConfig
+from hf_reference.records import MANIFEST_NAME
+from spark_pipelines.job_cli import (
+    BadInput,
+    base_parser,
+    check_config,
+    check_corpus_path,
+    check_output_path,
+    is_remote,
+    run,
+)
+
+COMPLETE_MARKER = "_HFPARITY_COMPLETE"  # record_io's marker; importing it would import pyspark
+EXAMPLES = """\
+  .venv/bin/spark-submit jobs/compare.py --config conf/default.yaml --left out/hf \\
+      --right out/sparknlp --corpus ~/.cache/hfparity/default/corpus/default.parquet \\
+      --output out/report
+  .venv/bin/spark-submit jobs/compare.py --config conf/default.yaml --left out/hf-env-a \\
+      --right out/hf-env-b --corpus corpus.parquet --output out/a-vs-b --counterfactual off
+"""
+
+
+def check_records_path(path: str, flag: str) -> str:
+    """A local records folder must exist and carry the completion marker; remote paths pass."""
+    if is_remote(path):
+        return path
+    local = Path(path.removeprefix("file://"))
+    if not local.is_dir():
+        raise BadInput(f"{flag} {path}: no such records folder")
+    if not (local / COMPLETE_MARKER).is_file():
+        raise BadInput(f"{flag} {path}: no {COMPLETE_MARKER} marker; the run that wrote it did "
+                       "not finish (or it is not a records folder)")
+    return path
+
+
+def job_settings(config: ProjectConfig, left: str):  # -> EffectiveSettings
+    """Settings from the configured checkpoint; without it here, the left run's recorded ones
+    (comparing two finished runs needs no model, only the counterfactual does)."""
+    from hf_reference.settings import EffectiveSettings, derive_settings
+
+    try:
+        return derive_settings(config)
+    except ConfigError:
+        manifest = Path(left.removeprefix("file://")) / MANIFEST_NAME
+        if is_remote(left) or not manifest.is_file():
+            raise
+        return EffectiveSettings.from_dict(json.loads(manifest.read_text())["settings"])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = base_parser(__doc__, EXAMPLES)
+    parser.add_argument("--left", required=True, help="records folder of the reference run")
+    parser.add_argument("--right", required=True, help="records folder of the run to check")
+    parser.add_argument("--corpus", required=True,
+                        help="the corpus both runs scored: parquet, CSV or JSON lines")
+    parser.add_argument("--output", required=True, help="report folder")
+    parser.add_argument("--allow-model-mismatch", action="store_true",
+                        help="compare runs whose checkpoint or vocab sha256 differ")
+    parser.add_argument("--counterfactual", choices=("auto", "on", "off"), default="auto",
+                        help="re-run the reference model on the right side's pieces for rows "
+                             "that disagree (auto: when the left run is Hugging Face and its "
+                             "checkpoint is here)")
+    args = parser.parse_args(argv)
+    config = check_config(args.config)
+    check_records_path(args.left, "--left")
+    check_records_path(args.right, "--right")
+    check_corpus_path(args.corpus, "--corpus")
+    check_output_path(args.output, args.overwrite)
+    settings = job_settings(config, args.left)
+
+    from spark_pipelines.compare_job import run_compare
+    from spark_pipelines.session import get_session
+
+    spark = get_session("hfparity-compare")
+    started = time.time()
+    result = run_compare(spark, config, settings, args.left, args.right, args.corpus,
+                         args.output, overwrite=args.overwrite,
+                         allow_model_mismatch=args.allow_model_mismatch,
+                         counterfactual=args.counterfactual)
+    print(f"compare: {time.time() - started:.1f} s, counterfactual "
+          f"{'on' if result.counterfactual else 'off'}", file=sys.stderr, flush=True)
+    print(result.line, flush=True)
+    return result.exit_code
+
+
+if __name__ == "__main__":
+    run(main)

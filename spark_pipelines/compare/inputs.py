@@ -1,0 +1,108 @@
+"""Read the two runs and the corpus, and refuse to compare what cannot be compared.
+
+Checked before any row is compared, each refusal a BadInput naming the field and both values:
+the columns and types of each records folder against the record schema (and each other); the
+model identity (checkpoint_sha256, vocab_sha256) unless a model mismatch is allowed; each run's
+corpus_digest against the digest of the --corpus as read now. Only the digests and the parquet
+footers are read here; no records are collected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pyspark.sql import DataFrame, SparkSession
+
+from hf_reference.config import ProjectConfig
+from spark_pipelines.corpus_io import corpus_digest, read_corpus
+from spark_pipelines.job_cli import BadInput
+from spark_pipelines.record_io import (
+    COMPLETE_MARKER,
+    SPARK_RECORD_SCHEMA,
+    RecordsError,
+    _fs,
+    read_records,
+)
+
+MODEL_FIELDS = ("checkpoint_sha256", "vocab_sha256")
+
+
+@dataclass(frozen=True)
+class CompareInputs:
+    """Both runs (records + fingerprint) and the corpus they were made from."""
+
+    left: DataFrame
+    right: DataFrame
+    left_fingerprint: dict[str, Any]
+    right_fingerprint: dict[str, Any]
+    corpus: DataFrame
+    corpus_digest: dict[str, Any]
+
+
+def _column_types(spark: SparkSession, records_dir: str) -> dict[str, str]:
+    """Column -> Spark type as stored (footer only), nullability ignored; the folder must be a
+    finished run (read_records' own refusals say why not)."""
+    fs, path = _fs(spark, records_dir)
+    if not fs.exists(path) or not fs.exists(path.suffix("/" + COMPLETE_MARKER)):
+        read_records(spark, records_dir)  # raises with the reason
+        raise RecordsError(f"{records_dir}: not a finished records folder")
+    schema = spark.read.parquet(records_dir).schema
+    return {field.name: field.dataType.simpleString() for field in schema.fields}
+
+
+def check_schemas(left: dict[str, str], right: dict[str, str], left_dir: str, right_dir: str
+                  ) -> None:
+    """Both folders must hold exactly the record schema's columns with its types."""
+    expected = {f.name: f.dataType.simpleString() for f in SPARK_RECORD_SCHEMA.fields}
+    for name in [*expected, *sorted((set(left) | set(right)) - set(expected))]:
+        want = expected.get(name, "<not in the record schema>")
+        lt, rt = left.get(name, "<missing>"), right.get(name, "<missing>")
+        if lt == want and rt == want:
+            continue
+        raise BadInput(
+            f"schema mismatch in column {name!r}: left ({left_dir}) {lt}, right ({right_dir}) "
+            f"{rt}; the record schema has {want}"
+        )
+
+
+def check_model(left_fp: dict[str, Any], right_fp: dict[str, Any], left_dir: str,
+                right_dir: str) -> None:
+    """The same checkpoint and vocabulary on both sides (else --allow-model-mismatch)."""
+    for name in MODEL_FIELDS:
+        lv, rv = left_fp.get(name), right_fp.get(name)
+        if lv != rv:
+            raise BadInput(
+                f"fingerprint field {name} differs: left ({left_dir}) {lv}, right ({right_dir}) "
+                f"{rv}; these runs used different models (pass --allow-model-mismatch to compare "
+                "them anyway)"
+            )
+
+
+def check_corpus(fingerprint: dict[str, Any], digest: dict[str, Any], side: str, run_dir: str,
+                 corpus_path: str) -> None:
+    """The run was made from this corpus: same row count and xxhash64 sum of (id, text)."""
+    recorded = fingerprint.get("corpus_digest")
+    if recorded != digest:
+        made_from = fingerprint.get("corpus")
+        raise BadInput(
+            f"corpus_digest of the {side} run ({run_dir}) is {recorded}, but --corpus "
+            f"{corpus_path} has {digest}; the {side} run was made from another corpus"
+            + (f" ({made_from})" if made_from else "")
+        )
+
+
+def load_inputs(spark: SparkSession, config: ProjectConfig, left_dir: str, right_dir: str,
+                corpus_path: str, allow_model_mismatch: bool = False) -> CompareInputs:
+    """Both runs and the corpus, or a BadInput saying which field of which run is at fault."""
+    check_schemas(_column_types(spark, left_dir), _column_types(spark, right_dir),
+                  left_dir, right_dir)
+    left, left_fp = read_records(spark, left_dir)
+    right, right_fp = read_records(spark, right_dir)
+    if not allow_model_mismatch:
+        check_model(left_fp, right_fp, left_dir, right_dir)
+    corpus = read_corpus(spark, corpus_path, config.corpus.id_column, config.corpus.text_column)
+    digest = corpus_digest(corpus)
+    check_corpus(left_fp, digest, "left", left_dir, corpus_path)
+    check_corpus(right_fp, digest, "right", right_dir, corpus_path)
+    return CompareInputs(left, right, left_fp, right_fp, corpus, digest)
