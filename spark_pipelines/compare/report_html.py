@@ -19,7 +19,8 @@ from typing import Any
 from spark_pipelines.compare import schema
 
 # Characters shown as a code point: control, format (ZWJ, bidi overrides), surrogate, private,
-# unassigned, line/paragraph separators. A tokenizer may treat each differently: show them.
+# unassigned, line/paragraph separators, and every whitespace but the plain space (NBSP, tab,
+# newline). A tokenizer may treat each differently, so the page shows them.
 HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 STATUS_COLOURS = {
     schema.SAME: "#2e7d32", schema.LABEL_DIFFERS: "#c62828", schema.SCORES_DIFFER: "#ef6c00",
@@ -36,11 +37,12 @@ body{font-family:"DejaVu Sans","Liberation Sans",Arial,sans-serif;color:#111;bac
  margin:0 auto;max-width:1200px;padding:24px 32px;line-height:1.4}
 h1{font-size:22px;margin:0 0 16px}h2{font-size:20px;margin:32px 0 8px;border-bottom:2px solid #ddd}
 h3{font-size:16px;margin:20px 0 6px}
-.headline{display:flex;gap:48px;align-items:flex-end;flex-wrap:wrap;padding:8px 0 16px}
-.big{font-size:96px;font-weight:bold;line-height:1;color:#000;letter-spacing:1px}
+.headline{display:flex;gap:56px;align-items:flex-end;flex-wrap:wrap;padding:8px 0 12px}
+.big{font-size:88px;font-weight:bold;line-height:1;color:#000;letter-spacing:1px}
+.big.rows{font-size:72px}.gate{display:flex;gap:24px;align-items:center;margin:8px 0}
 .cap{font-size:18px;color:#222;margin-top:6px}
-.verdict{font-size:64px;font-weight:bold;color:#fff;padding:4px 24px;border-radius:6px}
-.pass{background:#1b5e20}.fail{background:#b71c1c}
+.verdict{font-size:56px;font-weight:bold;padding:0 24px;border-radius:6px}
+.pass{color:#1b5e20;background:#e8f5e9}.fail{color:#b71c1c;background:#ffebee}
 .reason{font-size:18px;margin:4px 0 0}.note{font-size:14px;color:#333;margin:4px 0}
 .plots{display:flex;flex-wrap:wrap;gap:24px}.plot{flex:1 1 360px}
 table{border-collapse:collapse;margin:6px 0}
@@ -101,7 +103,7 @@ def _text(value: Any, keep_newlines: bool = False) -> str:
     for ch in str(value):
         if keep_newlines and ch == "\n":
             out.append(ch)
-        elif unicodedata.category(ch) in HIDDEN_CATEGORIES:
+        elif unicodedata.category(ch) in HIDDEN_CATEGORIES or (ch != " " and ch.isspace()):
             out.append(f'<span class="cc">U+{ord(ch):04X}</span>')
         else:
             out.append(html.escape(ch))
@@ -135,12 +137,12 @@ def _headline(summary: Mapping[str, Any]) -> str:
         f'<div><div class="big">{format_percent(agreement.get("rate"))}</div>'
         f'<div class="cap">label agreement: {_num(agreement.get("agree", 0))} of '
         f'{_num(agreement.get("denominator", 0))} rows where both sides have a label</div></div>'
-        f'<div><div class="big">{format_rows(int(corpus_rows))}</div>'
-        f'<div class="cap">corpus rows, each with a status{extra}</div></div>'
-        f'<div><div class="verdict {"pass" if passed else "fail"}">'
-        f'{"PASS" if passed else "FAIL"}</div></div></section>'
+        f'<div><div class="big rows">{format_rows(int(corpus_rows))}</div>'
+        f'<div class="cap">corpus rows, each with a status{extra}</div></div></section>'
+        f'<div class="gate"><div class="verdict {"pass" if passed else "fail"}">'
+        f'{"PASS" if passed else "FAIL"}</div>'
         f'<p class="reason"><b>{"Within" if passed else "Outside"} thresholds:</b> '
-        f'{_text(gate.get("reason", ""))}</p>'
+        f'{_text(gate.get("reason", ""))}</p></div>'
         + _status_line(summary)
     )
 
@@ -352,10 +354,13 @@ def _causes(summary: Mapping[str, Any]) -> str:
     verdicts = ", ".join(f"{_text(k)} {v:,}" for k, v in (cf.get("verdicts") or {}).items())
     consistent = cf.get("cf_consistent") or {}
     checked = consistent.get("true", 0) + consistent.get("false", 0)
-    out.append(f"<p class=note>Counterfactual (reference model re-run on the right side's "
-               f"pieces): {verdicts or 'not run'}; agrees with the cause on "
-               f"{format_percent(cf.get('agreement_with_cause'))} of the rows it could check "
-               f"({consistent.get('true', 0):,} of {checked:,}).</p>")
+    if verdicts:
+        out.append(f"<p class=note>Counterfactual (reference model re-run on the right side's "
+                   f"pieces): {verdicts}; agrees with the cause on "
+                   f"{format_percent(cf.get('agreement_with_cause'))} of the rows it could "
+                   f"check ({consistent.get('true', 0):,} of {checked:,}).</p>")
+    else:
+        out.append("<p class=note>Counterfactual re-run: not run for this report.</p>")
     out.append(_legend())
     for c in causes:
         if c.get("examples"):
@@ -418,7 +423,8 @@ def _example(e: Mapping[str, Any]) -> str:
     elif not diffs:
         diffs = ['<p class="note">Words and pieces are identical on both sides: the difference '
                  "is in the scores alone.</p>"]
-    shown = (_text(e.get("text")) + cut if e.get("text") is not None
+    shown = (_text(e.get("text")) + cut if e.get("text")
+             else '<span style="color:#777">(empty text)</span>' if e.get("text") == ""
              else '<span style="color:#777">(no text)</span>')
     return (f'<div class="example"><div class="meta">{meta}</div>'
             f'<div class="text" dir="auto">{shown}</div>' + "".join(diffs) + "</div>")
@@ -445,8 +451,10 @@ def _diff(level: str, window: Mapping[str, Any], divergence: Mapping[str, Any] |
             row.append('<td class="mark">…</td>' if row is not marks else "<td class=mark></td>")
     where = ""
     if divergence and divergence.get("level") and level.startswith(str(divergence["level"])[:4]):
-        where = (f' · first divergence: {_text(divergence.get("op"))} at characters '
-                 f'{_num(divergence.get("begin"))}–{_num(divergence.get("end"))}')
+        where = f' · first divergence: {_text(divergence.get("op"))}'
+        if divergence.get("begin") is not None and divergence.get("end") is not None:
+            where += (f' at characters {_num(divergence.get("begin"))}–'
+                      f'{_num(divergence.get("end"))}')
     shown = f"positions {start + 1}–{start + len(entries)} of {size}"
     return (f'<div class="cap" style="font-size:13px">{_text(level)} ({shown}){where}</div>'
             f'<div class="scroll"><table class="diff"><tr>{"".join(marks)}</tr>'

@@ -401,7 +401,7 @@ def _gate(totals: Mapping[str, Any], delta: Mapping[str, Any],
     if rate > limits.max_label_disagreement_rate:
         failures.append(f"label disagreement {rate:.4%} > maximum "
                         f"{limits.max_label_disagreement_rate:.4%} "
-                        f"({totals['disagreeing']} of {corpus_rows} corpus rows)")
+                        f"({totals['disagreeing']:,} of {corpus_rows:,} corpus rows)")
     if worst is not None and worst > limits.max_abs_probability_delta:
         failures.append(f"max |Δprobability| {worst:.6g} > maximum "
                         f"{limits.max_abs_probability_delta:g}")
@@ -410,7 +410,7 @@ def _gate(totals: Mapping[str, Any], delta: Mapping[str, Any],
     else:
         shown = "none compared" if worst is None else f"{worst:.6g}"
         reason = (f"label disagreement {rate:.4%} ≤ {limits.max_label_disagreement_rate:.4%} "
-                  f"({totals['disagreeing']} of {corpus_rows} corpus rows); max |Δprobability| "
+                  f"({totals['disagreeing']:,} of {corpus_rows:,} corpus rows); max |Δprobability| "
                   f"{shown} ≤ {limits.max_abs_probability_delta:g}")
     return {"passed": not failures, "reason": reason, "label_disagreement_rate": rate,
             "label_disagreeing_rows": totals["disagreeing"],
