@@ -380,3 +380,76 @@ def test_screenshot_shows_headline(page, summary, rows, tmp_path):
         dom = _chromium(tmp_path, "--dump-dom", index.as_uri()).stdout
         assert f'<div class="big">{rate_text}</div>' in dom
         assert f'<div class="big">{rows_text}</div>' in dom
+
+
+# --- on rows made by the join itself (compare.rows.build_rows) from hand-made records ----------
+
+TEXTS = {"c0": "A fine film .", "c1": "dull and long", "c2": "I don't care", "c3": "lost row",
+         "c4": "scores drift here", "c5": "Café au lait", "c6": "ok", "c7": "the end ."}
+
+
+def _record(rid: str, text: str, p_pos: float, labels: tuple[str, ...],
+            split_word: str | None = None) -> dict[str, Any]:
+    """A scored record: whitespace words, one piece per word (split_word cut at its quote)."""
+    import hashlib
+
+    words, pieces, begin = [], [{"piece": "[CLS]", "id": 101, "begin": None, "end": None}], 0
+    for word in text.split(" "):
+        parts = [word]
+        if word == split_word:
+            quote = word.index("'")
+            parts = [word[:quote], "'", word[quote + 1:]]
+        at = begin
+        for part in parts:
+            words.append({"text": part, "begin": at, "end": at + len(part)})
+            pieces.append({"piece": part.lower(), "id": 1000 + len(pieces), "begin": at,
+                           "end": at + len(part)})
+            at += len(part)
+        begin += len(word) + 1
+    pieces.append({"piece": "[SEP]", "id": 102, "begin": None, "end": None})
+    probs = [1.0 - p_pos, p_pos]
+    return {"id": rid, "status": "ok", "error": None,
+            "text_sha256": hashlib.sha256(text.encode()).hexdigest(), "text_length": len(text),
+            "words": words, "pieces": pieces, "pieces_note": None, "piece_count": len(pieces),
+            "truncated": False, "label": labels[int(p_pos > 0.5)], "label_id": int(p_pos > 0.5),
+            "probabilities": probs, "logits": None}
+
+
+def test_summary_of_rows_from_the_join(spark, project_config, settings):
+    from spark_pipelines.compare.rows import build_rows
+    from spark_pipelines.record_io import SPARK_RECORD_SCHEMA
+
+    labels = settings.labels
+    p_pos = {rid: 0.2 + 0.08 * i for i, rid in enumerate(TEXTS)}
+    left = [_record(rid, text, p_pos[rid], labels) for rid, text in TEXTS.items()]
+    left.append(_record("x9", "not in the corpus", 0.9, labels))
+    right = []
+    for rid, text in TEXTS.items():
+        if rid == "c3":
+            continue  # missing on the right
+        p = 1.0 - p_pos[rid] if rid == "c1" else p_pos[rid] + (0.01 if rid == "c4" else 0.0)
+        right.append(_record(rid, text, p, labels, split_word="don't" if rid == "c2" else None))
+    expected = {rid: schema.SAME for rid in TEXTS}
+    expected.update(c1=schema.LABEL_DIFFERS, c2=schema.TOKENS_DIFFER, c3=schema.MISSING_RIGHT,
+                    c4=schema.SCORES_DIFFER, x9=schema.NOT_IN_CORPUS)
+
+    corpus = spark.createDataFrame(list(TEXTS.items()), "id string, text string")
+    rows = build_rows(corpus, spark.createDataFrame(left, SPARK_RECORD_SCHEMA),
+                      spark.createDataFrame(right, SPARK_RECORD_SCHEMA),
+                      project_config.compare.probability_tolerance)
+    summary = build_summary(rows, LEFT_FP, RIGHT_FP, project_config, settings)
+
+    counts = Counter(expected.values())
+    assert summary["status_counts"] == {s: counts.get(s, 0) for s in schema.STATUSES}
+    assert summary["corpus_rows"] == len(TEXTS) and summary["rows"] == len(TEXTS) + 1
+    by_id = {r["id"]: r for r in right}
+    both = [rid for rid in TEXTS if rid in by_id]
+    agree = sum(left[i]["label"] == by_id[rid]["label"]
+                for i, rid in enumerate(TEXTS) if rid in by_id)
+    assert summary["label_agreement"]["denominator"] == len(both)
+    assert summary["label_agreement"]["agree"] == agree
+    assert summary["worst_examples"][0]["id"] == "c1"
+    top = summary["differing_tokens"]["words"][0]
+    assert (top["left"], top["right"], top["count"]) == (["don't"], ["don", "'", "t"], 1)
+    assert summary["abs_delta"]["max"] == pytest.approx(abs(1.0 - 2 * p_pos["c1"]))
+    assert "don&#x27;t" in render_report(summary)
