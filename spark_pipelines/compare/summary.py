@@ -2,8 +2,8 @@
 
 Nothing row-sized reaches the driver: every collect is bounded (one row of global aggregates,
 group-bys over a handful of statuses, labels, slice values and causes, top-k lists, and at most
-3 examples per cause plus 10 worst rows). The rows are persisted for the few passes unless the
-caller already cached them.
+3 examples per cause plus 10 worst rows), in five Spark jobs. The rows are persisted for those
+passes unless the caller already cached them (the compare job does: it writes them too).
 
 Denominators, stated once:
 - corpus rows: every report row except `not_in_corpus` (ids a run has that the corpus lacks);
@@ -59,13 +59,13 @@ def build_summary(rows: DataFrame, left_fingerprint: dict, right_fingerprint: di
     missing = [name for name in _ROW_COLUMNS if name not in rows.columns]
     if missing:
         raise ValueError(f"report rows lack columns {missing} (see compare.schema.ROWS_DDL)")
-    persisted = not rows.storageLevel.useMemory and not rows.storageLevel.useDisk
-    if persisted:
+    persist_here = not rows.storageLevel.useMemory and not rows.storageLevel.useDisk
+    if persist_here:
         rows = rows.persist(StorageLevel.MEMORY_AND_DISK)
     try:
         return _jsonable(_summarise(rows, left_fingerprint, right_fingerprint, config, settings))
     finally:
-        if persisted:
+        if persist_here:
             rows.unpersist()
 
 
