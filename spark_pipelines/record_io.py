@@ -80,10 +80,14 @@ def write_records(df: DataFrame, out_dir: str, fingerprint: dict[str, Any],
     tmp = parent.suffix("/." + target.getName() + f".tmp-{token}")
     payload = json.dumps(fingerprint, sort_keys=True)
     records = conform(df).withMetadata("id", {FINGERPRINT_FIELD_KEY: payload})
-    records.write.mode("error").parquet(tmp.toString())
-    _write_text(spark, tmp.toString() + "/" + MANIFEST_NAME,
-                json.dumps(fingerprint, indent=2, sort_keys=True) + "\n")
-    _write_text(spark, tmp.toString() + "/" + COMPLETE_MARKER, payload + "\n")
+    try:
+        records.write.mode("error").parquet(tmp.toString())
+        _write_text(spark, tmp.toString() + "/" + MANIFEST_NAME,
+                    json.dumps(fingerprint, indent=2, sort_keys=True) + "\n")
+        _write_text(spark, tmp.toString() + "/" + COMPLETE_MARKER, payload + "\n")
+    except BaseException:
+        fs.delete(tmp, True)  # a failed write leaves no half-written folder behind
+        raise
     old = parent.suffix("/." + target.getName() + f".old-{token}")
     if fs.exists(target) and not fs.rename(target, old):
         fs.delete(tmp, True)

@@ -268,3 +268,26 @@ def test_second_run_without_overwrite_exits_2_and_leaves_the_output(previous_out
             "it") in done.stdout
     assert snapshot(previous_output) == before
     assert sorted(p.name for p in previous_output.parent.iterdir()) == ["hf"]
+
+
+def test_a_write_that_fails_leaves_the_previous_output_and_no_temp_folder(spark, tmp_path):
+    """A task error during the write (not a kill): the temp folder is removed, the old output
+    stays published."""
+    from pyspark.sql import functions as F
+
+    from hf_reference.records import empty_record
+    from spark_pipelines.record_io import SPARK_RECORD_SCHEMA, read_records, write_records
+
+    rows = [empty_record(i, "invalid_text", "text is null") for i in ("a", "b", "c")]
+    frame = spark.createDataFrame(rows, SPARK_RECORD_SCHEMA)
+    target = tmp_path / "records"
+    write_records(frame, str(target), {"framework": "test", "run": 1})
+    before = snapshot(target)
+    failing = frame.withColumn("status", F.when(F.col("id") == "b", F.raise_error(F.lit("boom")))
+                               .otherwise(F.col("status")))
+    with pytest.raises(Exception, match="boom"):
+        write_records(failing, str(target), {"framework": "test", "run": 2}, overwrite=True)
+    assert snapshot(target) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["records"]
+    records, fingerprint = read_records(spark, str(target))
+    assert fingerprint["run"] == 1 and records.count() == 3
