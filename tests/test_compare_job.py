@@ -252,6 +252,12 @@ def test_refusals_name_the_field(spark, project_config, settings, hf_run, corpus
     with pytest.raises(BadInput, match="corpus_digest of the right run"):
         compare(spark, project_config, settings, hf_run, other_corpus, corpus_slice, work / "r4")
 
+    twice = ok_ids(spark, hf_run)[0]
+    duplicated = republish(spark, hf_run, work / "hf-duplicated", lambda records: (
+        records.unionByName(records.where(F.col("id") == twice))))
+    with pytest.raises(BadInput, match=f"right run .* id must be unique.*'{twice}' x2"):
+        compare(spark, project_config, settings, hf_run, duplicated, corpus_slice, work / "r5")
+
 
 def test_exit_code_2_through_the_job_entry_point(spark, hf_run, corpus_slice, work):
     from jobs.compare import main

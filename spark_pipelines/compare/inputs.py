@@ -1,10 +1,10 @@
 """Read the two runs and the corpus, and refuse to compare what cannot be compared.
 
 Checked before any row is compared, each refusal a BadInput naming the field and both values:
-the columns and types of each records folder against the record schema (and each other); the
-model identity (checkpoint_sha256, vocab_sha256) unless a model mismatch is allowed; each run's
-corpus_digest against the digest of the --corpus as read now. Only the digests and the parquet
-footers are read here; no records are collected.
+the columns and types of each records folder against the record schema (and each other); one
+record per id on each side; the model identity (checkpoint_sha256, vocab_sha256) unless a model
+mismatch is allowed; each run's corpus_digest against the digest of the --corpus as read now.
+Only digests, parquet footers and at most a few offending ids reach the driver.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 
 from hf_reference.config import ProjectConfig
 from spark_pipelines.corpus_io import corpus_digest, read_corpus
@@ -26,6 +27,7 @@ from spark_pipelines.record_io import (
 )
 
 MODEL_FIELDS = ("checkpoint_sha256", "vocab_sha256")
+SHOW_IDS = 5
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,16 @@ def check_corpus(fingerprint: dict[str, Any], digest: dict[str, Any], side: str,
         )
 
 
+def check_ids(records: DataFrame, side: str, run_dir: str) -> None:
+    """One record per id: a duplicated (or null) id would turn one report row into several."""
+    bad = (records.groupBy("id").count().where((F.col("count") > 1) | F.col("id").isNull())
+           .orderBy("id").limit(SHOW_IDS).collect())
+    if bad:
+        shown = ", ".join(f"{row['id']!r} x{row['count']}" for row in bad)
+        raise BadInput(f"{side} run ({run_dir}): field id must be unique and set, first "
+                       f"offending ids: {shown}")
+
+
 def load_inputs(spark: SparkSession, config: ProjectConfig, left_dir: str, right_dir: str,
                 corpus_path: str, allow_model_mismatch: bool = False) -> CompareInputs:
     """Both runs and the corpus, or a BadInput saying which field of which run is at fault."""
@@ -99,6 +111,8 @@ def load_inputs(spark: SparkSession, config: ProjectConfig, left_dir: str, right
                   left_dir, right_dir)
     left, left_fp = read_records(spark, left_dir)
     right, right_fp = read_records(spark, right_dir)
+    check_ids(left, "left", left_dir)
+    check_ids(right, "right", right_dir)
     if not allow_model_mismatch:
         check_model(left_fp, right_fp, left_dir, right_dir)
     corpus = read_corpus(spark, corpus_path, config.corpus.id_column, config.corpus.text_column)
