@@ -13,6 +13,7 @@ import json
 import math
 import os
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -230,3 +231,5 @@ def test_three_jobs_on_standalone_cluster_equal_local(tmp_path, default_corpus_p
         assert summaries["cluster"][key] == summaries["local"][key], key
     for run in runs.values():
         assert (run / "report" / "index.html").is_file()
+    for index in range(2):  # kept on failure, for the executors' logs
+        shutil.rmtree(cluster_dir / f"work{index}")  # every app copied all jars: ~300 MB each
