@@ -118,8 +118,9 @@ def main() -> None:
         "worker_peak_rss_mib": peaks,
     }
     results["scorer_vs_pipeline"] = results["scorer_rows_per_s"] / results["pipeline_rows_per_s"]
-    results["spark_warm_vs_scorer"] = results["spark_warm_rows_per_s"] / results["scorer_rows_per_s"]
-    results["spark_cold_vs_scorer"] = results["spark_cold_rows_per_s"] / results["scorer_rows_per_s"]
+    scorer = results["scorer_rows_per_s"]
+    results["spark_warm_vs_scorer"] = results["spark_warm_rows_per_s"] / scorer
+    results["spark_cold_vs_scorer"] = results["spark_cold_rows_per_s"] / scorer
     for key, value in results.items():
         print(f"{key:24s} {value:.3f}" if isinstance(value, float) else f"{key:24s} {value}")
 

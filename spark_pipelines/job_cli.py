@@ -1,6 +1,8 @@
 """What every spark-submit job shares: argument checks done before Spark starts, exit codes.
 
-Exit codes: 0 done (or within thresholds), 1 outside thresholds (compare), 2 bad input.
+Exit codes: 0 done (or within thresholds), 1 outside thresholds (compare), 2 bad input,
+3 the job failed (an unexpected error: traceback on stderr, no output published). A CI gate on
+exit 1 must never mistake a crashed run for a disagreement, so a crash is never 1.
 Errors read `subject: problem` and, where it helps, how to fix it.
 """
 
@@ -8,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,6 +19,7 @@ from hf_reference.config import ConfigError, ProjectConfig, load_config
 EXIT_OK = 0
 EXIT_THRESHOLD = 1
 EXIT_BAD_INPUT = 2
+EXIT_FAILED = 3
 CORPUS_SUFFIXES = (".parquet", ".csv", ".jsonl", ".json")
 
 
@@ -76,4 +80,8 @@ def run(main: Callable[[], int]) -> None:
     except (BadInput, ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         code = EXIT_BAD_INPUT
+    except Exception:  # any other failure: report it and exit with its own code
+        traceback.print_exc()
+        print("error: the job failed (exit 3); no output was published", file=sys.stderr)
+        code = EXIT_FAILED
     sys.exit(code)
