@@ -23,7 +23,7 @@ from hf_reference.settings import EffectiveSettings
 from spark_pipelines.compare.inputs import CompareInputs, load_inputs
 from spark_pipelines.compare.rows import build_rows
 from spark_pipelines.job_cli import EXIT_OK, EXIT_THRESHOLD, BadInput, is_remote
-from spark_pipelines.record_io import COMPLETE_MARKER, _fs, _write_text
+from spark_pipelines.record_io import COMPLETE_MARKER, _fs, _write_text, publish_folder
 
 COUNTERFACTUAL_MODES = ("auto", "on", "off")
 SUMMARY_FILE = "summary.json"
@@ -135,13 +135,7 @@ def _publish(spark: SparkSession, rows: DataFrame, summary_of: Any, out_dir: str
         if _occupied(fs, target) and not overwrite:
             raise BadInput(f"--output {out_dir}: appeared while comparing; pass --overwrite to "
                            "replace it")
-        old = parent.suffix(f"/.{target.getName()}.old-{token}")
-        if fs.exists(target) and not fs.rename(target, old):
-            raise RuntimeError(f"--output {out_dir}: could not move the old output aside")
-        if not fs.rename(tmp, target):
-            raise RuntimeError(f"--output {out_dir}: could not publish {tmp_dir}")
-        if fs.exists(old):
-            fs.delete(old, True)
+        publish_folder(fs, tmp, target, f"--output {out_dir}")
         return summary
     finally:
         if fs.exists(tmp):

@@ -88,15 +88,31 @@ def write_records(df: DataFrame, out_dir: str, fingerprint: dict[str, Any],
     except BaseException:
         fs.delete(tmp, True)  # a failed write leaves no half-written folder behind
         raise
-    old = parent.suffix("/." + target.getName() + f".old-{token}")
-    if fs.exists(target) and not fs.rename(target, old):
+    try:
+        publish_folder(fs, tmp, target, out_dir)
+    except PublishError:
         fs.delete(tmp, True)
-        raise RecordsError(f"{out_dir}: could not move the old output aside")
+        raise
+    return out_dir
+
+
+class PublishError(RuntimeError):
+    """A finished temp folder could not be renamed into place (the old output is kept)."""
+
+
+def publish_folder(fs: Any, tmp: Any, target: Any, shown: str) -> None:
+    """Rename the finished `tmp` to `target`, moving an existing target aside first and
+    deleting it only after the rename: at every moment either the old or the new output is
+    published, never a half of either. `shown` is the path as the user gave it."""
+    old = target.getParent().suffix(f"/.{target.getName()}.old-{tmp.getName()[-12:]}")
+    if fs.exists(target) and not fs.rename(target, old):
+        raise PublishError(f"{shown}: could not move the old output aside")
     if not fs.rename(tmp, target):
-        raise RecordsError(f"{out_dir}: could not publish {tmp.toString()}")
+        if fs.exists(old):
+            fs.rename(old, target)
+        raise PublishError(f"{shown}: could not publish {tmp.toString()}")
     if fs.exists(old):
         fs.delete(old, True)
-    return out_dir
 
 
 def read_records(spark: SparkSession, records_dir: str) -> tuple[DataFrame, dict[str, Any]]:
