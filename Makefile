@@ -44,7 +44,7 @@ assets: jars
 	$(PY) -m spark_pipelines.import_model
 
 test: setup
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=20
 
 lint: deps
 	$(VENV)/bin/ruff check .
