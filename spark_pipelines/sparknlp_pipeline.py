@@ -154,27 +154,9 @@ def _vocabulary_file(spark: SparkSession, classifier: Any, settings: EffectiveSe
 
 def register_pieces_udf(spark: SparkSession) -> str | None:
     """Register the Java pieces UDF; returns why it is unavailable, or None."""
-    from pyspark.sql.utils import AnalysisException
+    from spark_pipelines.jvm_udf import register_java_udf
 
-    from spark_pipelines.jars import udf_jar_path
-
-    def register() -> None:
-        spark.udf.registerJavaFunction(PIECES_UDF, PIECES_CLASS, PIECES_TYPE)
-
-    try:
-        register()
-        return None
-    except (AnalysisException, Exception) as first:  # class not on the classpath
-        jar = udf_jar_path()
-        if not jar.is_file():
-            return (f"pieces UDF jar {jar} not built (run python -m spark_pipelines.udf_build): "
-                    f"{type(first).__name__}")
-        try:
-            spark.sql(f"ADD JAR '{jar}'")
-            register()
-            return None
-        except Exception as second:
-            return f"pieces UDF {PIECES_CLASS} not loadable: {str(second).splitlines()[0][:200]}"
+    return register_java_udf(spark, PIECES_UDF, PIECES_CLASS, PIECES_TYPE)
 
 
 def build_pipeline(spark: SparkSession, config: ProjectConfig, settings: EffectiveSettings

@@ -1,9 +1,11 @@
-"""Compile the pieces UDF (spark_pipelines/java/*.java) against the cached Spark NLP jar.
+"""Compile the project's Java UDFs (spark_pipelines/java/**.java) into one jar.
 
-The UDF calls Spark NLP's own tokenization code, so it must be compiled against the exact jar
-the sessions load; the jar lands in `jars.udf_jar_path()` (versioned by Spark NLP release) and
-`session_jars()` then adds it to every session. A stamp (sha256 of the sources, the Spark NLP
-jar name and the javac version) beside the jar makes a second build a no-op.
+Two functions live there: Spark NLP's model pieces (hfparity.SparkNlpPieces), which calls Spark
+NLP's own tokenization code and so must be compiled against the exact jar the sessions load, and
+the join's row explanation (hfparity.explain.ExplainUdf, plain Java over Spark's API). The jar
+lands in `jars.udf_jar_path()` (versioned by Spark NLP release) and `session_jars()` then adds
+it to every session. A stamp (sha256 of the sources, the Spark NLP jar name and the javac
+version) beside the jar makes a second build a no-op.
 Run: python -m spark_pipelines.udf_build [--force]
 """
 
@@ -22,7 +24,6 @@ from pathlib import Path
 from spark_pipelines import jars
 
 JAVA_DIR = Path(__file__).resolve().parent / "java"
-UDF_CLASS = "hfparity.SparkNlpPieces"
 
 
 def _sources() -> list[Path]:
@@ -32,7 +33,7 @@ def _sources() -> list[Path]:
 def _javac() -> str:
     javac = shutil.which("javac")
     if javac is None:
-        raise RuntimeError("javac not found on PATH: a JDK (17) is needed to build the pieces UDF")
+        raise RuntimeError("javac not found on PATH: a JDK (17) is needed to build the UDF jar")
     return javac
 
 
@@ -68,7 +69,7 @@ def build(force: bool = False) -> Path:
     """Compile and package the UDF jar unless an up-to-date one is already there."""
     jar = jars.udf_jar_path()
     if not force and is_built():
-        print(f"[setup] pieces UDF: cached ({jar})", flush=True)
+        print(f"[setup] UDF jar: cached ({jar})", flush=True)
         return jar
     classpath = os.pathsep.join([*jars.cached_jars(), *_pyspark_jars()])
     jar.parent.mkdir(parents=True, exist_ok=True)
@@ -80,7 +81,7 @@ def build(force: bool = False) -> Path:
                    "-d", str(classes), "-cp", classpath, *map(str, _sources())]
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         if done.returncode != 0:
-            raise RuntimeError(f"javac failed for the pieces UDF:\n{done.stdout}{done.stderr}")
+            raise RuntimeError(f"javac failed for the UDF jar:\n{done.stdout}{done.stderr}")
         tmp = jar.with_name(jar.name + ".tmp")
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             archive.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\n")
@@ -90,7 +91,7 @@ def build(force: bool = False) -> Path:
                 archive.writestr(info, path.read_bytes())
         os.replace(tmp, jar)
     _stamp_path(jar).write_text(build_stamp() + "\n")
-    print(f"[setup] pieces UDF: built {jar}", flush=True)
+    print(f"[setup] UDF jar: built {jar}", flush=True)
     return jar
 
 

@@ -34,7 +34,7 @@ REPO = Path(__file__).resolve().parent.parent
 README_MARKER = "<!-- standalone commands: tests/test_cluster.py runs this block verbatim -->"
 ASSIGNMENT = re.compile(r"^([A-Z_][A-Z0-9_]*)=")
 TOLERANCE = 1e-6
-SLICE_ROWS = 300
+SLICE_ROWS = 100  # every edge case plus the first ordinary snippets
 JOB_TIMEOUT_S = 900
 
 

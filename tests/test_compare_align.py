@@ -186,7 +186,7 @@ def pandas_shaped(record: dict) -> dict:
 
 
 def test_explain_row_takes_pandas_shaped_records_and_pinpoints_a_changed_piece():
-    from spark_pipelines.compare.rows import explain_row
+    from spark_pipelines.compare.explain_row import explain_row
 
     text = "a Brilliant film"
     left = {"id": "r1", "status": "ok", "error": None, "text_sha256": "x", "text_length": 16,
@@ -214,7 +214,7 @@ def test_explain_row_takes_pandas_shaped_records_and_pinpoints_a_changed_piece()
 
 
 def test_explain_row_gives_word_segmentation_only_rows_the_words_cause():
-    from spark_pipelines.compare.rows import explain_row
+    from spark_pipelines.compare.explain_row import explain_row
 
     text = "I don't care"
     base = {"id": "r2", "status": "ok", "text_sha256": "y", "text_length": 12, "pieces": None,

@@ -1,27 +1,23 @@
 """One report row per corpus id: the join of the corpus with both runs, inside Spark.
 
 Everything that Spark SQL can say (statuses, deltas, equality of the token lists, slices) is a
-column expression; only rows that are not `same` go through Python, in one pandas UDF that
-aligns the token sequences (compare.align) and attributes the disagreement
-(explain.attribution). Same rows reach the UDF as nulls, so a report of a million agreeing rows
-does not ship a million token lists to Python. Nothing is collected to the driver.
+column expression; the alignment of the token sequences and the cause of a disagreement come
+from one JVM function (hfparity.explain.ExplainUdf, the Java twin of compare/explain_row.py)
+that runs on the executors for rows that are not `same`, so no token list crosses to Python
+and nothing is collected to the driver.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pandas as pd
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
 from hf_reference.records import RECORD_COLUMNS, STATUS_ERROR, STATUS_OK
-from spark_pipelines.compare.align import align, first_divergence
 from spark_pipelines.compare.schema import (
     ALIGNED_TYPE,
-    EQUAL,
     ERROR_LEFT,
     ERROR_RIGHT,
     LABEL_DIFFERS,
@@ -34,13 +30,7 @@ from spark_pipelines.compare.schema import (
     SCORES_DIFFER,
     TOKENS_DIFFER,
 )
-from spark_pipelines.explain.attribution import (
-    SPLIT_DIFFERENTLY,
-    UNDETERMINED,
-    WORDS,
-    Attribution,
-    attribute,
-)
+from spark_pipelines.jvm_udf import register_java_udf
 
 # Java regexes for the slices (Spark's rlike): upper/title-case letter, any non-ASCII code
 # point, punctuation between two letters/digits of one whitespace-separated word.
@@ -48,8 +38,10 @@ UPPER = r"[\p{Lu}\p{Lt}]"
 NON_ASCII = r"[^\x00-\x7F]"
 INNER_PUNCT = r"[\p{L}\p{N}]\p{P}+[\p{L}\p{N}]"
 
-# What the Python side returns: the alignment/attribution columns, first_divergence flattened
-# (pandas UDFs of Spark 3.5 cannot return a struct nested in a struct); rebuilt in Spark.
+# What the JVM explain function returns (ExplainUdf): first_divergence comes flattened and is
+# rebuilt in Spark.
+EXPLAIN_UDF = "hfparity_explain_row"
+EXPLAIN_CLASS = "hfparity.explain.ExplainUdf"
 EXPLAIN_DDL = ", ".join([
     f"word_alignment {ALIGNED_TYPE}",
     f"piece_alignment {ALIGNED_TYPE}",
@@ -59,17 +51,27 @@ EXPLAIN_DDL = ", ".join([
     "cause string", "sub_cause string", "cause_word string", "cause_position int",
     "cause_evidence string", "cf_consistent boolean",
 ])
-EXPLAIN_FIELDS = [part.split(" ", 1)[0] for part in EXPLAIN_DDL.split(", ")
-                  if not part.startswith(("array<", "struct<"))]
 DIVERGENCE_FIELDS = ("level", "op", "left_index", "right_index", "begin", "end", "left_window",
                      "right_window")
 CF_COLUMNS = ("cf_probabilities", "cf_verdict", "cf_max_abs_delta")
-INT_FIELDS = frozenset({"text_length", "piece_count", "label_id"})
 
 
 def rows_schema(spark: Any) -> StructType:
     """ROWS_DDL as a StructType (parsing DDL needs a session)."""
     return spark.createDataFrame([], ROWS_DDL).schema
+
+
+def explain_function(spark: Any) -> Any:
+    """The registered JVM explain function, callable on columns; fails naming the jar."""
+    problem = register_java_udf(spark, EXPLAIN_UDF, EXPLAIN_CLASS, f"struct<{_ddl_fields()}>")
+    if problem is not None:
+        raise RuntimeError(f"the row explanation function is unavailable: {problem}")
+    return lambda *columns: F.call_udf(EXPLAIN_UDF, *columns)
+
+
+def _ddl_fields() -> str:
+    """EXPLAIN_DDL ("name type, ...") as struct<> fields ("name:type,...")."""
+    return ",".join(part.replace(" ", ":", 1) for part in EXPLAIN_DDL.split(", "))
 
 
 def _side(records: DataFrame, name: str) -> DataFrame:
@@ -146,107 +148,6 @@ def _length_bucket(length: Column) -> Column:
     return bucket
 
 
-def _plain(value: Any, integer: bool = False) -> Any:
-    """Python None/int/str from what pandas hands over (NaN for null, floats for nullable ints
-    nested in lists, numpy scalars)."""
-    if value is None:
-        return None
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        value = value.item()
-    if isinstance(value, float) and value != value:  # NaN
-        return None
-    return int(value) if integer else value
-
-
-def _tokens(items: Any, integers: tuple[str, ...]) -> list[dict[str, Any]] | None:
-    if items is None or isinstance(items, float):
-        return None
-    return [{k: _plain(v, k in integers) for k, v in dict(item).items()} for item in items]
-
-
-def _present(record: Any) -> dict[str, Any] | None:
-    """A record as plain Python, or None for a null struct (its id comes through null)."""
-    if record is None or _plain(record.get("id")) is None:
-        return None
-    out = {key: _plain(value, key in INT_FIELDS) for key, value in record.items()
-           if key not in ("words", "pieces", "probabilities", "logits")}
-    out["words"] = _tokens(record.get("words"), ("begin", "end"))
-    out["pieces"] = _tokens(record.get("pieces"), ("id", "begin", "end"))
-    for key in ("probabilities", "logits"):
-        values = record.get(key)
-        out[key] = None if values is None or isinstance(values, float) else [
-            float(v) for v in values]
-    return out
-
-
-def explain_row(status: str, left: Any, right: Any, cf: Any, tolerance: float
-                ) -> dict[str, Any]:
-    """Alignment, first divergence and attribution of one report row (pure Python).
-
-    Alignments are kept only where the sequences differ; the first divergence is taken at
-    piece level when the pieces differ (what the model saw), else at word level.
-    """
-    out: dict[str, Any] = dict.fromkeys(EXPLAIN_FIELDS)
-    if status == SAME:
-        return out
-    lrec, rrec = _present(left), _present(right)
-    cf_row = cf if cf is not None and isinstance(cf.get("cf_verdict"), str) else None
-    divergence = None
-    for level in ("words", "pieces"):
-        lseq = None if lrec is None else lrec[level]
-        rseq = None if rrec is None else rrec[level]
-        ops = align(lseq, rseq)
-        if ops is None or all(op["op"] == EQUAL for op in ops):
-            continue
-        out[f"{level[:-1]}_alignment"] = ops
-        divergence = first_divergence(ops, lseq, rseq, level) or divergence
-    for name, value in (divergence or {}).items():
-        out[f"div_{name}"] = value
-    found = attribute(lrec, rrec, tolerance, cf_row)
-    if found.cause is None and status != NOT_IN_CORPUS:
-        found = _fallback_cause(found, out["word_alignment"], divergence)
-    out.update(cause=found.cause, sub_cause=found.sub_cause, cause_word=found.word,
-               cause_position=found.position, cause_evidence=found.evidence or None,
-               cf_consistent=found.cf_consistent)
-    return out
-
-
-def _fallback_cause(found: Attribution, word_ops: list[dict[str, Any]] | None,
-                    divergence: dict[str, Any] | None) -> Attribution:
-    """A cause for a row that differs where attribution sees no output disagreement.
-
-    Attribution explains differing outputs; a row whose only difference is how the words were
-    cut (same characters, same pieces) still parts first at the word stage, so it gets cause
-    `words` / split_differently at the first diverging word. Anything else is `undetermined`.
-    """
-    if word_ops and divergence is not None and divergence["level"] == "words":
-        op = next(op for op in word_ops if op["op"] != EQUAL)
-        lt, rt = op["left_tokens"], op["right_tokens"]
-        word = lt[0] if len(lt) == 1 else rt[0] if len(rt) == 1 else " ".join(lt or rt)
-        return Attribution(WORDS, SPLIT_DIFFERENTLY, word, divergence["left_index"],
-                           found.evidence or "word tokens cut differently")
-    return Attribution(UNDETERMINED, None, None, None,
-                       found.evidence or "the row differs but no stage explains it")
-
-
-def _explain_udf(tolerance: float) -> Any:
-    """pandas UDF: (status, l, r, cf) -> EXPLAIN_DDL struct; nulls for same rows."""
-    from pyspark.sql.functions import pandas_udf
-
-    @pandas_udf(EXPLAIN_DDL)
-    def explain(batches: Iterator[tuple[pd.Series, pd.DataFrame, pd.DataFrame, pd.DataFrame]]
-                ) -> Iterator[pd.DataFrame]:
-        for status, left, right, cf in batches:
-            lrows = left.to_dict("records")
-            rrows = right.to_dict("records")
-            cfrows = cf.to_dict("records")
-            out = [explain_row(s, lr, rr, c, tolerance)
-                   for s, lr, rr, c in zip(status.tolist(), lrows, rrows, cfrows)]
-            yield pd.DataFrame(out, columns=EXPLAIN_FIELDS)
-
-    return explain
-
-
 def build_rows(corpus: DataFrame, left: DataFrame, right: DataFrame, tolerance: float,
                counterfactual: DataFrame | None = None) -> DataFrame:
     """The report rows (ROWS_DDL) for `corpus` (id, text) and two record DataFrames.
@@ -278,14 +179,12 @@ def build_rows(corpus: DataFrame, left: DataFrame, right: DataFrame, tolerance: 
         words_equal.alias("words_equal"),
         pieces_equal.alias("pieces_equal"),
     )
-    differs = F.col("status") != F.lit(SAME)
-    cf = F.struct(F.col("cf_verdict"), F.col("cf_max_abs_delta"))
+    explain = explain_function(corpus.sparkSession)
     explained = staged.select(
         "*",
-        _explain_udf(tolerance)(
-            F.col("status"), F.when(differs, F.col("l")), F.when(differs, F.col("r")),
-            F.when(differs, cf),
-        ).alias("_x"),
+        F.when(F.col("status") != F.lit(SAME), explain(
+            F.col("status"), F.col("l"), F.col("r"), F.col("cf_verdict"),
+            F.col("cf_max_abs_delta"), F.lit(float(tolerance)))).alias("_x"),
     )
     divergence = F.when(
         F.col("_x.div_level").isNotNull(),
