@@ -257,13 +257,14 @@ def _top_k(rows: DataFrame) -> dict[tuple[str, str], list[dict[str, Any]]]:
     empty = F.array().cast(schema.ALIGNED_TYPE)
 
     def level(name: str, column: str) -> Column:
-        return F.transform(F.coalesce(F.col(column), empty),
+        """Non-equal positions only, dropped before the explode: most positions are equal."""
+        differing = F.filter(F.coalesce(F.col(column), empty), lambda a: a["op"] != schema.EQUAL)
+        return F.transform(differing,
                            lambda a: F.struct(F.lit(name).alias("level"), a.alias("a")))
 
     positions = (rows.select("id", F.explode(F.concat(level("words", "word_alignment"),
                                                       level("pieces", "piece_alignment")))
                              .alias("x"))
-                 .where(F.col("x.a.op") != schema.EQUAL)
                  .select(F.lit("tokens").alias("kind"), F.col("x.level").alias("group"),
                          F.to_json(F.struct(F.col("x.a.op").alias("op"),
                                             F.col("x.a.left_tokens").alias("left"),
@@ -349,10 +350,15 @@ def _worst(rows: DataFrame) -> list[dict[str, Any]]:
 def _examples(rows: DataFrame) -> dict[str, list[dict[str, Any]]]:
     """At most EXAMPLES_PER_CAUSE rows per cause, the worst first (same order as _worst)."""
     window = Window.partitionBy("cause_key").orderBy(*_worst_order())
-    picked = (rows.where(F.col("status") != schema.SAME)
-              .select(_cause_key().alias("cause_key"), *_example_columns())  # bounded width
+    # Rank on the narrow sort keys, then fetch the wide example columns for the picked ids
+    # only: sorting every differing row's text and alignments would cost more than the rest.
+    ranked = (rows.where(F.col("status") != schema.SAME)
+              .select("id", "status", "max_abs_delta", _cause_key().alias("cause_key"))
               .withColumn("_rank", F.row_number().over(window))
-              .where(F.col("_rank") <= EXAMPLES_PER_CAUSE).collect())
+              .where(F.col("_rank") <= EXAMPLES_PER_CAUSE)
+              .select("id", "cause_key", "_rank"))
+    picked = (rows.join(F.broadcast(ranked), "id")
+              .select("cause_key", "_rank", *_example_columns()).collect())
     out: dict[str, list[dict[str, Any]]] = {}
     for r in sorted(picked, key=lambda r: r["_rank"]):
         out.setdefault(r["cause_key"], []).append(_example(r))
