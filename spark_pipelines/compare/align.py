@@ -1,8 +1,9 @@
 """Two token sequences aligned by character offsets: where they agree, and where they first part.
 
-Pure Python (no pyspark, no torch): it runs inside the join's pandas UDF. Tokens are dicts with
-`text` (word tokens) or `piece` (model-input pieces, optionally `id`), `begin` and `end` in code
-points, end exclusive. Comparing by offsets rather than by index keeps one split word from
+Pure Python (no pyspark, no torch): the reference that the join's JVM function ports
+(java/hfparity/explain/Align.java, held to this by a test). Tokens are dicts with `text` (word
+tokens) or `piece` (model-input pieces, optionally `id`), `begin` and `end` in code points, end
+exclusive. Comparing by offsets rather than by index keeps one split word from
 shifting every later position. Tokens without offsets ([CLS], [SEP]) are aligned by position:
 leading ones pair up in order, trailing ones pair up in order, any others pair with the other
 side's offset-less tokens after the same character.

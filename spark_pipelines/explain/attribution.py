@@ -1,8 +1,9 @@
 """Attribute a disagreement between two prediction records to the first stage where they part.
 
 Stages, in pipeline order: status → text → words → pieces → truncation → numerics → boundary.
-Pure Python (no pyspark, no torch): it runs inside a pandas UDF on the join's output, so it
-accepts record dicts as Arrow hands them over (numpy arrays for lists, NaN for null numbers).
+Pure Python (no pyspark, no torch): the reference that the join's JVM function ports
+(java/hfparity/explain/Attribute.java, held to this by a test, evidence text included); it
+accepts record dicts as Arrow/pandas hand them over (numpy arrays for lists, NaN for nulls).
 Pieces are aligned by character offsets (code points, end exclusive); [CLS]/[SEP] are ignored.
 """
 
