@@ -48,7 +48,7 @@ def sparknlp_jar() -> Path:
 
 
 def session_jars() -> list[str]:
-    """Jars a session needs: the resolved ones plus the compiled pieces UDF, when built."""
+    """Jars a session needs: the resolved ones plus the project's UDF jar, when built."""
     jars = cached_jars()
     udf = udf_jar_path()
     if udf.is_file():

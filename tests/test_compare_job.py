@@ -350,16 +350,8 @@ def test_spark_submit_compare_prints_the_verdict(hf_run, corpus_slice, work):
     assert pq.read_table(out / "rows", columns=["status"]).num_rows == SNIPPETS + len(EDGE_IDS)
 
 
-def _python_explanation(spark, rows, left: Path, right: Path, cf: dict, tolerance: float):
-    """explain_row (the Python reference) for every report row, from the records themselves."""
-    from spark_pipelines.compare.explain_row import explain_row
-
-    def records(path: Path) -> dict:
-        return {r["id"]: r.asDict(recursive=True) for r in spark.read.parquet(str(path)).collect()}
-
-    lrec, rrec = records(left), records(right)
-    return {row["id"]: explain_row(row["status"], lrec.get(row["id"]), rrec.get(row["id"]),
-                                   cf.get(row["id"]), tolerance) for row in rows}
+def _records_by_id(spark, path: Path) -> dict:
+    return {r["id"]: r.asDict(recursive=True) for r in spark.read.parquet(str(path)).collect()}
 
 
 def test_jvm_explanation_equals_the_python_reference_on_real_records(
@@ -367,6 +359,7 @@ def test_jvm_explanation_equals_the_python_reference_on_real_records(
     """The executors' Java explanation (ExplainUdf) gives, field for field, what
     compare/explain_row.py gives, on real Hugging Face vs Spark NLP records in both directions,
     with and without counterfactual verdicts (every verdict kind is dealt to the differing rows)."""
+    from spark_pipelines.compare.explain_row import explain_row
     from spark_pipelines.compare.rows import build_rows
 
     tolerance = project_config.compare.probability_tolerance
@@ -375,6 +368,7 @@ def test_jvm_explanation_equals_the_python_reference_on_real_records(
     compared = differing = 0
     for left, right in ((hf_run, sparknlp_run), (sparknlp_run, hf_run)):
         lframe, rframe = spark.read.parquet(str(left)), spark.read.parquet(str(right))
+        lrec, rrec = _records_by_id(spark, left), _records_by_id(spark, right)
         ids = sorted(r["id"] for r in lframe.select("id").collect())
         cf = {i: {"cf_verdict": verdicts[k % 3], "cf_max_abs_delta": k / 1000}
               for k, i in enumerate(ids)}
@@ -385,9 +379,9 @@ def test_jvm_explanation_equals_the_python_reference_on_real_records(
         for counterfactual, cf_rows in ((None, {}), (cf_frame, cf)):
             rows = [r.asDict(recursive=True) for r in build_rows(
                 corpus, lframe, rframe, tolerance, counterfactual).collect()]
-            expected = _python_explanation(spark, rows, left, right, cf_rows, tolerance)
             for row in rows:
-                want = expected[row["id"]]
+                want = explain_row(row["status"], lrec.get(row["id"]), rrec.get(row["id"]),
+                                   cf_rows.get(row["id"]), tolerance)
                 div = row["first_divergence"] or {}
                 got = {"word_alignment": row["word_alignment"],
                        "piece_alignment": row["piece_alignment"],

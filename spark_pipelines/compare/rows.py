@@ -18,6 +18,7 @@ from pyspark.sql.types import StructType
 from hf_reference.records import RECORD_COLUMNS, STATUS_ERROR, STATUS_OK
 from spark_pipelines.compare.schema import (
     ALIGNED_TYPE,
+    DIVERGENCE_TYPE,
     ERROR_LEFT,
     ERROR_RIGHT,
     LABEL_DIFFERS,
@@ -38,21 +39,16 @@ UPPER = r"[\p{Lu}\p{Lt}]"
 NON_ASCII = r"[^\x00-\x7F]"
 INNER_PUNCT = r"[\p{L}\p{N}]\p{P}+[\p{L}\p{N}]"
 
-# What the JVM explain function returns (ExplainUdf): first_divergence comes flattened and is
-# rebuilt in Spark.
+# What the JVM explain function returns (ExplainUdf), for rows that are not `same`.
 EXPLAIN_UDF = "hfparity_explain_row"
 EXPLAIN_CLASS = "hfparity.explain.ExplainUdf"
 EXPLAIN_DDL = ", ".join([
     f"word_alignment {ALIGNED_TYPE}",
     f"piece_alignment {ALIGNED_TYPE}",
-    "div_level string", "div_op string", "div_left_index int", "div_right_index int",
-    "div_begin int", "div_end int", "div_left_window array<string>",
-    "div_right_window array<string>",
+    f"first_divergence {DIVERGENCE_TYPE}",
     "cause string", "sub_cause string", "cause_word string", "cause_position int",
     "cause_evidence string", "cf_consistent boolean",
 ])
-DIVERGENCE_FIELDS = ("level", "op", "left_index", "right_index", "begin", "end", "left_window",
-                     "right_window")
 CF_COLUMNS = ("cf_probabilities", "cf_verdict", "cf_max_abs_delta")
 
 
@@ -63,15 +59,10 @@ def rows_schema(spark: Any) -> StructType:
 
 def explain_function(spark: Any) -> Any:
     """The registered JVM explain function, callable on columns; fails naming the jar."""
-    problem = register_java_udf(spark, EXPLAIN_UDF, EXPLAIN_CLASS, f"struct<{_ddl_fields()}>")
+    problem = register_java_udf(spark, EXPLAIN_UDF, EXPLAIN_CLASS, EXPLAIN_DDL)
     if problem is not None:
         raise RuntimeError(f"the row explanation function is unavailable: {problem}")
     return lambda *columns: F.call_udf(EXPLAIN_UDF, *columns)
-
-
-def _ddl_fields() -> str:
-    """EXPLAIN_DDL ("name type, ...") as struct<> fields ("name:type,...")."""
-    return ",".join(part.replace(" ", ":", 1) for part in EXPLAIN_DDL.split(", "))
 
 
 def _side(records: DataFrame, name: str) -> DataFrame:
@@ -186,10 +177,6 @@ def build_rows(corpus: DataFrame, left: DataFrame, right: DataFrame, tolerance: 
             F.col("status"), F.col("l"), F.col("r"), F.col("cf_verdict"),
             F.col("cf_max_abs_delta"), F.lit(float(tolerance)))).alias("_x"),
     )
-    divergence = F.when(
-        F.col("_x.div_level").isNotNull(),
-        F.struct(*[F.col(f"_x.div_{name}").alias(name) for name in DIVERGENCE_FIELDS]),
-    )
     text = F.col("text")
     columns = {
         "id": F.col("id"),
@@ -206,7 +193,7 @@ def build_rows(corpus: DataFrame, left: DataFrame, right: DataFrame, tolerance: 
         "pieces_equal": F.col("pieces_equal"),
         "word_alignment": F.col("_x.word_alignment"),
         "piece_alignment": F.col("_x.piece_alignment"),
-        "first_divergence": divergence,
+        "first_divergence": F.col("_x.first_divergence"),
         "cf_verdict": F.col("cf_verdict"),
         "cf_probabilities": F.col("cf_probabilities"),
         "cf_max_abs_delta": F.col("cf_max_abs_delta"),

@@ -40,23 +40,6 @@ public final class Align {
 
   private Align() {}
 
-  /** align.MIRROR: the op name seen from the other side. */
-  static String mirrorName(String op) {
-    if (SPLIT.equals(op)) {
-      return MERGED;
-    }
-    if (MERGED.equals(op)) {
-      return SPLIT;
-    }
-    if (MISSING_IN_LEFT.equals(op)) {
-      return MISSING_IN_RIGHT;
-    }
-    if (MISSING_IN_RIGHT.equals(op)) {
-      return MISSING_IN_LEFT;
-    }
-    return op;
-  }
-
   /**
    * One side, looked at once (align._anchors): offsets unboxed, the offset tokens in order, and
    * the offset-less tokens between the first and last offset token with the character they follow
@@ -387,14 +370,6 @@ public final class Align {
     return a.say().equals(b.say()) && Objects.equals(a.id, b.id);
   }
 
-  private static boolean sameSpan(Token a, Token b) {
-    boolean ha = a.hasSpan();
-    if (ha != b.hasSpan()) {
-      return false;
-    }
-    return !ha || (a.begin.intValue() == b.begin.intValue() && a.end.intValue() == b.end.intValue());
-  }
-
   /** align._op_name. */
   private static String opName(int lcount, int rcount, boolean sameText, boolean sameSpan) {
     if (rcount == 0) {
@@ -413,18 +388,6 @@ public final class Align {
       return MERGED;
     }
     return REGROUPED;
-  }
-
-  /** The alignment seen from the other side: what {@code align(right, left)} returns. */
-  public static List<AlignOp> mirror(List<AlignOp> ops) {
-    if (ops == null) {
-      return null;
-    }
-    List<AlignOp> out = new ArrayList<>(ops.size());
-    for (AlignOp op : ops) {
-      out.add(op.mirror());
-    }
-    return out;
   }
 
   /**
@@ -486,12 +449,6 @@ public final class Align {
         window(right, rstart, op.rightTokens.size(), window));
   }
 
-  /** first_divergence with the default window ({@link #WINDOW}). */
-  public static Divergence firstDivergence(List<AlignOp> ops, List<Token> left, List<Token> right,
-      String level) {
-    return firstDivergence(ops, left, right, level, WINDOW);
-  }
-
   /** Texts of tokens[max(0, start - window):min(n, start + run + window)], Python slicing. */
   private static List<String> window(List<Token> tokens, int start, int run, int window) {
     long n = tokens.size();
@@ -516,25 +473,5 @@ public final class Align {
       return index < 0 ? 0 : index;
     }
     return index > n ? n : index;
-  }
-
-  /** Same tokens with the same offsets (align.sequences_equal); null when a side has no sequence. */
-  public static Boolean sequencesEqual(List<Token> left, List<Token> right) {
-    if (left == null || right == null) {
-      return null;
-    }
-    if (left.size() != right.size()) {
-      return Boolean.FALSE;
-    }
-    Iterator<Token> a = left.iterator();
-    Iterator<Token> b = right.iterator();
-    while (a.hasNext()) {
-      Token x = a.next();
-      Token y = b.next();
-      if (!sameKey(x, y) || !sameSpan(x, y)) {
-        return Boolean.FALSE;
-      }
-    }
-    return Boolean.TRUE;
   }
 }

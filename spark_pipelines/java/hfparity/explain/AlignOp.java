@@ -30,15 +30,6 @@ public final class AlignOp {
     this.end = end;
   }
 
-  /**
-   * This op seen from the other side, as {@code align(right, left)} has it (align.mirror): sides
-   * swapped, split/merged and missing_left/missing_right exchanged.
-   */
-  public AlignOp mirror() {
-    return new AlignOp(Align.mirrorName(op), rightIndex, leftIndex, rightTokens, leftTokens,
-        begin, end);
-  }
-
   @Override
   public String toString() {
     return "AlignOp{" + op + ", " + leftIndex + ", " + rightIndex + ", " + leftTokens + ", "

@@ -14,42 +14,26 @@ import scala.collection.Seq;
  * <p>Arguments: status, left record struct, right record struct (the record schema of
  * hf_reference/records.py; null for a missing side), cf_verdict, cf_max_abs_delta, tolerance.
  * Returns the struct compare/rows.py declares as EXPLAIN_DDL: word_alignment, piece_alignment,
- * div_level, div_op, div_left_index, div_right_index, div_begin, div_end, div_left_window,
- * div_right_window, cause, sub_cause, cause_word, cause_position, cause_evidence, cf_consistent.
+ * first_divergence (schema.DIVERGENCE_TYPE), cause, sub_cause, cause_word, cause_position,
+ * cause_evidence, cf_consistent. Called for rows that are not `same` only.
  */
 public final class ExplainUdf implements UDF6<String, Row, Row, String, Double, Double, Row> {
   private static final long serialVersionUID = 1L;
-  private static final int FIELDS = 16;
 
   @Override
   public Row call(String status, Row left, Row right, String cfVerdict, Double cfMaxAbsDelta,
       Double tolerance) {
     ExplainRow.Result result = ExplainRow.explain(status, record(left), record(right), cfVerdict,
         cfMaxAbsDelta, tolerance == null ? 0.0 : tolerance);
-    Object[] out = new Object[FIELDS];
-    out[0] = rows(result.wordAlignment);
-    out[1] = rows(result.pieceAlignment);
     Divergence d = result.divergence;
-    if (d != null) {
-      out[2] = d.level;
-      out[3] = d.op;
-      out[4] = d.leftIndex;
-      out[5] = d.rightIndex;
-      out[6] = d.begin;
-      out[7] = d.end;
-      out[8] = d.leftWindow;
-      out[9] = d.rightWindow;
-    }
     Cause c = result.cause;
-    if (c != null) {
-      out[10] = c.cause;
-      out[11] = c.subCause;
-      out[12] = c.word;
-      out[13] = c.position;
-      out[14] = c.evidence;
-      out[15] = c.cfConsistent;
+    if (c == null) {  // a same row: nothing to explain, as explain_row's all-None
+      return null;
     }
-    return RowFactory.create(out);
+    return RowFactory.create(rows(result.wordAlignment), rows(result.pieceAlignment),
+        d == null ? null : RowFactory.create(d.level, d.op, d.leftIndex, d.rightIndex, d.begin,
+            d.end, d.leftWindow, d.rightWindow),
+        c.cause, c.subCause, c.word, c.position, c.evidence, c.cfConsistent);
   }
 
   private static List<Row> rows(List<AlignOp> ops) {

@@ -599,16 +599,6 @@ public final class PyText {
     return cat(cp) == MN;
   }
 
-  /** unicodedata.category(c) == "Cf". */
-  public static boolean isCf(int cp) {
-    return cat(cp) == CF;
-  }
-
-  /** unicodedata.category(c) == "Cc". */
-  public static boolean isCc(int cp) {
-    return cat(cp) == CC;
-  }
-
   /** category in {Mn, Cf, Cc} (attribution.INVISIBLE): what a normalizer may drop. */
   public static boolean isInvisible(int cp) {
     byte c = cat(cp);
