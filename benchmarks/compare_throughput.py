@@ -8,8 +8,8 @@ nudged, last word token dropped, row removed). Both contenders start from the sa
 (a) datacompy.SparkSQLCompare joined on id comparing label and each class probability
     (abs_tol = compare.probability_tolerance), constructor + report();
 (b) compare.rows.build_rows (status, token alignment, attribution; no counterfactual re-run),
-    persisted and written to parquet as the compare job does, then compare.summary.build_summary
-    and report_html.render_report on the persisted rows.
+    written to parquet as the compare job does, then compare.summary.build_summary and
+    report_html.render_report on the written rows.
 
 Prints rows/s for both, the ratio, and peak memory: the driver JVM (VmHWM from /proc, reset
 between phases) and the Python workers (RSS sampled from /proc, max per worker and summed).
@@ -209,8 +209,6 @@ def run_datacompy(spark, paths: dict[str, str], tolerance: float, classes: int) 
 
 def run_ours(spark, paths: dict[str, str], out: Path, fps: tuple[dict, dict], config,
              settings) -> dict[str, Any]:
-    from pyspark import StorageLevel
-
     from spark_pipelines.compare.report_html import render_report
     from spark_pipelines.compare.rows import build_rows
     from spark_pipelines.compare.summary import build_summary
@@ -219,12 +217,11 @@ def run_ours(spark, paths: dict[str, str], out: Path, fps: tuple[dict, dict], co
     started = time.perf_counter()
     rows = build_rows(spark.read.parquet(paths["corpus"]), spark.read.parquet(paths["left"]),
                       spark.read.parquet(paths["right"]), config.compare.probability_tolerance)
-    rows = rows.persist(StorageLevel.MEMORY_AND_DISK)  # as compare_job.run_compare does
-    rows.write.mode("overwrite").parquet(rows_dir)
+    rows.write.mode("overwrite").parquet(rows_dir)  # as compare_job.run_compare does
     written = time.perf_counter()
-    summary = build_summary(rows, fps[0], fps[1], config, settings)
+    summary = build_summary(spark.read.parquet(rows_dir), fps[0], fps[1], config, settings,
+                            cache=False)
     page = render_report(summary)
-    rows.unpersist()
     print(f"[bench] ours: rows written in {written - started:.1f} s, summary + page in "
           f"{time.perf_counter() - written:.1f} s", flush=True)
     (out / "summary.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False))

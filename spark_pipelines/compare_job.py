@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 
 from hf_reference.config import ProjectConfig
@@ -125,8 +124,11 @@ def _publish(spark: SparkSession, rows: DataFrame, summary_of: Any, out_dir: str
     tmp = parent.suffix(f"/.{target.getName()}.tmp-{token}")
     tmp_dir = tmp.toString()
     try:
-        rows.write.mode("error").parquet(f"{tmp_dir}/{ROWS_DIR}")
-        summary = summary_of(rows)
+        rows_path = f"{tmp_dir}/{ROWS_DIR}"
+        rows.write.mode("error").parquet(rows_path)
+        # The summary reads what was written: parquet gives each of its passes only the
+        # columns it needs, which beats caching the wide rows for a second read.
+        summary = summary_of(spark.read.parquet(rows_path))
         _write_text(spark, f"{tmp_dir}/{SUMMARY_FILE}",
                     json.dumps(summary, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
         _write_text(spark, f"{tmp_dir}/{REPORT_FILE}", render_report(summary))
@@ -155,15 +157,11 @@ def run_compare(spark: SparkSession, config: ProjectConfig, settings: EffectiveS
     inputs = load_inputs(spark, config, left_dir, right_dir, corpus_path, allow_model_mismatch)
     cf_on = use_counterfactual(counterfactual, inputs.left_fingerprint)
     rows = report_rows(spark, inputs, settings, config.compare.probability_tolerance, cf_on)
-    rows = rows.persist(StorageLevel.MEMORY_AND_DISK)  # read by the write and by the summary
-    try:
-        summary = _publish(
-            spark, rows,
-            lambda r: build_summary(r, inputs.left_fingerprint, inputs.right_fingerprint,
-                                    config, settings),
-            out_dir, overwrite)
-    finally:
-        rows.unpersist()
+    summary = _publish(
+        spark, rows,
+        lambda written: build_summary(written, inputs.left_fingerprint,
+                                      inputs.right_fingerprint, config, settings, cache=False),
+        out_dir, overwrite)
     passed = bool(summary.get("gate", {}).get("passed"))
     return CompareResult(summary, EXIT_OK if passed else EXIT_THRESHOLD, out_dir,
                          summary_line(summary, out_dir), cf_on)

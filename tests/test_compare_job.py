@@ -356,7 +356,7 @@ def _records_by_id(spark, path: Path) -> dict:
 
 def test_jvm_explanation_equals_the_python_reference_on_real_records(
         spark, project_config, hf_run, sparknlp_run, corpus_slice):
-    """The executors' Java explanation (ExplainUdf) gives, field for field, what
+    """The executors' Java explanation (ExplainExpression) gives, field for field, what
     compare/explain_row.py gives, on real Hugging Face vs Spark NLP records in both directions,
     with and without counterfactual verdicts (every verdict kind is dealt to the differing rows)."""
     from spark_pipelines.compare.explain_row import explain_row

@@ -2,9 +2,10 @@
 
 Everything that Spark SQL can say (statuses, deltas, equality of the token lists, slices) is a
 column expression; the alignment of the token sequences and the cause of a disagreement come
-from one JVM function (hfparity.explain.ExplainUdf, the Java twin of compare/explain_row.py)
-that runs on the executors for rows that are not `same`, so no token list crosses to Python
-and nothing is collected to the driver.
+from one JVM expression (hfparity.explain.ExplainExpression, the Java twin of
+compare/explain_row.py) that runs on the executors for rows that are not `same`, reading the
+records as Spark holds them, so no token list is converted, none crosses to Python and nothing
+is collected to the driver.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from spark_pipelines.compare.schema import (
     SCORES_DIFFER,
     TOKENS_DIFFER,
 )
-from spark_pipelines.jvm_udf import register_java_udf
+from spark_pipelines.jvm_udf import jvm_class
 
 # Java regexes for the slices (Spark's rlike): upper/title-case letter, any non-ASCII code
 # point, punctuation between two letters/digits of one whitespace-separated word.
@@ -39,9 +40,8 @@ UPPER = r"[\p{Lu}\p{Lt}]"
 NON_ASCII = r"[^\x00-\x7F]"
 INNER_PUNCT = r"[\p{L}\p{N}]\p{P}+[\p{L}\p{N}]"
 
-# What the JVM explain function returns (ExplainUdf), for rows that are not `same`.
-EXPLAIN_UDF = "hfparity_explain_row"
-EXPLAIN_CLASS = "hfparity.explain.ExplainUdf"
+# What the JVM explanation returns (ExplainExpression.TYPE), for rows that are not `same`.
+EXPLAIN_CLASS = "hfparity.explain.ExplainExpression"
 EXPLAIN_DDL = ", ".join([
     f"word_alignment {ALIGNED_TYPE}",
     f"piece_alignment {ALIGNED_TYPE}",
@@ -58,11 +58,15 @@ def rows_schema(spark: Any) -> StructType:
 
 
 def explain_function(spark: Any) -> Any:
-    """The registered JVM explain function, callable on columns; fails naming the jar."""
-    problem = register_java_udf(spark, EXPLAIN_UDF, EXPLAIN_CLASS, EXPLAIN_DDL)
-    if problem is not None:
-        raise RuntimeError(f"the row explanation function is unavailable: {problem}")
-    return lambda *columns: F.call_udf(EXPLAIN_UDF, *columns)
+    """The JVM explanation as a function of six columns (status, left, right, cf_verdict,
+    cf_max_abs_delta, tolerance) returning a Column; fails naming the jar when unavailable."""
+    found = jvm_class(spark, EXPLAIN_CLASS)
+    if isinstance(found, str):
+        raise RuntimeError(f"the row explanation is unavailable: {found}")
+
+    def explain(*columns: Column) -> Column:
+        return Column(found.column(EXPLAIN_DDL, *[c._jc for c in columns]))
+    return explain
 
 
 def _side(records: DataFrame, name: str) -> DataFrame:

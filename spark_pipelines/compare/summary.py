@@ -1,9 +1,10 @@
 """summary.json: the report's figures, computed by Spark aggregates over the report rows.
 
-Nothing row-sized reaches the driver: every collect is bounded (one row of global aggregates,
-group-bys over a handful of statuses, labels, slice values and causes, top-k lists, and at most
-3 examples per cause plus 10 worst rows), in five Spark jobs. The rows are persisted for those
-passes unless the caller already cached them (the compare job does: it writes them too).
+Nothing row-sized reaches the driver: every collect is bounded (one row of global aggregates;
+one group-by over small-cardinality values: statuses, slice values, labels, causes, |Δp| bins;
+top-k lists; at most 3 examples per cause plus 10 worst rows). The rows are persisted for those
+passes unless they are already cached or the caller passes cache=False (the compare job hands
+over the written rows/ parquet, where each pass reads only its own columns).
 
 Denominators, stated once:
 - corpus rows: every report row except `not_in_corpus` (ids a run has that the corpus lacks);
@@ -54,12 +55,16 @@ WINDOW_BEFORE, WINDOW_AFTER = 6, 10  # aligned positions kept around the first d
 
 
 def build_summary(rows: DataFrame, left_fingerprint: dict, right_fingerprint: dict,
-                  config: ProjectConfig, settings: EffectiveSettings) -> dict:
-    """The JSON-ready summary of a report's rows (a DataFrame of schema.ROWS_DDL)."""
+                  config: ProjectConfig, settings: EffectiveSettings, cache: bool = True) -> dict:
+    """The JSON-ready summary of a report's rows (a DataFrame of schema.ROWS_DDL).
+
+    cache: persist the rows for the passes unless already cached; pass False when `rows` is
+    the written rows/ parquet, whose column pruning already makes each pass cheap.
+    """
     missing = [name for name in _ROW_COLUMNS if name not in rows.columns]
     if missing:
         raise ValueError(f"report rows lack columns {missing} (see compare.schema.ROWS_DDL)")
-    persist_here = not rows.storageLevel.useMemory and not rows.storageLevel.useDisk
+    persist_here = cache and not rows.storageLevel.useMemory and not rows.storageLevel.useDisk
     if persist_here:
         rows = rows.persist(StorageLevel.MEMORY_AND_DISK)
     try:
@@ -79,10 +84,12 @@ _ROW_COLUMNS = ("id", "status", "text", "text_length", "length_bucket", "has_upp
 
 def _summarise(rows: DataFrame, left_fp: dict, right_fp: dict, config: ProjectConfig,
                settings: EffectiveSettings) -> dict[str, Any]:
-    """Five Spark jobs: totals, grouped counts, top-k lists, examples per cause, worst rows."""
-    totals = _totals(rows)
-    groups = _group_counts(rows)
+    """Totals, grouped counts, top-k lists, then the worst rows and examples per cause."""
+    cells = _cells(rows)
+    totals = _totals(rows, cells)
+    groups = _group_counts(cells)
     top = _top_k(rows)
+    worst, examples = _example_picks(rows)
     confusion = _confusion(groups.get("confusion", []), settings.labels)
     delta = _delta(totals)
     return {
@@ -95,9 +102,9 @@ def _summarise(rows: DataFrame, left_fp: dict, right_fp: dict, config: ProjectCo
         "slices": _slices(groups),
         "differing_tokens": {level: [_token_entry(t) for t in top.get(("tokens", level), [])]
                              for level in ("words", "pieces")},
-        "causes": _causes(groups.get("cause", []), top, _examples(rows)),
+        "causes": _causes(groups.get("cause", []), top, examples),
         "counterfactual": _counterfactual(groups.get("cause", [])),
-        "worst_examples": _worst(rows),
+        "worst_examples": worst,
         "gate": _gate(totals, delta, config),
         "fingerprints": {"left": left_fp, "right": right_fp},
         "settings": settings.to_dict(),
@@ -117,19 +124,44 @@ def _summarise(rows: DataFrame, left_fp: dict, right_fp: dict, config: ProjectCo
     }
 
 
-def _totals(rows: DataFrame) -> dict[str, Any]:
-    """One pass: counts per status, the |Δp| quantiles, maximum and histogram over corpus rows."""
+def _totals(rows: DataFrame, cells: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Counts per status and the |Δp| histogram (from the cells); |Δp| count, maximum and
+    quantiles over corpus rows (one global aggregate)."""
     in_corpus = F.col("status") != schema.NOT_IN_CORPUS
     delta = F.when(in_corpus, F.col("max_abs_delta"))
-    aggs = [F.count(F.lit(1)).alias("rows"), F.count(F.when(in_corpus, 1)).alias("corpus_rows"),
-            F.count(F.when(F.col("status").isin(*DISAGREEING_STATUSES), 1)).alias("disagreeing"),
-            F.count(delta).alias("delta_rows"), F.max(delta).alias("delta_max"),
-            F.percentile_approx(delta, [q for _, q in QUANTILES], 10000).alias("delta_q")]
-    aggs += [F.count(F.when(F.col("status") == s, 1)).alias(f"status_{s}")
-             for s in schema.STATUSES]
-    aggs += [F.count(F.when(_bin_condition(delta, i), 1)).alias(f"bin_{i}")
-             for i in range(len(DELTA_BIN_EDGES) + 1)]
-    return rows.agg(*aggs).first().asDict()
+    out = rows.agg(F.count(delta).alias("delta_rows"), F.max(delta).alias("delta_max"),
+                   F.percentile_approx(delta, [q for _, q in QUANTILES], 10000)
+                   .alias("delta_q")).first().asDict()
+    out.update({"rows": 0, "corpus_rows": 0, "disagreeing": 0})
+    out.update({f"status_{s}": 0 for s in schema.STATUSES})
+    out.update({f"bin_{i}": 0 for i in range(len(DELTA_BIN_EDGES) + 1)})
+    for c in cells:
+        out["rows"] += c["n"]
+        out[f"status_{c['status']}"] = out.get(f"status_{c['status']}", 0) + c["n"]
+        if c["status"] != schema.NOT_IN_CORPUS:
+            out["corpus_rows"] += c["n"]
+        if c["status"] in DISAGREEING_STATUSES:
+            out["disagreeing"] += c["n"]
+        if c["bin"] is not None:
+            out[f"bin_{c['bin']}"] += c["n"]
+    return out
+
+
+def _cells(rows: DataFrame) -> list[dict[str, Any]]:
+    """One pass grouping the rows by every small-cardinality value the summary counts (status,
+    slices, both labels, cause × sub-cause × counterfactual, |Δp| bin): a few thousand cells at
+    most, from which the totals, slices, confusion and causes are added up on the driver."""
+    delta = F.when(F.col("status") != schema.NOT_IN_CORPUS, F.col("max_abs_delta"))
+    bins = F.lit(None).cast("int")
+    for i in reversed(range(len(DELTA_BIN_EDGES) + 1)):
+        bins = F.when(_bin_condition(delta, i), F.lit(i)).otherwise(bins)
+    truncated = (F.coalesce(F.col("left_truncated"), F.lit(False))
+                 | F.coalesce(F.col("right_truncated"), F.lit(False)))
+    keys = [F.col("status"), *[F.col(name) for name in SLICE_COLUMNS[:-1]],
+            truncated.alias("truncated_either"), F.col("left_label"), F.col("right_label"),
+            _cause_key().alias("cause_key"), F.col("sub_cause"), F.col("cf_verdict"),
+            F.col("cf_consistent"), bins.alias("bin")]
+    return [r.asDict() for r in rows.groupBy(*keys).agg(F.count(F.lit(1)).alias("n")).collect()]
 
 
 def _bin_condition(delta: Column, index: int) -> Column:
@@ -163,46 +195,41 @@ def _cause_key() -> Column:
     return F.coalesce(F.col("cause"), F.lit(NO_CAUSE))
 
 
-def _group_counts(rows: DataFrame) -> dict[str, list[dict[str, Any]]]:
-    """One pass for every small-cardinality count: slices and the confusion (corpus rows), and
-    cause × sub-cause × counterfactual (rows not `same`). Each row is exploded into one entry per
-    dimension (key: a string, or JSON for composite keys), then everything is grouped at once."""
-    in_corpus = F.col("status") != schema.NOT_IN_CORPUS
-    differs = F.col("status") != schema.SAME
-    truncated = (F.coalesce(F.col("left_truncated"), F.lit(False))
-                 | F.coalesce(F.col("right_truncated"), F.lit(False)))
-    slices = {"length_bucket": F.col("length_bucket"), "has_upper": F.col("has_upper"),
-              "has_non_ascii": F.col("has_non_ascii"),
-              "has_inner_punct": F.col("has_inner_punct"), "truncated_either": truncated}
+def _as_string(value: Any) -> str:
+    """A slice value as the report shows it (Spark's cast to string; null as "(null)")."""
+    if value is None:
+        return NULL_VALUE
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
-    def entry(condition: Column, dim: str, key: Column) -> Column:
-        return F.when(condition, F.struct(F.lit(dim).alias("dim"), key.alias("key")))
 
-    entries = [entry(in_corpus, f"slice:{name}",
-                     F.coalesce(col.cast("string"), F.lit(NULL_VALUE)))
-               for name, col in slices.items()]
-    entries.append(entry(in_corpus, "confusion", F.to_json(F.array(
-        F.coalesce(F.col("left_label"), F.lit(NONE_LABEL)),
-        F.coalesce(F.col("right_label"), F.lit(NONE_LABEL))))))
-    entries.append(entry(differs, "cause", F.to_json(F.array(
-        _cause_key(), F.col("sub_cause"), F.col("cf_verdict"),
-        F.col("cf_consistent").cast("string")))))
-    labelled = F.col("left_label").isNotNull() & F.col("right_label").isNotNull()
-    grouped = (rows.select(F.explode(F.filter(F.array(*entries), lambda e: e.isNotNull()))
-                           .alias("d"), labelled.alias("labelled"),
-                           (F.col("left_label") == F.col("right_label")).alias("agree"),
-                           (F.col("status") == schema.SAME).alias("same"))
-               .groupBy("d.dim", "d.key")
-               .agg(F.count(F.lit(1)).alias("rows"),
-                    F.count(F.when(F.col("labelled"), 1)).alias("labelled"),
-                    F.count(F.when(F.col("labelled") & F.col("agree"), 1)).alias("agree"),
-                    F.count(F.when(F.col("same"), 1)).alias("same"))
-               .collect())
+def _group_counts(cells: Sequence[Mapping[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Per dimension, per value: rows, labelled, agree, same. Slices and the confusion count
+    corpus rows; cause × sub-cause × counterfactual counts rows that are not `same`."""
+    acc: dict[tuple[str, Any], dict[str, Any]] = {}
+
+    def add(dim: str, key: Any, c: Mapping[str, Any]) -> None:
+        labelled = c["left_label"] is not None and c["right_label"] is not None
+        item = acc.setdefault((dim, json.dumps(key)), {"dim": dim, "key": key, "rows": 0,
+                                                       "labelled": 0, "agree": 0, "same": 0})
+        item["rows"] += c["n"]
+        item["labelled"] += c["n"] if labelled else 0
+        item["agree"] += c["n"] if labelled and c["left_label"] == c["right_label"] else 0
+        item["same"] += c["n"] if c["status"] == schema.SAME else 0
+
+    for c in cells:
+        if c["status"] != schema.NOT_IN_CORPUS:
+            for name in SLICE_COLUMNS:
+                add(f"slice:{name}", _as_string(c[name]), c)
+            add("confusion", [NONE_LABEL if c["left_label"] is None else c["left_label"],
+                              NONE_LABEL if c["right_label"] is None else c["right_label"]], c)
+        if c["status"] != schema.SAME:
+            consistent = c["cf_consistent"]
+            add("cause", [c["cause_key"], c["sub_cause"], c["cf_verdict"],
+                          None if consistent is None else _as_string(consistent)], c)
     out: dict[str, list[dict[str, Any]]] = {}
-    for g in grouped:
-        item = g.asDict()
-        if item["dim"] in ("confusion", "cause"):
-            item["key"] = json.loads(item["key"])
+    for item in acc.values():
         out.setdefault(item.pop("dim"), []).append(item)
     return out
 
@@ -262,21 +289,26 @@ def _top_k(rows: DataFrame) -> dict[tuple[str, str], list[dict[str, Any]]]:
         return F.transform(differing,
                            lambda a: F.struct(F.lit(name).alias("level"), a.alias("a")))
 
-    positions = (rows.select("id", F.explode(F.concat(level("words", "word_alignment"),
-                                                      level("pieces", "piece_alignment")))
-                             .alias("x"))
-                 .select(F.lit("tokens").alias("kind"), F.col("x.level").alias("group"),
-                         F.to_json(F.struct(F.col("x.a.op").alias("op"),
-                                            F.col("x.a.left_tokens").alias("left"),
-                                            F.col("x.a.right_tokens").alias("right")))
-                         .alias("key"), "id"))
+    # Counted per row first (a key and how often the row has it), so `rows` is a plain count
+    # and no distinct over ids is needed.
+    keys = F.transform(F.concat(level("words", "word_alignment"),
+                                level("pieces", "piece_alignment")),
+                       lambda x: F.struct(x["level"].alias("group"), F.to_json(F.struct(
+                           x["a"]["op"].alias("op"), x["a"]["left_tokens"].alias("left"),
+                           x["a"]["right_tokens"].alias("right"))).alias("key")))
+    keyed = F.col("keys")
+    per_row = F.transform(F.array_distinct(keyed), lambda k: F.struct(
+        k["group"].alias("group"), k["key"].alias("key"),
+        F.size(F.filter(keyed, lambda x: x == k)).alias("n")))
+    positions = (rows.select(keys.alias("keys")).select(F.explode(per_row).alias("x"))
+                 .select(F.lit("tokens").alias("kind"), "x.group", "x.key", "x.n"))
     words = (rows.where((F.col("status") != schema.SAME) & F.col("cause_word").isNotNull())
              .select(F.lit("cause_word").alias("kind"), _cause_key().alias("group"),
-                     F.col("cause_word").alias("key"), "id"))
+                     F.col("cause_word").alias("key"), F.lit(1).alias("n")))
     ranked = Window.partitionBy("kind", "group").orderBy(F.desc("count"), F.desc("rows"), "key")
     limit = F.when(F.col("kind") == "tokens", TOP_TOKENS).otherwise(TOP_CAUSE_WORDS)
     picked = (positions.unionByName(words).groupBy("kind", "group", "key")
-              .agg(F.count(F.lit(1)).alias("count"), F.countDistinct("id").alias("rows"))
+              .agg(F.sum("n").alias("count"), F.count(F.lit(1)).alias("rows"))
               .withColumn("rank", F.row_number().over(ranked))
               .where(F.col("rank") <= limit).collect())
     out: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -340,29 +372,30 @@ def _worst_order() -> list[Column]:
             F.desc_nulls_last("max_abs_delta"), F.asc("id")]
 
 
-def _worst(rows: DataFrame) -> list[dict[str, Any]]:
-    """The rows furthest apart: label flips first, then by max |Δprobability|."""
-    candidates = rows.where(F.col("status") != schema.SAME)
-    picked = candidates.orderBy(*_worst_order()).limit(WORST_EXAMPLES)
-    return [_example(r) for r in picked.select(*_example_columns()).collect()]
+def _example_picks(rows: DataFrame
+                   ) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+    """The worst rows (label flips first, then by max |Δprobability|), and at most
+    EXAMPLES_PER_CAUSE rows per cause in the same order.
 
-
-def _examples(rows: DataFrame) -> dict[str, list[dict[str, Any]]]:
-    """At most EXAMPLES_PER_CAUSE rows per cause, the worst first (same order as _worst)."""
+    Ranked on the narrow sort keys, then the wide example columns (text, alignment windows)
+    are fetched in one read for the picked ids only: reading every differing row's text and
+    alignments again would cost more than the rest of the summary.
+    """
+    candidates = (rows.where(F.col("status") != schema.SAME)
+                  .select("id", "status", "max_abs_delta", _cause_key().alias("cause_key")))
+    worst = [r["id"] for r in candidates.orderBy(*_worst_order()).limit(WORST_EXAMPLES)
+             .select("id").collect()]
     window = Window.partitionBy("cause_key").orderBy(*_worst_order())
-    # Rank on the narrow sort keys, then fetch the wide example columns for the picked ids
-    # only: sorting every differing row's text and alignments would cost more than the rest.
-    ranked = (rows.where(F.col("status") != schema.SAME)
-              .select("id", "status", "max_abs_delta", _cause_key().alias("cause_key"))
-              .withColumn("_rank", F.row_number().over(window))
-              .where(F.col("_rank") <= EXAMPLES_PER_CAUSE)
-              .select("id", "cause_key", "_rank"))
-    picked = (rows.join(F.broadcast(ranked), "id")
-              .select("cause_key", "_rank", *_example_columns()).collect())
-    out: dict[str, list[dict[str, Any]]] = {}
-    for r in sorted(picked, key=lambda r: r["_rank"]):
-        out.setdefault(r["cause_key"], []).append(_example(r))
-    return out
+    per_cause = (candidates.withColumn("_rank", F.row_number().over(window))
+                 .where(F.col("_rank") <= EXAMPLES_PER_CAUSE)
+                 .select("id", "cause_key", "_rank").collect())
+    wanted = set(worst) | {r["id"] for r in per_cause}
+    fetched = {r["id"]: _example(r) for r in
+               rows.where(F.col("id").isin(sorted(wanted))).select(*_example_columns()).collect()}
+    examples: dict[str, list[dict[str, Any]]] = {}
+    for r in sorted(per_cause, key=lambda r: r["_rank"]):
+        examples.setdefault(r["cause_key"], []).append(fetched[r["id"]])
+    return [fetched[i] for i in worst], examples
 
 
 def _alignment_window(column: str) -> Column:
@@ -390,10 +423,7 @@ def _example_columns() -> list[Column]:
 
 
 def _example(row: Any) -> dict[str, Any]:
-    out = row.asDict(recursive=True)
-    out.pop("_rank", None)
-    out.pop("cause_key", None)
-    return out
+    return row.asDict(recursive=True)
 
 
 def _gate(totals: Mapping[str, Any], delta: Mapping[str, Any],
