@@ -1,8 +1,9 @@
-"""Compile the project's Java UDFs (spark_pipelines/java/**.java) into one jar.
+"""Compile the project's Java functions (spark_pipelines/java/**.java) into one jar.
 
-Two functions live there: Spark NLP's model pieces (hfparity.SparkNlpPieces), which calls Spark
-NLP's own tokenization code and so must be compiled against the exact jar the sessions load, and
-the join's row explanation (hfparity.explain.ExplainUdf, plain Java over Spark's API). The jar
+Two functions live there: Spark NLP's model pieces (a UDF, hfparity.SparkNlpPieces), which calls
+Spark NLP's own tokenization code and so must be compiled against the exact jar the sessions
+load, and the join's row explanation (a Catalyst expression over Spark's internal rows,
+hfparity.explain.ExplainExpression, so it must match the Spark the sessions run). The jar
 lands in `jars.udf_jar_path()` (versioned by Spark NLP release) and `session_jars()` then adds
 it to every session. A stamp (sha256 of the sources, the Spark NLP jar name and the javac
 version) beside the jar makes a second build a no-op.

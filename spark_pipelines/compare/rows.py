@@ -162,17 +162,23 @@ def build_rows(corpus: DataFrame, left: DataFrame, right: DataFrame, tolerance: 
             "*", F.lit(None).cast("array<double>").alias("cf_probabilities"),
             F.lit(None).cast("string").alias("cf_verdict"),
             F.lit(None).cast("double").alias("cf_max_abs_delta"))
-    words_equal, pieces_equal = _equal_lists("words"), _equal_lists("pieces")
     max_delta, scores_differ = _score_columns(tolerance)
-    text_length = F.coalesce(F.length("text"), F.col("l.text_length"), F.col("r.text_length"))
-    staged = joined.select(
+    # Computed once and referred to by name: status and changes both need them, and comparing
+    # two token arrays is the dearest expression here.
+    compared = joined.select(
         "*",
-        _status(words_equal, pieces_equal, scores_differ).alias("status"),
-        _changes(words_equal, pieces_equal, scores_differ).alias("changes"),
-        text_length.alias("text_length"),
+        _equal_lists("words").alias("words_equal"),
+        _equal_lists("pieces").alias("pieces_equal"),
+        scores_differ.alias("_scores_differ"),
         max_delta.alias("max_abs_delta"),
-        words_equal.alias("words_equal"),
-        pieces_equal.alias("pieces_equal"),
+    )
+    words_equal, pieces_equal = F.col("words_equal"), F.col("pieces_equal")
+    text_length = F.coalesce(F.length("text"), F.col("l.text_length"), F.col("r.text_length"))
+    staged = compared.select(
+        "*",
+        _status(words_equal, pieces_equal, F.col("_scores_differ")).alias("status"),
+        _changes(words_equal, pieces_equal, F.col("_scores_differ")).alias("changes"),
+        text_length.alias("text_length"),
     )
     explain = explain_function(corpus.sparkSession)
     explained = staged.select(
