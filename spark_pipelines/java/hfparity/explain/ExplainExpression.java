@@ -76,7 +76,7 @@ public final class ExplainExpression extends Expression implements CodegenFallba
     List<Expression> exprs = Arrays.asList(status.expr(), left.expr(), right.expr(),
         cfVerdict.expr(), cfMaxAbsDelta.expr(), tolerance.expr());
     return new Column(new ExplainExpression(
-        JavaConverters.asScalaBufferConverter(exprs).asScala().toSeq()));
+        JavaConverters.asScalaBufferConverter(exprs).asScala().toList()));
   }
 
   @Override
