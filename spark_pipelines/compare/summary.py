@@ -281,26 +281,21 @@ def _slices(groups: Mapping[str, list[dict[str, Any]]]) -> dict[str, list[dict[s
 def _top_k(rows: DataFrame) -> dict[tuple[str, str], list[dict[str, Any]]]:
     """One job for both top-k lists: differing aligned positions per level (TOP_TOKENS) and the
     words that trigger each cause (TOP_CAUSE_WORDS). Ranked by count, then rows, then key."""
-    def level(name: str, column: str) -> Column:
-        """(group, key) of the non-equal positions, dropped before the explode (most positions
-        are equal). Only op and the two token lists are read: parquet then skips the rest of
-        the alignment (its indexes and offsets)."""
-        def part(field: str, kind: str) -> Column:  # a null alignment has no positions
-            return F.coalesce(F.col(f"{column}.{field}"), F.array().cast(kind))
+    empty = F.array().cast(schema.ALIGNED_TYPE)
 
-        ops = part("op", "array<string>")
-        lefts = part("left_tokens", "array<array<string>>")
-        rights = part("right_tokens", "array<array<string>>")
-        zipped = F.arrays_zip(ops.alias("op"), lefts.alias("left"), rights.alias("right"))
-        differing = F.filter(zipped, lambda p: p["op"] != schema.EQUAL)
-        return F.transform(differing, lambda p: F.struct(
-            F.lit(name).alias("group"), F.to_json(F.struct(
-                p["op"].alias("op"), p["left"].alias("left"), p["right"].alias("right")))
-            .alias("key")))
+    def level(name: str, column: str) -> Column:
+        """Non-equal positions only, dropped before the explode: most positions are equal."""
+        differing = F.filter(F.coalesce(F.col(column), empty), lambda a: a["op"] != schema.EQUAL)
+        return F.transform(differing,
+                           lambda a: F.struct(F.lit(name).alias("level"), a.alias("a")))
 
     # Counted per row first (a key and how often the row has it), so `rows` is a plain count
     # and no distinct over ids is needed.
-    keys = F.concat(level("words", "word_alignment"), level("pieces", "piece_alignment"))
+    keys = F.transform(F.concat(level("words", "word_alignment"),
+                                level("pieces", "piece_alignment")),
+                       lambda x: F.struct(x["level"].alias("group"), F.to_json(F.struct(
+                           x["a"]["op"].alias("op"), x["a"]["left_tokens"].alias("left"),
+                           x["a"]["right_tokens"].alias("right"))).alias("key")))
     keyed = F.col("keys")
     per_row = F.transform(F.array_distinct(keyed), lambda k: F.struct(
         k["group"].alias("group"), k["key"].alias("key"),

@@ -49,6 +49,7 @@ public final class ExplainExpression extends Expression implements CodegenFallba
       "label_id", "probabilities", "logits"};
 
   private final Seq<Expression> arguments;
+  private transient Expression[] args;  // the arguments, indexed in O(1) per row
   private transient int[] leftOrdinals;
   private transient int[] rightOrdinals;
 
@@ -101,16 +102,21 @@ public final class ExplainExpression extends Expression implements CodegenFallba
 
   @Override
   public Object eval(InternalRow input) {
-    UTF8String status = (UTF8String) arguments.apply(0).eval(input);
-    InternalRow left = (InternalRow) arguments.apply(1).eval(input);
-    InternalRow right = (InternalRow) arguments.apply(2).eval(input);
-    UTF8String cfVerdict = (UTF8String) arguments.apply(3).eval(input);
-    Double cfMaxAbsDelta = (Double) arguments.apply(4).eval(input);
-    Double tolerance = (Double) arguments.apply(5).eval(input);
-    if (leftOrdinals == null) {
-      leftOrdinals = ordinals((StructType) arguments.apply(1).dataType());
-      rightOrdinals = ordinals((StructType) arguments.apply(2).dataType());
+    if (args == null) {
+      Expression[] found = new Expression[arguments.size()];
+      for (int i = 0; i < found.length; i++) {
+        found[i] = arguments.apply(i);
+      }
+      leftOrdinals = ordinals((StructType) found[1].dataType());
+      rightOrdinals = ordinals((StructType) found[2].dataType());
+      args = found;
     }
+    UTF8String status = (UTF8String) args[0].eval(input);
+    InternalRow left = (InternalRow) args[1].eval(input);
+    InternalRow right = (InternalRow) args[2].eval(input);
+    UTF8String cfVerdict = (UTF8String) args[3].eval(input);
+    Double cfMaxAbsDelta = (Double) args[4].eval(input);
+    Double tolerance = (Double) args[5].eval(input);
     ExplainRow.Result result = ExplainRow.explain(string(status),
         record(left, leftOrdinals), record(right, rightOrdinals), string(cfVerdict),
         cfMaxAbsDelta, tolerance == null ? 0.0 : tolerance);
