@@ -13,8 +13,8 @@ nudged, last word token dropped, row removed). Both contenders start from the sa
 
 Prints rows/s for both, the ratio, and peak memory: the driver JVM (VmHWM from /proc, reset
 between phases) and the Python workers (RSS sampled from /proc, max per worker and summed).
---repeat N: N measured runs of each, alternating, figures from the median run and each run's
-ratio listed, so the machine's noise shows.
+--repeat N: N measured runs of each, alternating (who goes first swaps every run), figures
+from the median run and each run's ratio listed, so the machine's noise shows.
 
     .venv/bin/python benchmarks/compare_throughput.py --left out/hf --right out/sparknlp
     .venv/bin/python benchmarks/compare_throughput.py --slice 500   # makes records itself
@@ -235,14 +235,20 @@ def run_ours(spark, paths: dict[str, str], out: Path, fps: tuple[dict, dict], co
 
 
 def record(results: dict[str, Any], name: str, rows: int, seconds: float,
-           memory: dict[str, Any]) -> None:
-    """Add one measured attempt; seconds and rows/s are the median attempt, memory the peak."""
+           memory: dict[str, Any], ran_first: bool) -> None:
+    """Add one measured attempt; seconds and rows/s are the median attempt. Memory comes from
+    an attempt where this contender ran first when there is one: the JVM keeps the heap the
+    other one grew, so a second runner's RSS peak is partly the first runner's."""
     entry = results.setdefault(name, {"attempts_s": []})
     entry["attempts_s"].append(round(seconds, 1))
     median = statistics.median(entry["attempts_s"])
     entry.update({"seconds": median, "rows_per_s": round(rows / median)})
-    for key, value in memory.items():
-        entry[key] = max(entry.get(key, value), value) if isinstance(value, float) else value
+    source = "a run it went first" if ran_first else "a run it went second"
+    if entry.get("memory_from") == "a run it went first" and not ran_first:
+        return  # keep the figure the other contender's heap did not inflate
+    if entry.get("memory_from") == source:  # the peak over comparable runs
+        memory = {k: max(v, entry[k]) if isinstance(v, float) else v for k, v in memory.items()}
+    entry.update(memory, memory_from=source)
 
 
 def timed(name: str, jvm_pid: int, fn: Callable[[], Any]) -> tuple[float, dict[str, Any], Any]:
@@ -304,21 +310,22 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[bench] {phase}: {rows:,} rows per side from {made['base_rows']:,} real "
                   f"records x {made['copies']} copies", flush=True)
             fps = (made["left_fp"], made["right_fp"])
+            runs = {
+                "datacompy": lambda m=made: run_datacompy(spark, m["paths"], tolerance, classes),
+                "ours": lambda m=made, o=out, f=fps: run_ours(spark, m["paths"], o, f, config,
+                                                              settings),
+            }
             repeats = args.repeat if phase == "measured" else 1
-            for _ in range(repeats):  # alternating, so both see the same machine
-                if "datacompy" not in args.skip:
-                    secs, mem, _ = timed(f"{phase} datacompy", jvm_pid,
-                                         lambda m=made: run_datacompy(spark, m["paths"],
-                                                                      tolerance, classes))
+            for attempt in range(repeats):
+                # Alternating, and swapping who goes first each time: both see the same
+                # machine, and neither always runs on the other's leftover heap.
+                order = ["datacompy", "ours"] if attempt % 2 == 0 else ["ours", "datacompy"]
+                chosen = [n for n in order if n not in args.skip]
+                for name in chosen:
+                    secs, mem, _ = timed(f"{phase} {name}", jvm_pid, runs[name])
                     spark.catalog.clearCache()
                     if phase == "measured":
-                        record(results, "datacompy", rows, secs, mem)
-                if "ours" not in args.skip:
-                    secs, mem, _ = timed(f"{phase} ours", jvm_pid, lambda m=made, o=out, f=fps:
-                                         run_ours(spark, m["paths"], o, f, config, settings))
-                    spark.catalog.clearCache()
-                    if phase == "measured":
-                        record(results, "ours", rows, secs, mem)
+                        record(results, name, rows, secs, mem, ran_first=name == chosen[0])
         if "datacompy" in results and "ours" in results:
             results["ratio_ours_over_datacompy"] = round(
                 results["ours"]["rows_per_s"] / results["datacompy"]["rows_per_s"], 2)
