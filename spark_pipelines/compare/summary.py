@@ -124,11 +124,15 @@ def _summarise(rows: DataFrame, left_fp: dict, right_fp: dict, config: ProjectCo
     }
 
 
+def _corpus_delta() -> Column:
+    """max_abs_delta of corpus rows (null for not_in_corpus): what the |Δp| figures cover."""
+    return F.when(F.col("status") != schema.NOT_IN_CORPUS, F.col("max_abs_delta"))
+
+
 def _totals(rows: DataFrame, cells: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Counts per status and the |Δp| histogram (from the cells); |Δp| count, maximum and
     quantiles over corpus rows (one global aggregate)."""
-    in_corpus = F.col("status") != schema.NOT_IN_CORPUS
-    delta = F.when(in_corpus, F.col("max_abs_delta"))
+    delta = _corpus_delta()
     out = rows.agg(F.count(delta).alias("delta_rows"), F.max(delta).alias("delta_max"),
                    F.percentile_approx(delta, [q for _, q in QUANTILES], 10000)
                    .alias("delta_q")).first().asDict()
@@ -151,14 +155,16 @@ def _cells(rows: DataFrame) -> list[dict[str, Any]]:
     """One pass grouping the rows by every small-cardinality value the summary counts (status,
     slices, both labels, cause × sub-cause × counterfactual, |Δp| bin): a few thousand cells at
     most, from which the totals, slices, confusion and causes are added up on the driver."""
-    delta = F.when(F.col("status") != schema.NOT_IN_CORPUS, F.col("max_abs_delta"))
+    delta = _corpus_delta()
     bins = F.lit(None).cast("int")
     for i in reversed(range(len(DELTA_BIN_EDGES) + 1)):
         bins = F.when(_bin_condition(delta, i), F.lit(i)).otherwise(bins)
     truncated = (F.coalesce(F.col("left_truncated"), F.lit(False))
                  | F.coalesce(F.col("right_truncated"), F.lit(False)))
-    keys = [F.col("status"), *[F.col(name) for name in SLICE_COLUMNS[:-1]],
-            truncated.alias("truncated_either"), F.col("left_label"), F.col("right_label"),
+    derived = {"truncated_either": truncated}  # the other slices are report columns
+    keys = [F.col("status"), *[derived.get(name, F.col(name)).alias(name)
+                               for name in SLICE_COLUMNS],
+            F.col("left_label"), F.col("right_label"),
             _cause_key().alias("cause_key"), F.col("sub_cause"), F.col("cf_verdict"),
             F.col("cf_consistent"), bins.alias("bin")]
     return [r.asDict() for r in rows.groupBy(*keys).agg(F.count(F.lit(1)).alias("n")).collect()]
