@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+from spark_pipelines.jvm_tmpdir import private_tmpdir, submit_args
+
 REPO = Path(__file__).resolve().parent.parent
 COMPLETE_MARKER = "_HFPARITY_COMPLETE"  # record_io's (importing it would import pyspark)
 
@@ -21,9 +23,13 @@ def spark_submit() -> str:
 
 
 def run_step(name: str, args: list[str]) -> int:
+    """One spark-submit whose driver gets a private java.io.tmpdir, removed afterwards (Spark NLP
+    5.5.3 leaves its model copies there: spark_pipelines/jvm_tmpdir.py)."""
     print(f"[demo] {name}: spark-submit {' '.join(args)}", flush=True)
     started = time.time()
-    done = subprocess.run([spark_submit(), *args], cwd=REPO, check=False)
+    with private_tmpdir() as scratch:
+        done = subprocess.run([spark_submit(), *submit_args(scratch), *args], cwd=REPO,
+                              check=False)
     print(f"[demo] {name}: exit {done.returncode} after {time.time() - started:.0f} s", flush=True)
     return done.returncode
 

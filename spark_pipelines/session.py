@@ -8,6 +8,9 @@ import sys
 from pyspark.sql import SparkSession
 
 from spark_pipelines.jars import session_jars
+from spark_pipelines.jvm_tmpdir import private_tmpdir_until_exit, with_tmpdir
+
+DRIVER_JAVA_OPTIONS = "spark.driver.extraJavaOptions"
 
 
 def get_session(app_name: str, master: str | None = None, conf: dict[str, str] | None = None
@@ -15,7 +18,8 @@ def get_session(app_name: str, master: str | None = None, conf: dict[str, str] |
     """The active session (spark-submit) or a new local one that has the Spark NLP jars.
 
     Under spark-submit the master, jars and packages come from its flags and spark-defaults;
-    in-process callers (tests, local tools) get `local[2]` with the cached jars.
+    in-process callers (tests, local tools) get `local[2]` with the cached jars and a private
+    java.io.tmpdir, removed at exit (Spark NLP 5.5.3 leaves model copies there: jvm_tmpdir.py).
     """
     active = SparkSession.getActiveSession()
     if active is not None:
@@ -38,6 +42,10 @@ def get_session(app_name: str, master: str | None = None, conf: dict[str, str] |
             .config("spark.sql.shuffle.partitions", "4")
             .config("spark.pyspark.python", sys.executable)
         )
-    for key, value in (conf or {}).items():
+    conf = dict(conf or {})
+    if not launched_by_submit:
+        conf[DRIVER_JAVA_OPTIONS] = with_tmpdir(conf.get(DRIVER_JAVA_OPTIONS),
+                                                private_tmpdir_until_exit())
+    for key, value in conf.items():
         builder = builder.config(key, value)
     return builder.getOrCreate()

@@ -10,10 +10,11 @@ WordpieceEncoder's maxInputCharsPerWord default is 200, tokenizeWithAlignment ke
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
-import tempfile
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from hf_reference.fingerprint import read_model_manifest, run_fingerprint
 from hf_reference.records import RECORD_SCHEMA
 from hf_reference.settings import SPARKNLP_MAX_SENTENCE_LENGTH, EffectiveSettings, resolve_threads
 from spark_pipelines.corpus_io import text_error
+from spark_pipelines.jvm_tmpdir import shared_tmpdir_note
 
 ONNX_THREADS_KEY = "spark.jsl.settings.onnx.intraOpNumThreads"
 SPARKNLP_DEFAULT_ONNX_THREADS = 6  # ConfigLoader's default in the 5.5.3 jar
@@ -80,11 +82,20 @@ def apply_onnx_threads(spark: SparkSession, settings: EffectiveSettings) -> str:
     return current
 
 
+@functools.cache
+def _note_shared_tmpdir(tmpdir: str) -> None:
+    """Say once per driver temp folder that Spark NLP will leave model copies in it."""
+    note = shared_tmpdir_note(tmpdir)
+    if note:
+        print(f"note: {note}", file=sys.stderr, flush=True)
+
+
 def load_classifier(spark: SparkSession, source: str, folder: str) -> Any:
     from sparknlp.annotator import BertForSequenceClassification
 
     from spark_pipelines.import_model import load_from_onnx
 
+    _note_shared_tmpdir(spark.sparkContext._jvm.System.getProperty("java.io.tmpdir"))
     if source == "saved":
         return BertForSequenceClassification.load(folder)
     return load_from_onnx(spark, folder)
@@ -132,9 +143,14 @@ def parity_warnings(spark: SparkSession, settings: EffectiveSettings) -> list[st
 
 def _vocabulary_file(spark: SparkSession, classifier: Any, settings: EffectiveSettings,
                      warnings: list[str]) -> str:
-    """The model's own vocabulary, shipped to executors with addFile; returns its file name."""
+    """The model's own vocabulary, shipped to executors with addFile; returns its file name.
+
+    Written in a driver scratch folder that Spark itself deletes when the driver stops.
+    """
     jvm = spark.sparkContext._jvm
-    folder = Path(tempfile.mkdtemp(prefix="hfparity-vocab-"))
+    scratch = jvm.org.apache.spark.util.Utils.createTempDir(
+        jvm.System.getProperty("java.io.tmpdir"), "hfparity-vocab")
+    folder = Path(scratch.getAbsolutePath())
     draft = folder / "vocab.txt"
     jvm.hfparity.SparkNlpPieces.writeVocabulary(classifier._java_obj, str(draft))
     data = draft.read_bytes()

@@ -26,6 +26,15 @@ def spark():
     session.stop()
 
 
+@pytest.fixture()
+def jvm_scratch():
+    """A private java.io.tmpdir for one spark-submit driver, removed after the test."""
+    from spark_pipelines.jvm_tmpdir import private_tmpdir
+
+    with private_tmpdir() as path:
+        yield path
+
+
 @pytest.fixture(scope="session")
 def project_config():
     from hf_reference.config import load_config

@@ -29,6 +29,7 @@ from tests.support.catalogue import (
     write_file_case,
     write_text_catalogue,
 )
+from tests.support.submit import spark_submit
 
 REPO = Path(__file__).resolve().parent.parent
 DIFFERS = "differs"  # label_differs or scores_differ: which one depends on the model's margin
@@ -234,15 +235,15 @@ def test_unscorable_corpora_are_refused_before_any_model_work(spark, project_con
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]  # no output, no temp folder
 
 
-def test_missing_text_column_through_spark_submit_exits_2(tmp_path):
+def test_missing_text_column_through_spark_submit_exits_2(tmp_path, jvm_scratch):
     corpus = write_file_case("no-text-column", tmp_path / "in")
     bin_dir = Path(sys.executable).parent
     env = {**os.environ, "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}",
            "HF_HUB_OFFLINE": "1"}
     done = subprocess.run(
-        [str(bin_dir / "spark-submit"), "--master", "local[1]",
-         str(REPO / "jobs" / "hf_reference.py"), "--config", str(REPO / "conf" / "default.yaml"),
-         "--input", str(corpus), "--output", str(tmp_path / "out")],
+        spark_submit(jvm_scratch, "--master", "local[1]", str(REPO / "jobs" / "hf_reference.py"),
+                     "--config", str(REPO / "conf" / "default.yaml"),
+                     "--input", str(corpus), "--output", str(tmp_path / "out")),
         capture_output=True, text=True, env=env, timeout=300, check=False)
     assert done.returncode == 2, done.stderr[-2000:]
     # The job prints to stderr; spark-submit's PythonRunner merges the driver's stderr into its

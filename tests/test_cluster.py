@@ -16,6 +16,7 @@ import re
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 from string import Template
@@ -27,6 +28,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.support.standalone import standalone_cluster
+from tests.support.submit import model_copies
 
 pytestmark = pytest.mark.slow
 
@@ -121,6 +123,7 @@ def run_block(commands: list[str], env: dict[str, str], cwd: Path, logs: Path
         if assignment:
             env[assignment.group(1)] = out
     return seconds, codes, env
+
 
 
 def corpus_slice(source: Path, target: Path, rows: int = SLICE_ROWS) -> int:
@@ -221,16 +224,22 @@ def test_three_jobs_on_standalone_cluster_equal_local(tmp_path, default_corpus_p
     probe = (jobs[0].split("$REPO/jobs/")[0]
              + f"$REPO/tests/support/executor_probe.py {probe_out} 2")
 
+    shared_tmp = Path(tempfile.gettempdir())
+    shared_before = model_copies(shared_tmp)
     with standalone_cluster(cluster_dir, workers=2, cores=1, memory="3g") as master:
         env = submit_env(REPO=str(REPO), CORPUS=str(corpus), OUT=str(runs["cluster"]),
                          MASTER=master)
         logs = tmp_path / "logs-cluster"
         logs.mkdir()
-        _, _, env = run_block(prepare, env, elsewhere, logs)  # the zip and the --jars list
+        _, _, env = run_block(prepare, env, elsewhere, logs)  # zip, --jars list, SCRATCH
         code, _ = run_bash(probe, env, elsewhere, logs / "probe.log")
         assert code == 0, (logs / "probe.log").read_text()[-4000:]
         check_probe(probe_out, cluster_dir, elsewhere)
         seconds["cluster"], codes["cluster"], _ = run_block(jobs, env, elsewhere, logs)
+    # The drivers' Spark NLP model copies went to the block's SCRATCH, which it removed; the
+    # executors load the model from Spark's fetched files and copy nothing to the shared folder.
+    assert not Path(env["SCRATCH"]).exists()
+    assert model_copies(shared_tmp) == shared_before
 
     seconds["local"], codes["local"] = run_locally(spark, project_config, settings, corpus,
                                                    runs["local"])

@@ -30,6 +30,7 @@ from spark_pipelines.compare.schema import (
     STATUSES,
 )
 from spark_pipelines.job_cli import BadInput
+from tests.support.submit import spark_submit
 
 REPO = Path(__file__).resolve().parent.parent
 SNIPPETS = 44
@@ -334,13 +335,14 @@ def test_swapping_sides_swaps_missing_and_mirrors_alignments(
 
 
 @pytest.mark.slow
-def test_spark_submit_compare_prints_the_verdict(hf_run, corpus_slice, work):
+def test_spark_submit_compare_prints_the_verdict(hf_run, corpus_slice, work, jvm_scratch):
     bin_dir = Path(sys.executable).parent
     out = work / "submitted"
-    command = [str(bin_dir / "spark-submit"), "--master", "local[2]",
-               str(REPO / "jobs" / "compare.py"), "--config", str(REPO / "conf" / "default.yaml"),
-               "--left", str(hf_run), "--right", str(hf_run), "--corpus", str(corpus_slice),
-               "--output", str(out), "--counterfactual", "off"]
+    command = spark_submit(
+        jvm_scratch, "--master", "local[2]", str(REPO / "jobs" / "compare.py"),
+        "--config", str(REPO / "conf" / "default.yaml"), "--left", str(hf_run),
+        "--right", str(hf_run), "--corpus", str(corpus_slice), "--output", str(out),
+        "--counterfactual", "off")
     env = {**os.environ, "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}"}
     done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     assert done.returncode == 0, done.stderr[-3000:]

@@ -29,6 +29,8 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
+from tests.support.submit import spark_submit
+
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 DRIVER = REPO / "tests" / "support" / "fault_driver.py"
@@ -211,10 +213,10 @@ def test_python_worker_killed_in_sparknlp_job_is_retried_exactly_once(fault_runs
 
 # --- interrupt and overwrite -------------------------------------------------------------------
 
-def _submit(corpus: Path, output: Path, *flags: str) -> list[str]:
-    return [str(BIN / "spark-submit"), "--master", "local[2]", str(REPO / "jobs" /
-            "hf_reference.py"), "--config", str(REPO / "conf" / "default.yaml"),
-            "--input", str(corpus), "--output", str(output), *flags]
+def _submit(scratch: Path, corpus: Path, output: Path, *flags: str) -> list[str]:
+    return spark_submit(scratch, "--master", "local[2]", str(REPO / "jobs" / "hf_reference.py"),
+                        "--config", str(REPO / "conf" / "default.yaml"),
+                        "--input", str(corpus), "--output", str(output), *flags)
 
 
 @pytest.fixture()
@@ -228,12 +230,13 @@ def previous_output(fault_runs, tmp_path) -> Path:
 
 @pytest.mark.slow
 def test_interrupted_overwrite_leaves_the_previous_output_intact(
-        spark, previous_output, default_corpus_path):
+        spark, previous_output, default_corpus_path, jvm_scratch):
     from spark_pipelines.record_io import RecordsError, read_records
 
     before = snapshot(previous_output)
     parent = previous_output.parent
-    process = subprocess.Popen(_submit(default_corpus_path, previous_output, "--overwrite"),
+    process = subprocess.Popen(_submit(jvm_scratch, default_corpus_path, previous_output,
+                                       "--overwrite"),
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=_env(),
                                cwd=REPO, start_new_session=True)
     try:
@@ -258,9 +261,9 @@ def test_interrupted_overwrite_leaves_the_previous_output_intact(
 
 @pytest.mark.slow
 def test_second_run_without_overwrite_exits_2_and_leaves_the_output(previous_output,
-                                                                     fault_corpus):
+                                                                     fault_corpus, jvm_scratch):
     before = snapshot(previous_output)
-    done = subprocess.run(_submit(fault_corpus, previous_output), capture_output=True,
+    done = subprocess.run(_submit(jvm_scratch, fault_corpus, previous_output), capture_output=True,
                           text=True, env=_env(), cwd=REPO, timeout=300, check=False)
     assert done.returncode == 2, done.stdout[-2000:] + done.stderr[-2000:]
     # spark-submit's PythonRunner merges the job's stderr into its stdout.
