@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 PREFIX = "hfparity-jvm-"
+DRIVER_JAVA_OPTIONS = "spark.driver.extraJavaOptions"
 TMPDIR_OPTION = "-Djava.io.tmpdir="
 UPSTREAM_FIX = "spark-nlp PR #14792, after 5.5.3"
 
@@ -54,7 +55,7 @@ def with_tmpdir(java_options: str | None, path: Path) -> str:
 
 def submit_args(path: Path) -> list[str]:
     """spark-submit flags that give the driver `path` as its java.io.tmpdir."""
-    return ["--conf", f"spark.driver.extraJavaOptions={TMPDIR_OPTION}{path}"]
+    return ["--conf", f"{DRIVER_JAVA_OPTIONS}={with_tmpdir(None, path)}"]
 
 
 def is_private(tmpdir: str) -> bool:
@@ -68,4 +69,4 @@ def shared_tmpdir_note(tmpdir: str) -> str | None:
     return (f"Spark NLP 5.5.3 leaves two copies of each model it loads in the driver's "
             f"java.io.tmpdir ({tmpdir}) and never deletes them ({UPSTREAM_FIX}); give the "
             f"driver a folder you remove afterwards: --conf "
-            f"spark.driver.extraJavaOptions={TMPDIR_OPTION}<folder>")
+            f"{DRIVER_JAVA_OPTIONS}={TMPDIR_OPTION}<folder>")

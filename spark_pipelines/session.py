@@ -8,9 +8,11 @@ import sys
 from pyspark.sql import SparkSession
 
 from spark_pipelines.jars import session_jars
-from spark_pipelines.jvm_tmpdir import private_tmpdir_until_exit, with_tmpdir
-
-DRIVER_JAVA_OPTIONS = "spark.driver.extraJavaOptions"
+from spark_pipelines.jvm_tmpdir import (
+    DRIVER_JAVA_OPTIONS,
+    private_tmpdir_until_exit,
+    with_tmpdir,
+)
 
 
 def get_session(app_name: str, master: str | None = None, conf: dict[str, str] | None = None
