@@ -143,6 +143,19 @@ def _length_bucket(length: Column) -> Column:
     return bucket
 
 
+def report_ids(corpus: DataFrame, left: DataFrame, right: DataFrame) -> DataFrame:
+    """Every id of the corpus or either run, once: the frame the three inputs are left-joined to.
+
+    Why not two full outer joins: a full outer join's output is not partitioned by its key, so
+    Spark shuffled the corpus-and-left join (text plus a whole record per row) a second time
+    before joining the right side. Left joins keep this frame's hash partitioning by id, so each
+    input is shuffled once and only the narrow ids are shuffled twice. Ids must be set and
+    unique on each input (compare.inputs and corpus_io refuse anything else).
+    """
+    return (corpus.select("id").unionByName(left.select("id")).unionByName(right.select("id"))
+            .distinct())
+
+
 def build_rows(corpus: DataFrame, left: DataFrame, right: DataFrame, tolerance: float,
                counterfactual: DataFrame | None = None) -> DataFrame:
     """The report rows (ROWS_DDL) for `corpus` (id, text) and two record DataFrames.
@@ -151,9 +164,10 @@ def build_rows(corpus: DataFrame, left: DataFrame, right: DataFrame, tolerance: 
     (explain.counterfactual.counterfactual_scores), left-joined by id before attribution.
     """
     joined = (
-        corpus.select("id", "text", F.lit(True).alias("_in_corpus"))
-        .join(_side(left, "l"), "id", "full_outer")
-        .join(_side(right, "r"), "id", "full_outer")
+        report_ids(corpus, left, right)
+        .join(corpus.select("id", "text", F.lit(True).alias("_in_corpus")), "id", "left")
+        .join(_side(left, "l"), "id", "left")
+        .join(_side(right, "r"), "id", "left")
     )
     if counterfactual is not None:
         joined = joined.join(counterfactual.select("id", *CF_COLUMNS), "id", "left")
