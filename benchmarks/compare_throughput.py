@@ -3,7 +3,7 @@
 Two prediction tables of --rows rows each are synthesised from real records of the default
 corpus (Hugging Face on the left, Spark NLP on the right) by replicating them under new ids; in
 every copy but the first, a few right-side rows are perturbed (label flipped, probabilities
-nudged, last word token dropped, row removed). Both contenders start from the same parquet:
+nudged, last word token dropped, row removed). All contenders start from the same parquet:
 
 (a) datacompy.SparkSQLCompare on the same two tables, joined on id, comparing every column as
     datacompy does by default (numbers within abs_tol = compare.probability_tolerance, strings,
@@ -196,7 +196,7 @@ def synthesise(spark, left_dir: str, right_dir: str, corpus_path: str, config, s
             "right_fp": right_fp}
 
 
-# --- the two contenders ---------------------------------------------------------------------
+# --- the contenders -------------------------------------------------------------------------
 
 def run_datacompy(spark, paths: dict[str, str], tolerance: float, classes: int,
                   narrow: bool = False) -> int:

@@ -149,8 +149,8 @@ def report_ids(corpus: DataFrame, left: DataFrame, right: DataFrame) -> DataFram
     Why not two full outer joins: a full outer join's output is not partitioned by its key, so
     Spark shuffled the corpus-and-left join (text plus a whole record per row) a second time
     before joining the right side. Left joins keep this frame's hash partitioning by id, so each
-    input is shuffled once and only the narrow ids are shuffled twice. Ids must be set and
-    unique on each input (compare.inputs and corpus_io refuse anything else).
+    input is shuffled once, plus one shuffle of the ids alone. Ids must be set and unique on
+    each input (compare.inputs and corpus_io refuse anything else).
     """
     return (corpus.select("id").unionByName(left.select("id")).unionByName(right.select("id"))
             .distinct())
