@@ -453,3 +453,42 @@ def test_summary_of_rows_from_the_join(spark, project_config, settings):
     assert (top["left"], top["right"], top["count"]) == (["don't"], ["don", "'", "t"], 1)
     assert summary["abs_delta"]["max"] == pytest.approx(abs(1.0 - 2 * p_pos["c1"]))
     assert "don&#x27;t" in render_report(summary)
+
+
+def _subtrees(plan: str, marker: str) -> list[str]:
+    """Each subtree (its lines) of a physical plan's tree string whose root line has `marker`."""
+    lines = plan.splitlines()
+    depth = [len(line) - len(line.lstrip(" :+-")) for line in lines]
+    found = []
+    for i, line in enumerate(lines):
+        if marker in line:
+            end = next((j for j in range(i + 1, len(lines)) if depth[j] <= depth[i]), len(lines))
+            found.append("\n".join(lines[i:end]))
+    return found
+
+
+def test_the_join_shuffles_each_record_table_once(spark, project_config, settings):
+    """No shuffle sits above a join: a full outer join's output is not partitioned by id, so
+    chaining two of them made Spark shuffle the corpus-and-left records a second time."""
+    from spark_pipelines.compare.rows import build_rows
+    from spark_pipelines.record_io import SPARK_RECORD_SCHEMA
+
+    records = [_record(rid, text, 0.3, settings.labels) for rid, text in TEXTS.items()]
+    corpus = spark.createDataFrame(list(TEXTS.items()), "id string, text string")
+    rows = build_rows(corpus, spark.createDataFrame(records, SPARK_RECORD_SCHEMA),
+                      spark.createDataFrame(records, SPARK_RECORD_SCHEMA),
+                      project_config.compare.probability_tolerance)
+    saved = {key: spark.conf.get(key) for key in ("spark.sql.autoBroadcastJoinThreshold",
+                                                  "spark.sql.adaptive.enabled")}
+    try:  # sort-merge joins, as a large corpus gets, and the plan as planned
+        spark.conf.set("spark.sql.autoBroadcastJoinThreshold", "-1")
+        spark.conf.set("spark.sql.adaptive.enabled", "false")
+        plan = rows._jdf.queryExecution().executedPlan().toString()
+    finally:
+        for key, value in saved.items():
+            spark.conf.set(key, value)
+    shuffles = _subtrees(plan, "Exchange hashpartitioning")
+    assert [s for s in shuffles if "Join" in s] == [], plan
+    assert len(shuffles) == 4, plan  # the ids, the corpus, each run
+    assert plan.count("SortMergeJoin") == 3, plan
+    assert {r["status"] for r in rows.collect()} == {schema.SAME}
