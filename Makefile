@@ -37,11 +37,11 @@ $(STAMP): pyproject.toml | $(VENV)/bin/python
 deps: $(STAMP)
 
 jars: deps
-	$(PY) -m spark_pipelines.setup_jvm
+	$(PY) -m spark_pipelines.jvm.setup
 
 assets: jars
 	$(PY) -m hf_reference.build_assets
-	$(PY) -m spark_pipelines.import_model
+	$(PY) -m spark_pipelines.sparknlp.import_model
 
 test: setup
 	$(PY) -m pytest -q --durations=20

@@ -124,9 +124,9 @@ class MemoryWatch:
 def make_records(spark, config, settings, corpus_path: str, work: Path, slice_rows: int
                  ) -> tuple[str, str, str]:
     """Score the first `slice_rows` corpus rows with both producers (when no records are given)."""
-    from spark_pipelines.corpus_io import read_corpus
-    from spark_pipelines.hf_job import run_hf_reference
-    from spark_pipelines.sparknlp_job import run_sparknlp
+    from spark_pipelines.hf_on_spark.job import run_hf_reference
+    from spark_pipelines.io.corpus import read_corpus
+    from spark_pipelines.sparknlp.job import run_sparknlp
 
     sliced = str(work / "corpus_slice.parquet")
     corpus = read_corpus(spark, corpus_path, config.corpus.id_column, config.corpus.text_column)
@@ -144,8 +144,8 @@ def synthesise(spark, left_dir: str, right_dir: str, corpus_path: str, config, s
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    from spark_pipelines.corpus_io import read_corpus
-    from spark_pipelines.record_io import read_records
+    from spark_pipelines.io.corpus import read_corpus
+    from spark_pipelines.io.records import read_records
 
     left, left_fp = read_records(spark, left_dir)
     right, right_fp = read_records(spark, right_dir)
@@ -295,9 +295,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip", choices=CONTENDERS, action="append", default=[])
     args = parser.parse_args(argv)
 
-    from hf_reference.config import load_config
-    from hf_reference.settings import derive_settings
-    from spark_pipelines.session import get_session
+    from parity_core.config import load_config
+    from parity_core.settings import derive_settings
+    from spark_pipelines.jvm.session import get_session
 
     config = load_config(args.config)
     settings = derive_settings(config)

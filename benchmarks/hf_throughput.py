@@ -56,7 +56,7 @@ def worker_peak_rss(spark, settings) -> dict[int, float]:
     settings_json = json.dumps(settings.to_dict(), sort_keys=True)
 
     def report(batches):
-        from spark_pipelines.hf_scoring import worker_scorer
+        from spark_pipelines.hf_on_spark.scoring import worker_scorer
 
         worker_scorer(settings_json)
         for _ in batches:
@@ -70,7 +70,7 @@ def worker_peak_rss(spark, settings) -> dict[int, float]:
 
 
 def time_spark(spark, settings, ids: list[str], texts: list[str]) -> float:
-    from spark_pipelines.hf_scoring import score_corpus
+    from spark_pipelines.hf_on_spark.scoring import score_corpus
 
     frame = spark.createDataFrame(pd.DataFrame({"id": ids, "text": texts}))
     frame = frame.repartition(spark.sparkContext.defaultParallelism, "id").cache()
@@ -87,8 +87,8 @@ def main() -> None:
     parser.add_argument("--config", default=str(REPO / "conf" / "default.yaml"))
     parser.add_argument("--rows", type=int, default=2000)
     args = parser.parse_args()
-    from hf_reference.config import load_config
-    from hf_reference.settings import derive_settings
+    from parity_core.config import load_config
+    from parity_core.settings import derive_settings
 
     config = load_config(args.config)
     settings = derive_settings(config)
@@ -101,7 +101,7 @@ def main() -> None:
     pipe = time_pipeline(settings, texts, cores)
     scorer = time_scorer(settings, ids, texts, cores)
 
-    from spark_pipelines.session import get_session
+    from spark_pipelines.jvm.session import get_session
 
     spark = get_session("hfparity-bench-hf", master=f"local[{cores}]")
     cold = time_spark(spark, settings, ids, texts)

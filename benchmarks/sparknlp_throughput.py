@@ -29,8 +29,8 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from hf_reference.config import load_config  # noqa: E402
-from spark_pipelines.sparknlp_pipeline import (  # noqa: E402
+from parity_core.config import load_config  # noqa: E402
+from spark_pipelines.sparknlp.pipeline import (  # noqa: E402
     ONNX_THREADS_KEY,
     SPARKNLP_DEFAULT_ONNX_THREADS,
 )

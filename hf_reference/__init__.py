@@ -1,5 +1,4 @@
-"""Hugging Face side: tokenizer + model -> prediction records. Never imports pyspark.
+"""The Hugging Face producer: tokenizer + model -> prediction records. Never imports pyspark.
 
-The contract modules (config, settings, records, fingerprint) import neither torch nor pyspark,
-so the join path can use them without pulling in either framework.
+Also builds the default checkpoint and corpus (`build_assets`) and scores single texts (`cli`).
 """

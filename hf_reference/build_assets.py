@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 
-from hf_reference.config import cache_dir
 from hf_reference.default_corpus import (
     LABELS,
     build_default_corpus,
@@ -27,7 +26,8 @@ from hf_reference.default_corpus import (
     rotten_tomatoes_file,
     stratified_split,
 )
-from hf_reference.fingerprint import (
+from parity_core.config import cache_dir
+from parity_core.fingerprint import (
     package_versions,
     sha256_file,
     write_model_manifest,

@@ -12,8 +12,9 @@ import os
 import sys
 from typing import Any
 
-from hf_reference.config import ConfigError, load_config
-from hf_reference.settings import derive_settings
+from parity_core.config import load_config
+from parity_core.errors import ConfigError
+from parity_core.settings import derive_settings
 
 
 def format_record(record: dict[str, Any], text: str | None) -> str:

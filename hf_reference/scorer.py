@@ -7,23 +7,23 @@ becomes one `error` record instead of a failed task.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import numpy as np
 
-from hf_reference.fingerprint import checkpoint_hashes, run_fingerprint
 from hf_reference.model import load_model, predict_ids, softmax
-from hf_reference.records import STATUS_ERROR, STATUS_INVALID_TEXT, STATUS_OK, empty_record
-from hf_reference.settings import EffectiveSettings, resolve_threads
 from hf_reference.tokenization import Tokenized, load_tokenizer, tokenize_batch
+from parity_core.fingerprint import checkpoint_hashes, run_fingerprint
+from parity_core.records import (
+    STATUS_ERROR,
+    STATUS_INVALID_TEXT,
+    STATUS_OK,
+    empty_record,
+    text_sha256,
+)
+from parity_core.settings import EffectiveSettings, resolve_threads
 
 LIBRARIES = ("transformers", "tokenizers", "torch", "safetensors")
-
-
-def text_sha256(text: str) -> str:
-    """Hash of the UTF-8 bytes; lone surrogates are kept (surrogatepass) rather than refused."""
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def clean_for_tokenizer(text: str) -> str:

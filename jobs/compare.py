@@ -16,19 +16,19 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from hf_reference.config import ConfigError, ProjectConfig
-from hf_reference.records import MANIFEST_NAME
-from spark_pipelines.job_cli import (
-    BadInput,
+from jobs.cli import (
+    EXIT_OK,
+    EXIT_THRESHOLD,
     base_parser,
     check_config,
     check_corpus_path,
     check_output_path,
-    is_remote,
     run,
 )
+from parity_core.config import ProjectConfig
+from parity_core.errors import BadInput, ConfigError
+from parity_core.files import COMPLETE_MARKER, FINGERPRINT_FILE, is_remote
 
-COMPLETE_MARKER = "_HFPARITY_COMPLETE"  # record_io's marker; importing it would import pyspark
 EXAMPLES = """\
   .venv/bin/spark-submit jobs/compare.py --config conf/default.yaml --left out/hf \\
       --right out/sparknlp --corpus ~/.cache/hfparity/default/corpus/default.parquet \\
@@ -54,12 +54,12 @@ def check_records_path(path: str, flag: str) -> str:
 def job_settings(config: ProjectConfig, left: str):  # -> EffectiveSettings
     """Settings from the configured checkpoint; without it here, the left run's recorded ones
     (comparing two finished runs needs no model, only the counterfactual does)."""
-    from hf_reference.settings import EffectiveSettings, derive_settings
+    from parity_core.settings import EffectiveSettings, derive_settings
 
     try:
         return derive_settings(config)
     except ConfigError:
-        manifest = Path(left.removeprefix("file://")) / MANIFEST_NAME
+        manifest = Path(left.removeprefix("file://")) / FINGERPRINT_FILE
         if is_remote(left) or not manifest.is_file():
             raise
         return EffectiveSettings.from_dict(json.loads(manifest.read_text())["settings"])
@@ -86,8 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     check_output_path(args.output, args.overwrite)
     settings = job_settings(config, args.left)
 
-    from spark_pipelines.compare_job import run_compare
-    from spark_pipelines.session import get_session
+    from spark_pipelines.compare.job import run_compare
+    from spark_pipelines.jvm.session import get_session
 
     spark = get_session("hfparity-compare")
     started = time.time()
@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"compare: {time.time() - started:.1f} s, counterfactual "
           f"{'on' if result.counterfactual else 'off'}", file=sys.stderr, flush=True)
     print(result.line, flush=True)
-    return result.exit_code
+    return EXIT_OK if result.passed else EXIT_THRESHOLD
 
 
 if __name__ == "__main__":

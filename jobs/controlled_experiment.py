@@ -15,15 +15,15 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from spark_pipelines.job_cli import (
+from jobs.cli import (
     EXIT_OK,
     EXIT_THRESHOLD,
-    BadInput,
     base_parser,
     check_config,
     check_corpus_path,
     run,
 )
+from parity_core.errors import BadInput
 
 EXAMPLES = """\
   .venv/bin/python jobs/controlled_experiment.py --config conf/default.yaml
@@ -47,7 +47,7 @@ def read_corpus(path: str, id_column: str, text_column: str) -> tuple[list[str],
 
 
 def main() -> int:
-    from spark_pipelines.explain.experiment import FLIPS
+    from spark_pipelines.hf_on_spark.experiment import FLIPS
 
     parser = base_parser(__doc__, EXAMPLES)
     parser.add_argument("--input", help="corpus (default: the default corpus next to the model)")
@@ -62,8 +62,8 @@ def main() -> int:
     corpus = args.input or str(Path(config.checkpoint_path()).parent / "corpus" / "default.parquet")
     check_corpus_path(corpus)
 
-    from hf_reference.settings import derive_settings
-    from spark_pipelines.explain.experiment import Runner, render, run_flip
+    from parity_core.settings import derive_settings
+    from spark_pipelines.hf_on_spark.experiment import Runner, render, run_flip
 
     ids, texts = read_corpus(corpus, config.corpus.id_column, config.corpus.text_column)
     if args.limit:

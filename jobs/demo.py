@@ -12,10 +12,10 @@ import sys
 import time
 from pathlib import Path
 
-from spark_pipelines.jvm_tmpdir import private_tmpdir, submit_args
+from parity_core.files import COMPLETE_MARKER
+from spark_pipelines.jvm.tmpdir import private_tmpdir, submit_args
 
 REPO = Path(__file__).resolve().parent.parent
-COMPLETE_MARKER = "_HFPARITY_COMPLETE"  # record_io's (importing it would import pyspark)
 
 
 def spark_submit() -> str:
@@ -24,7 +24,7 @@ def spark_submit() -> str:
 
 def run_step(name: str, args: list[str]) -> int:
     """One spark-submit whose driver gets a private java.io.tmpdir, removed afterwards (Spark NLP
-    5.5.3 leaves its model copies there: spark_pipelines/jvm_tmpdir.py)."""
+    5.5.3 leaves its model copies there: spark_pipelines/jvm/tmpdir.py)."""
     print(f"[demo] {name}: spark-submit {' '.join(args)}", flush=True)
     started = time.time()
     with private_tmpdir() as scratch:
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", default="conf/default.yaml")
     parser.add_argument("--output", default="out/demo")
     args = parser.parse_args(argv)
-    from hf_reference.config import load_config
+    from parity_core.config import load_config
 
     config = load_config(REPO / args.config)
     corpus = str(Path(config.checkpoint_path()).parent / "corpus" / "default.parquet")

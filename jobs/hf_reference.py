@@ -8,7 +8,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from spark_pipelines.job_cli import (
+from jobs.cli import (
     EXIT_OK,
     base_parser,
     check_config,
@@ -34,12 +34,12 @@ def main() -> int:
     config = check_config(args.config)
     check_corpus_path(args.input)
     check_output_path(args.output, args.overwrite)
-    from hf_reference.settings import derive_settings
+    from parity_core.settings import derive_settings
 
     settings = derive_settings(config, args.checkpoint)
 
-    from spark_pipelines.hf_job import run_hf_reference
-    from spark_pipelines.session import get_session
+    from spark_pipelines.hf_on_spark.job import run_hf_reference
+    from spark_pipelines.jvm.session import get_session
 
     spark = get_session("hfparity-hf-reference")
     started = time.time()

@@ -13,7 +13,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from spark_pipelines.job_cli import (
+from jobs.cli import (
     EXIT_OK,
     base_parser,
     check_config,
@@ -25,8 +25,8 @@ from spark_pipelines.job_cli import (
 EXAMPLES = """\
   .venv/bin/spark-submit jobs/sparknlp_pipeline.py --config conf/default.yaml \\
       --input ~/.cache/hfparity/default/corpus/default.parquet --output out/sparknlp
-  spark-submit $(python -m spark_pipelines.coordinates) \\
-      --jars ~/.cache/hfparity/udf/5.5.3/hfparity-sparknlp-pieces.jar \\
+  spark-submit $(python -m spark_pipelines.jvm.coordinates) \\
+      --jars ~/.cache/hfparity/functions/5.5.3/hfparity-functions.jar \\
       jobs/sparknlp_pipeline.py --config conf/default.yaml --input corpus.csv --output out/snlp
 """
 
@@ -39,14 +39,14 @@ def main() -> int:
     config = check_config(args.config)
     check_corpus_path(args.input)
     check_output_path(args.output, args.overwrite)
-    from hf_reference.settings import derive_settings
-    from spark_pipelines.sparknlp_pipeline import model_location
+    from parity_core.settings import derive_settings
+    from spark_pipelines.sparknlp.pipeline import model_location
 
     settings = derive_settings(config)
     model_location(config)  # names model.sparknlp_model / model.onnx_export if unusable
 
-    from spark_pipelines.session import get_session
-    from spark_pipelines.sparknlp_job import run_sparknlp
+    from spark_pipelines.jvm.session import get_session
+    from spark_pipelines.sparknlp.job import run_sparknlp
 
     spark = get_session("hfparity-sparknlp")
     started = time.time()

@@ -16,8 +16,8 @@ DEFAULT_CONFIG = REPO / "conf" / "default.yaml"
 
 @pytest.fixture(scope="session")
 def spark():
-    from spark_pipelines.jars import cached_jars
-    from spark_pipelines.session import get_session
+    from spark_pipelines.jvm.jars import cached_jars
+    from spark_pipelines.jvm.session import get_session
 
     if not cached_jars():
         pytest.fail("Spark NLP jars are not cached: run `make setup` first")
@@ -29,7 +29,7 @@ def spark():
 @pytest.fixture()
 def jvm_scratch():
     """A private java.io.tmpdir for one spark-submit driver, removed after the test."""
-    from spark_pipelines.jvm_tmpdir import private_tmpdir
+    from spark_pipelines.jvm.tmpdir import private_tmpdir
 
     with private_tmpdir() as path:
         yield path
@@ -37,14 +37,14 @@ def jvm_scratch():
 
 @pytest.fixture(scope="session")
 def project_config():
-    from hf_reference.config import load_config
+    from parity_core.config import load_config
 
     return load_config(DEFAULT_CONFIG)
 
 
 @pytest.fixture(scope="session")
 def settings(project_config):
-    from hf_reference.settings import derive_settings
+    from parity_core.settings import derive_settings
 
     return derive_settings(project_config)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from hf_reference.fingerprint import read_model_manifest, sha256_file
+from parity_core.fingerprint import read_model_manifest, sha256_file
 
 
 def test_checkpoint_has_labels_vocab_and_recorded_accuracy(settings):

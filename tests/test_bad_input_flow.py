@@ -20,7 +20,7 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
-from spark_pipelines.job_cli import BadInput
+from parity_core.errors import BadInput
 from tests.support.catalogue import (
     CSV_READ_AS,
     JSON_ONLY_LINES,
@@ -85,16 +85,16 @@ def _rows(folder: Path) -> list[dict[str, Any]]:
 
 def run_flow(spark, config, settings, corpus: Path, root: Path) -> Flow:
     """HF job, Spark NLP job, join: the three library calls the spark-submit jobs make."""
-    from spark_pipelines.compare_job import run_compare
-    from spark_pipelines.hf_job import run_hf_reference
-    from spark_pipelines.sparknlp_job import run_sparknlp
+    from spark_pipelines.compare.job import run_compare
+    from spark_pipelines.hf_on_spark.job import run_hf_reference
+    from spark_pipelines.sparknlp.job import run_sparknlp
 
     hf, snlp, report = root / "hf", root / "sparknlp", root / "report"
     run_hf_reference(spark, config, settings, str(corpus), str(hf))
     run_sparknlp(spark, config, settings, str(corpus), str(snlp))
     result = run_compare(spark, config, settings, str(hf), str(snlp), str(corpus), str(report))
     summary = json.loads((report / "summary.json").read_text(encoding="utf-8"))
-    return Flow(_rows(hf), _rows(snlp), _rows(report / "rows"), summary, result.exit_code)
+    return Flow(_rows(hf), _rows(snlp), _rows(report / "rows"), summary, 0 if result.passed else 1)
 
 
 def _assert_nothing_lost(flow: Flow, rows_in: int) -> None:
@@ -169,7 +169,7 @@ def test_csv_with_bad_bytes_and_no_id_column(spark, project_config, settings, tm
     """Invalid UTF-8 in CSV is not refusable: Spark's reader has already replaced each malformed
     sequence with U+FFFD. The rows are scored as read; ids are derived from position and that
     text, the same in each of the three jobs' separate reads."""
-    from spark_pipelines.corpus_io import read_corpus
+    from spark_pipelines.io.corpus import read_corpus
 
     corpus = write_file_case("csv-bad-bytes-no-id", tmp_path / "in")
     first = [tuple(r) for r in read_corpus(spark, str(corpus)).orderBy("id").collect()]
@@ -219,8 +219,8 @@ def test_unscorable_corpora_are_refused_before_any_model_work(spark, project_con
                                                               tmp_path, case):
     """The models given here do not exist: a refusal that came after model work started would
     be a different error (a missing checkpoint or Spark NLP model), not BadInput."""
-    from spark_pipelines.hf_job import run_hf_reference
-    from spark_pipelines.sparknlp_job import run_sparknlp
+    from spark_pipelines.hf_on_spark.job import run_hf_reference
+    from spark_pipelines.sparknlp.job import run_sparknlp
 
     corpus = write_file_case(case, tmp_path / "in")
     nowhere = str(tmp_path / "no-model")

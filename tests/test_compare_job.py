@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
+from parity_core.errors import BadInput
 from spark_pipelines.compare.align import mirror
 from spark_pipelines.compare.schema import (
     ERROR_LEFT,
@@ -29,7 +30,6 @@ from spark_pipelines.compare.schema import (
     SAME,
     STATUSES,
 )
-from spark_pipelines.job_cli import BadInput
 from tests.support.submit import spark_submit
 
 REPO = Path(__file__).resolve().parent.parent
@@ -63,7 +63,7 @@ def corpus_slice(default_corpus_path, work) -> Path:
 
 @pytest.fixture(scope="module")
 def hf_run(spark, project_config, settings, corpus_slice, work) -> Path:
-    from spark_pipelines.hf_job import run_hf_reference
+    from spark_pipelines.hf_on_spark.job import run_hf_reference
 
     out = work / "hf"
     run_hf_reference(spark, project_config, settings, str(corpus_slice), str(out))
@@ -72,7 +72,7 @@ def hf_run(spark, project_config, settings, corpus_slice, work) -> Path:
 
 @pytest.fixture(scope="module")
 def sparknlp_run(spark, project_config, settings, corpus_slice, work) -> Path:
-    from spark_pipelines.sparknlp_job import run_sparknlp
+    from spark_pipelines.sparknlp.job import run_sparknlp
 
     out = work / "sparknlp"
     run_sparknlp(spark, project_config, settings, str(corpus_slice), str(out))
@@ -80,7 +80,7 @@ def sparknlp_run(spark, project_config, settings, corpus_slice, work) -> Path:
 
 
 def compare(spark, config, settings, left, right, corpus, out, **kwargs):
-    from spark_pipelines.compare_job import run_compare
+    from spark_pipelines.compare.job import run_compare
 
     kwargs.setdefault("counterfactual", "off")
     return run_compare(spark, config, settings, str(left), str(right), str(corpus), str(out),
@@ -95,7 +95,7 @@ def report(spark, out: Path) -> dict[str, dict]:
 
 def republish(spark, source: Path, target: Path, edit=None, fingerprint_edit=None) -> Path:
     """A copy of a records folder, its rows edited with Spark, published with write_records."""
-    from spark_pipelines.record_io import read_records, write_records
+    from spark_pipelines.io.records import read_records, write_records
 
     records, fingerprint = read_records(spark, str(source))
     if edit is not None:
@@ -134,7 +134,7 @@ def test_rows_conform_to_the_contract_and_a_run_against_itself_is_all_same(
     assert {r["status"] for r in rows.values()} == {SAME}
     assert all(r["changes"] == [] and r["cause"] is None and r["word_alignment"] is None
                for r in rows.values())
-    assert result.exit_code == 0 and result.line.startswith("hfparity compare: PASS")
+    assert result.passed and result.line.startswith("hfparity compare: PASS")
     assert f"{len(rows)}/{len(rows)} rows same-label" in result.line
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status_counts"][SAME] == len(rows)
@@ -217,7 +217,7 @@ def test_one_flipped_label_is_pinpointed_and_gates_exit_1(spark, project_config,
     assert row["status"] == "label_differs" and row["changes"] == ["label"]
     assert row["left_label"] != row["right_label"] and row["max_abs_delta"] == 0.0
     assert row["cause"] == "boundary" and row["first_divergence"] is None
-    assert result.exit_code == 1
+    assert not result.passed
     assert result.line.startswith("hfparity compare: FAIL") and "label disagreement" in result.line
     assert f"{len(rows) - 1}/{len(rows)} rows same-label" in result.line
 
@@ -261,8 +261,8 @@ def test_refusals_name_the_field(spark, project_config, settings, hf_run, corpus
 
 
 def test_exit_code_2_through_the_job_entry_point(spark, hf_run, corpus_slice, work):
+    from jobs.cli import run
     from jobs.compare import main
-    from spark_pipelines.job_cli import run
 
     config = str(REPO / "conf" / "default.yaml")
     common = ["--config", config, "--corpus", str(corpus_slice), "--counterfactual", "off"]

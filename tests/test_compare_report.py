@@ -417,7 +417,7 @@ def _record(rid: str, text: str, p_pos: float, labels: tuple[str, ...],
 
 def test_summary_of_rows_from_the_join(spark, project_config, settings):
     from spark_pipelines.compare.rows import build_rows
-    from spark_pipelines.record_io import SPARK_RECORD_SCHEMA
+    from spark_pipelines.io.records import SPARK_RECORD_SCHEMA
 
     labels = settings.labels
     p_pos = {rid: 0.2 + 0.08 * i for i, rid in enumerate(TEXTS)}
@@ -471,7 +471,7 @@ def test_the_join_shuffles_each_record_table_once(spark, project_config, setting
     """No shuffle sits above a join: a full outer join's output is not partitioned by id, so
     chaining two of them made Spark shuffle the corpus-and-left records a second time."""
     from spark_pipelines.compare.rows import build_rows
-    from spark_pipelines.record_io import SPARK_RECORD_SCHEMA
+    from spark_pipelines.io.records import SPARK_RECORD_SCHEMA
 
     records = [_record(rid, text, 0.3, settings.labels) for rid, text in TEXTS.items()]
     corpus = spark.createDataFrame(list(TEXTS.items()), "id string, text string")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from hf_reference.config import ConfigError, load_config, parse_config
+from parity_core.config import load_config, parse_config
+from parity_core.errors import ConfigError
 
 
 def test_default_config_loads(project_config):

@@ -11,12 +11,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from spark_pipelines.explain.attribution import (
+from spark_pipelines.compare.attribution import (
     ATTRIBUTION_DDL,
     Attribution,
     attribute,
 )
-from spark_pipelines.explain.verdict import (
+from spark_pipelines.hf_on_spark.verdict import (
     NOT_REPRODUCED,
     REPRODUCED,
     cf_verdict,
@@ -366,9 +366,9 @@ def test_to_dict_matches_the_udf_ddl():
 
 def test_explain_modules_import_neither_torch_nor_pyspark_where_they_must_not():
     code = (
-        "import sys, spark_pipelines.explain.attribution\n"
+        "import sys, spark_pipelines.compare.attribution\n"
         "assert not {'torch', 'pyspark', 'transformers'} & set(sys.modules)\n"
-        "import spark_pipelines.explain.counterfactual\n"
+        "import spark_pipelines.hf_on_spark.counterfactual\n"
         "assert not {'torch', 'transformers'} & set(sys.modules)\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)

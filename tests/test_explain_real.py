@@ -15,9 +15,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from hf_reference.records import RECORD_SCHEMA, STATUS_ERROR, empty_record
-from spark_pipelines.explain.attribution import attribute
-from spark_pipelines.explain.verdict import NOT_REPRODUCED, REPRODUCED
+from parity_core.records import RECORD_SCHEMA, STATUS_ERROR, empty_record
+from spark_pipelines.compare.attribution import attribute
+from spark_pipelines.hf_on_spark.verdict import NOT_REPRODUCED, REPRODUCED
 
 CASED_TEXT = "what a Brilliant film"
 ACCENT_TEXT = "a naive but naïve film"
@@ -124,7 +124,7 @@ def test_text_words_and_status_causes_on_real_records(scorers, project_config):
 
 def test_counterfactual_on_spark_separates_tokenization_from_numerics(
         spark, scorers, settings, project_config, tmp_path):
-    from spark_pipelines.explain.counterfactual import counterfactual_scores
+    from spark_pipelines.hf_on_spark.counterfactual import counterfactual_scores
 
     tolerance = project_config.compare.probability_tolerance
     texts = {"cased": CASED_TEXT, "short": LONG_TEXT, "numerics": ACCENT_TEXT, "same": "fine"}
@@ -157,7 +157,7 @@ def test_counterfactual_on_spark_separates_tokenization_from_numerics(
 
 def test_controlled_experiment_attributes_every_changed_row_to_the_flipped_stage(
         settings, project_config):
-    from spark_pipelines.explain.experiment import FLIPS, Runner, render, run_flip
+    from spark_pipelines.hf_on_spark.experiment import FLIPS, Runner, render, run_flip
 
     texts = [CASED_TEXT, ACCENT_TEXT, LONG_TEXT, "plain lowercase text", "Zoë's CAFÉ", None]
     runner = Runner(settings, [f"t{i}" for i in range(len(texts))], texts, threads=1)

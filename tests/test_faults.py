@@ -231,7 +231,7 @@ def previous_output(fault_runs, tmp_path) -> Path:
 @pytest.mark.slow
 def test_interrupted_overwrite_leaves_the_previous_output_intact(
         spark, previous_output, default_corpus_path, jvm_scratch):
-    from spark_pipelines.record_io import RecordsError, read_records
+    from spark_pipelines.io.records import RecordsError, read_records
 
     before = snapshot(previous_output)
     parent = previous_output.parent
@@ -278,8 +278,8 @@ def test_a_write_that_fails_leaves_the_previous_output_and_no_temp_folder(spark,
     stays published."""
     from pyspark.sql import functions as F
 
-    from hf_reference.records import empty_record
-    from spark_pipelines.record_io import SPARK_RECORD_SCHEMA, read_records, write_records
+    from parity_core.records import empty_record
+    from spark_pipelines.io.records import SPARK_RECORD_SCHEMA, read_records, write_records
 
     rows = [empty_record(i, "invalid_text", "text is null") for i in ("a", "b", "c")]
     frame = spark.createDataFrame(rows, SPARK_RECORD_SCHEMA)

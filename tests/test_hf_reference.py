@@ -11,15 +11,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hf_reference.records import RECORD_COLUMNS, RECORD_SCHEMA
+from parity_core.records import RECORD_COLUMNS, RECORD_SCHEMA
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 def test_contract_modules_import_neither_torch_nor_pyspark():
     code = (
-        "import sys, hf_reference.config, hf_reference.settings, hf_reference.records, "
-        "hf_reference.fingerprint\n"
+        "import sys, parity_core.config, parity_core.settings, parity_core.records, "
+        "parity_core.fingerprint\n"
         "bad = [m for m in ('torch', 'transformers', 'pyspark') if m in sys.modules]\n"
         "assert not bad, bad\n"
     )

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from hf_reference.config import ConfigError, load_config, parse_config
+from parity_core.config import load_config, parse_config
+from parity_core.errors import ConfigError
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCE_DIRS = ("hf_reference", "spark_pipelines", "jobs", "benchmarks", "tests")
@@ -67,7 +68,7 @@ def _pickle_only_checkpoint(settings, folder: Path, sentinel: Path) -> Path:
 
 def test_pickle_only_checkpoint_is_refused_before_anything_loads(settings, tmp_path):
     from hf_reference.model import load_model
-    from hf_reference.settings import derive_settings
+    from parity_core.settings import derive_settings
 
     sentinel = tmp_path / "unpickled"
     folder = _pickle_only_checkpoint(settings, tmp_path / "ckpt", sentinel)
@@ -214,7 +215,7 @@ def test_paths_with_shell_metacharacters_stay_plain_paths(tmp_path):
 
 
 def test_an_existing_file_with_metacharacters_in_its_name_is_read_as_is(tmp_path):
-    from spark_pipelines.job_cli import check_corpus_path
+    from jobs.cli import check_corpus_path
 
     folder = tmp_path / "a $(b) ;c| `d` & 'e\""
     folder.mkdir()

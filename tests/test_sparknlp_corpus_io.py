@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from spark_pipelines.corpus_io import read_corpus, text_error
-from spark_pipelines.job_cli import BadInput
+from parity_core.errors import BadInput
+from spark_pipelines.io.corpus import read_corpus, text_error
 
 
 def test_csv_and_jsonl_read_as_id_text(spark, tmp_path):

@@ -47,7 +47,7 @@ def test_job_scores_default_corpus(default_corpus_path, tmp_path, jvm_scratch):
 
 
 def test_shared_temp_folder_note_names_the_folder_and_the_flag():
-    from spark_pipelines.jvm_tmpdir import private_tmpdir, shared_tmpdir_note
+    from spark_pipelines.jvm.tmpdir import private_tmpdir, shared_tmpdir_note
 
     note = shared_tmpdir_note("/srv/tmp")
     assert note is not None and "(/srv/tmp)" in note
@@ -59,8 +59,8 @@ def test_shared_temp_folder_note_names_the_folder_and_the_flag():
 
 def test_in_process_session_keeps_model_copies_in_its_private_temp_folder(spark,
                                                                           project_config):
-    from spark_pipelines.jvm_tmpdir import is_private
-    from spark_pipelines.sparknlp_pipeline import load_classifier, model_location
+    from spark_pipelines.jvm.tmpdir import is_private
+    from spark_pipelines.sparknlp.pipeline import load_classifier, model_location
 
     tmpdir = Path(spark.sparkContext._jvm.System.getProperty("java.io.tmpdir"))
     assert is_private(str(tmpdir)) and tmpdir.parent == Path(tempfile.gettempdir())

@@ -8,7 +8,8 @@ from dataclasses import replace
 
 import pytest
 
-from hf_reference.records import MANIFEST_NAME, RECORD_COLUMNS
+from parity_core.files import FINGERPRINT_FILE
+from parity_core.records import RECORD_COLUMNS
 
 ROWS = [
     ("emoji", "I loved this movie 😀 so much! 🎉🎉x"),
@@ -29,14 +30,14 @@ def settings32(project_config, settings):
 
 @pytest.fixture(scope="module")
 def sparknlp_run(spark, project_config, settings32):
-    from spark_pipelines.sparknlp_pipeline import build_pipeline
+    from spark_pipelines.sparknlp.pipeline import build_pipeline
 
     return build_pipeline(spark, project_config, settings32)
 
 
 @pytest.fixture(scope="module")
 def records(spark, sparknlp_run, settings32):
-    from spark_pipelines.sparknlp_pipeline import annotate
+    from spark_pipelines.sparknlp.pipeline import annotate
 
     corpus = spark.createDataFrame(ROWS, "id string, text string")
     rows = annotate(corpus, sparknlp_run, settings32).collect()
@@ -108,8 +109,8 @@ def test_warnings_name_what_spark_nlp_cannot_match(sparknlp_run):
 
 def test_write_read_records_carry_fingerprint_in_both_places(spark, sparknlp_run, settings32,
                                                              tmp_path):
-    from spark_pipelines.record_io import RecordsError, read_records, write_records
-    from spark_pipelines.sparknlp_pipeline import annotate, sparknlp_fingerprint
+    from spark_pipelines.io.records import RecordsError, read_records, write_records
+    from spark_pipelines.sparknlp.pipeline import annotate, sparknlp_fingerprint
 
     corpus = spark.createDataFrame(ROWS, "id string, text string")
     fingerprint = sparknlp_fingerprint(spark, sparknlp_run, settings32, "inline")
@@ -119,7 +120,7 @@ def test_write_read_records_carry_fingerprint_in_both_places(spark, sparknlp_run
     assert df.count() == len(ROWS)
     assert read_back == fingerprint
     assert json.loads(df.schema["id"].metadata["hfparity.fingerprint"]) == fingerprint
-    assert json.loads((tmp_path / "records" / MANIFEST_NAME).read_text()) == fingerprint
+    assert json.loads((tmp_path / "records" / FINGERPRINT_FILE).read_text()) == fingerprint
     assert fingerprint["framework"] == "sparknlp"
     assert fingerprint["settings"]["max_length"] == 32
     assert fingerprint["checkpoint_sha256"] and fingerprint["vocab_sha256"]

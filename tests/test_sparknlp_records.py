@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from spark_pipelines.sparknlp_records import (
+from spark_pipelines.sparknlp.records import (
     build_record,
     parse_java_float,
     probabilities_from_metadata,

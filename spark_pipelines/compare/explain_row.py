@@ -2,7 +2,7 @@
 
 compare/rows.py explains rows on the executors with the Java twin of this module
 (java/hfparity/explain/ExplainRow.java, with Align.java and Attribute.java porting align.py and
-explain/attribution.py), because a Python pass over a million differing rows costs more than
+compare/attribution.py), because a Python pass over a million differing rows costs more than
 the rest of the join. This module is the readable definition: tests hold the Java function to
 it row by row on real records, and explain.experiment and notebooks can call it directly.
 """
@@ -12,14 +12,14 @@ from __future__ import annotations
 from typing import Any
 
 from spark_pipelines.compare.align import align, first_divergence
-from spark_pipelines.compare.schema import EQUAL, NOT_IN_CORPUS, SAME
-from spark_pipelines.explain.attribution import (
+from spark_pipelines.compare.attribution import (
     SPLIT_DIFFERENTLY,
     UNDETERMINED,
     WORDS,
     Attribution,
     attribute,
 )
+from spark_pipelines.compare.schema import EQUAL, NOT_IN_CORPUS, SAME
 
 # What an explanation holds; also the field order of the JVM function's struct (EXPLAIN_DDL).
 EXPLAIN_FIELDS = (

@@ -15,10 +15,10 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from hf_reference.config import ProjectConfig
-from spark_pipelines.corpus_io import corpus_digest, read_corpus
-from spark_pipelines.job_cli import BadInput
-from spark_pipelines.record_io import (
+from parity_core.config import ProjectConfig
+from parity_core.errors import BadInput
+from spark_pipelines.io.corpus import corpus_digest, read_corpus
+from spark_pipelines.io.records import (
     COMPLETE_MARKER,
     SPARK_RECORD_SCHEMA,
     RecordsError,

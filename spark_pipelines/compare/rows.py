@@ -16,7 +16,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
-from hf_reference.records import RECORD_COLUMNS, STATUS_ERROR, STATUS_OK
+from parity_core.records import RECORD_COLUMNS, STATUS_ERROR, STATUS_OK
 from spark_pipelines.compare.schema import (
     ALIGNED_TYPE,
     DIVERGENCE_TYPE,
@@ -32,7 +32,7 @@ from spark_pipelines.compare.schema import (
     SCORES_DIFFER,
     TOKENS_DIFFER,
 )
-from spark_pipelines.jvm_udf import jvm_class
+from spark_pipelines.jvm.functions import jvm_class
 
 # Java regexes for the slices (Spark's rlike): upper/title-case letter, any non-ASCII code
 # point, punctuation between two letters/digits of one whitespace-separated word.

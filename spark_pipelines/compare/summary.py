@@ -29,8 +29,8 @@ from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from hf_reference.config import ProjectConfig
-from hf_reference.settings import EffectiveSettings
+from parity_core.config import ProjectConfig
+from parity_core.settings import EffectiveSettings
 from spark_pipelines.compare import schema
 
 NONE_LABEL = "(none)"

@@ -41,11 +41,11 @@ def failed_tasks(spark, group: str) -> int:
 
 
 def main(corpus: str, out_root: str, jobs: list[str]) -> int:
-    from hf_reference.config import load_config
-    from hf_reference.settings import derive_settings
-    from spark_pipelines.hf_job import run_hf_reference
-    from spark_pipelines.session import get_session
-    from spark_pipelines.sparknlp_job import run_sparknlp
+    from parity_core.config import load_config
+    from parity_core.settings import derive_settings
+    from spark_pipelines.hf_on_spark.job import run_hf_reference
+    from spark_pipelines.jvm.session import get_session
+    from spark_pipelines.sparknlp.job import run_sparknlp
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     config = load_config(REPO / "conf" / "default.yaml")

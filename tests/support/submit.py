@@ -11,7 +11,7 @@ import re
 import sys
 from pathlib import Path
 
-from spark_pipelines.jvm_tmpdir import submit_args
+from spark_pipelines.jvm.tmpdir import submit_args
 
 BIN = Path(sys.executable).parent
 MODEL_COPY = re.compile(r"^[0-9a-f]{12}_(\w+_)?onnx\d+$")

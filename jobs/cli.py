@@ -1,0 +1,81 @@
+"""What every spark-submit job shares: argument checks done before Spark starts, exit codes.
+
+Exit codes: 0 done (or within thresholds), 1 outside thresholds (compare), 2 bad input,
+3 the job failed (an unexpected error: traceback on stderr, no output published). A CI gate on
+exit 1 must never mistake a crashed run for a disagreement, so a crash is never 1.
+Errors read `subject: problem` and, where it helps, how to fix it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+from parity_core.config import ProjectConfig, load_config
+from parity_core.errors import BadInput, ParityError
+from parity_core.files import is_remote
+
+EXIT_OK = 0
+EXIT_THRESHOLD = 1
+EXIT_BAD_INPUT = 2
+EXIT_FAILED = 3
+CORPUS_SUFFIXES = (".parquet", ".csv", ".jsonl", ".json")
+
+
+def base_parser(description: str, examples: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        description=description,
+        epilog=f"examples:\n{examples}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--config", required=True, help="YAML settings, e.g. conf/default.yaml")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace an existing output (refused otherwise)")
+    return parser
+
+
+def check_config(path: str) -> ProjectConfig:
+    return load_config(path)
+
+
+def check_corpus_path(path: str, flag: str = "--input") -> str:
+    """A local corpus must exist and look like parquet/CSV/JSON lines; remote paths pass."""
+    if is_remote(path):
+        return path
+    local = Path(path.removeprefix("file://"))
+    if not local.exists():
+        raise BadInput(f"{flag} {path}: no such file or folder")
+    if local.is_file() and not local.name.lower().endswith(CORPUS_SUFFIXES):
+        raise BadInput(
+            f"{flag} {path}: unknown format; use .parquet, .csv or .jsonl (JSON lines)"
+        )
+    return path
+
+
+def check_output_path(path: str, overwrite: bool, flag: str = "--output") -> str:
+    """Refuse to replace an existing output unless asked; the parent must be creatable."""
+    if is_remote(path):
+        return path
+    local = Path(path.removeprefix("file://"))
+    if local.exists() and not local.is_dir():
+        raise BadInput(f"{flag} {path}: exists and is not a folder")
+    if local.exists() and any(local.iterdir()) and not overwrite:
+        raise BadInput(f"{flag} {path}: already exists; pass --overwrite to replace it")
+    return path
+
+
+def run(main: Callable[[], int]) -> None:
+    """Run a job's main and turn refusals into exit code 2 with a one-line message."""
+    try:
+        code = main()
+    except ParityError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        code = EXIT_BAD_INPUT
+    except Exception:  # any other failure: report it and exit with its own code
+        traceback.print_exc()
+        print("error: the job failed (exit 3); no output was published", file=sys.stderr)
+        code = EXIT_FAILED
+    sys.exit(code)

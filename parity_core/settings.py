@@ -1,0 +1,151 @@
+"""Effective settings, derived once from a checkpoint plus conf/, consumed by both sides.
+
+Both the Hugging Face reference and the Spark NLP pipeline read this one object, so casing and
+max length cannot drift apart. Only json files are read here: no torch, no pyspark.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from parity_core.config import ProjectConfig
+from parity_core.errors import ConfigError
+
+# Spark NLP's BertForSequenceClassification accepts maxSentenceLength in 1..512.
+SPARKNLP_MAX_SENTENCE_LENGTH = 512
+
+
+@dataclass(frozen=True)
+class EffectiveSettings:
+    """What both runs must use; every field says where it came from in `sources`."""
+
+    checkpoint: str
+    labels: tuple[str, ...]
+    do_lower_case: bool
+    strip_accents: bool
+    max_length: int
+    model_max_length: int
+    max_input_chars_per_word: int
+    tokenize_chinese_chars: bool
+    hf_batch_size: int
+    sparknlp_batch_size: int
+    threads: int | None
+    sources: tuple[tuple[str, str], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["labels"] = list(self.labels)
+        out["sources"] = dict(self.sources)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EffectiveSettings:
+        values = dict(data)
+        values["labels"] = tuple(values["labels"])
+        values["sources"] = tuple(sorted(dict(values["sources"]).items()))
+        return cls(**values)
+
+    @property
+    def sparknlp_case_sensitive(self) -> bool:
+        """Spark NLP's caseSensitive is the negation of Hugging Face's do_lower_case."""
+        return not self.do_lower_case
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"checkpoint file {path}: missing") from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"checkpoint file {path}: not valid JSON ({exc})") from exc
+
+
+def labels_in_id_order(model_config: dict[str, Any], where: str) -> tuple[str, ...]:
+    """Labels from config.json's id2label, in id order; refuses gaps."""
+    id2label = model_config.get("id2label")
+    if not id2label:
+        raise ConfigError(f"{where}: config.json has no id2label; the labels must be named")
+    by_id = {int(k): str(v) for k, v in id2label.items()}
+    if sorted(by_id) != list(range(len(by_id))):
+        raise ConfigError(f"{where}: id2label ids must be 0..n-1, got {sorted(by_id)}")
+    return tuple(by_id[i] for i in range(len(by_id)))
+
+
+def derive_settings(config: ProjectConfig, checkpoint: str | None = None) -> EffectiveSettings:
+    """Read tokenizer_config.json and config.json of the checkpoint and apply conf/ overrides."""
+    folder = Path(checkpoint or config.checkpoint_path())
+    if not folder.is_dir():
+        raise ConfigError(
+            f"model.checkpoint {folder}: no such folder "
+            "(run `make setup` to build the default model)"
+        )
+    if not (folder / "model.safetensors").is_file():  # refuse here, before Spark or a worker
+        pickles = sorted(p.name for p in folder.glob("*.bin")) or ["none"]
+        raise ConfigError(
+            f"model.checkpoint {folder}: model.safetensors missing; only safetensors weights "
+            f"are loaded, pickle weights are refused (found: {', '.join(pickles)})"
+        )
+    tok = _read_json(folder / "tokenizer_config.json")
+    model = _read_json(folder / "config.json")
+    sources: dict[str, str] = {}
+
+    lowercase_conf = config.tokenization.lowercase
+    if lowercase_conf == "auto":
+        do_lower_case = bool(tok.get("do_lower_case", True))
+        sources["do_lower_case"] = "tokenizer_config.json"
+    else:
+        do_lower_case = bool(lowercase_conf)
+        sources["do_lower_case"] = f"{config.source}: tokenization.lowercase"
+
+    # Hugging Face's BertTokenizer: strip_accents None means "strip when lowercasing".
+    strip_raw = tok.get("strip_accents")
+    strip_accents = do_lower_case if strip_raw is None else bool(strip_raw)
+    sources["strip_accents"] = (
+        "tokenizer_config.json (null: follows do_lower_case)"
+        if strip_raw is None
+        else "tokenizer_config.json"
+    )
+
+    positions = int(model.get("max_position_embeddings", 512))
+    model_max_length = int(min(int(tok.get("model_max_length", positions) or positions), positions))
+    max_length = config.tokenization.max_length
+    if max_length > model_max_length:
+        raise ConfigError(
+            f"{config.source}: tokenization.max_length {max_length} exceeds the checkpoint's "
+            f"model_max_length {model_max_length}"
+        )
+    sources["max_length"] = f"{config.source}: tokenization.max_length"
+    sources["model_max_length"] = "tokenizer_config.json / config.json"
+
+    threads_conf = config.inference.threads
+    threads = None if threads_conf == "auto" else int(threads_conf)
+    sources["threads"] = f"{config.source}: inference.threads"
+
+    return EffectiveSettings(
+        checkpoint=str(folder.resolve()),
+        labels=labels_in_id_order(model, str(folder / "config.json")),
+        do_lower_case=do_lower_case,
+        strip_accents=strip_accents,
+        max_length=max_length,
+        model_max_length=model_max_length,
+        max_input_chars_per_word=int(tok.get("max_input_chars_per_word", 100)),
+        tokenize_chinese_chars=bool(tok.get("tokenize_chinese_chars", True)),
+        hf_batch_size=config.inference.hf_batch_size,
+        sparknlp_batch_size=config.inference.sparknlp_batch_size,
+        threads=threads,
+        sources=tuple(sorted(sources.items())),
+    )
+
+
+def resolve_threads(settings: EffectiveSettings) -> int:
+    """Threads for one worker: the configured count, else the cores this process may use."""
+    if settings.threads:
+        return settings.threads
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)

@@ -1,0 +1,165 @@
+"""The join job as a library call: two runs + corpus -> rows/, summary.json, index.html.
+
+Publishing is atomic at folder level, like record_io: everything is written into a hidden temp
+folder beside the output (rows/ parquet, summary.json, index.html, then the completion marker),
+which is then renamed into place; an existing non-empty output is replaced only with overwrite.
+`passed` is the summary's gate; jobs/compare.py turns it into exit 0 or 1 (bad input raises
+BadInput, which jobs/cli.py turns into 2).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pyspark.sql import DataFrame, SparkSession
+
+from parity_core.config import ProjectConfig
+from parity_core.errors import BadInput
+from parity_core.files import COMPLETE_MARKER, REPORT_FILE, ROWS_DIR, SUMMARY_FILE, is_remote
+from parity_core.settings import EffectiveSettings
+from spark_pipelines.compare.inputs import CompareInputs, load_inputs
+from spark_pipelines.compare.rows import build_rows
+from spark_pipelines.io.records import _fs, _write_text, publish_folder
+
+COUNTERFACTUAL_MODES = ("auto", "on", "off")
+
+
+@dataclass(frozen=True)
+class CompareResult:
+    """What a compare run decided and where it wrote it."""
+
+    summary: dict[str, Any]
+    passed: bool
+    out_dir: str
+    line: str
+    counterfactual: bool
+
+
+def left_checkpoint(fingerprint: dict[str, Any]) -> str | None:
+    """The checkpoint folder the left run scored with, as its fingerprint records it."""
+    return (fingerprint.get("settings") or {}).get("checkpoint")
+
+
+def use_counterfactual(mode: str, left_fingerprint: dict[str, Any]) -> bool:
+    """auto: on when the left run is Hugging Face and its checkpoint folder is here; on/off force
+    (on refuses a left checkpoint that is not a local folder: there is nothing to re-run)."""
+    if mode not in COUNTERFACTUAL_MODES:
+        raise BadInput(f"--counterfactual {mode}: use one of {', '.join(COUNTERFACTUAL_MODES)}")
+    if mode == "off":
+        return False
+    checkpoint = left_checkpoint(left_fingerprint)
+    local = bool(checkpoint) and not is_remote(checkpoint) and Path(checkpoint).is_dir()
+    if mode == "on" and not local:
+        raise BadInput(f"--counterfactual on: the left run's checkpoint {checkpoint!r} is not a "
+                       "local folder, so the reference model cannot be re-run")
+    return local and (mode == "on" or left_fingerprint.get("framework") == "huggingface")
+
+
+def reference_settings(left_fingerprint: dict[str, Any], fallback: EffectiveSettings
+                       ) -> EffectiveSettings:
+    """The left run's own settings (what the reference model was run with), else `fallback`."""
+    recorded = left_fingerprint.get("settings")
+    if isinstance(recorded, dict):
+        try:
+            return EffectiveSettings.from_dict(recorded)
+        except (KeyError, TypeError):
+            pass
+    return fallback
+
+
+def _occupied(fs: Any, path: Any) -> bool:
+    return fs.exists(path) and (not fs.getFileStatus(path).isDirectory()
+                                or len(fs.listStatus(path)) > 0)
+
+
+def report_rows(spark: SparkSession, inputs: CompareInputs, settings: EffectiveSettings,
+                tolerance: float, counterfactual: bool) -> DataFrame:
+    """The report rows, with the counterfactual re-run joined in when asked."""
+    scores = None
+    if counterfactual:
+        from spark_pipelines.hf_on_spark.counterfactual import counterfactual_scores
+
+        scores = counterfactual_scores(inputs.left, inputs.right,
+                                       reference_settings(inputs.left_fingerprint, settings),
+                                       tolerance)
+    return build_rows(inputs.corpus, inputs.left, inputs.right, tolerance, scores)
+
+
+def summary_line(summary: dict[str, Any], out_dir: str) -> str:
+    """`hfparity compare: PASS|FAIL a/b rows same-label (x%), max |Δp| d <= t; report ...`."""
+    gate = summary.get("gate", {})
+    passed = bool(gate.get("passed"))
+    corpus_rows = summary.get("corpus_rows")
+    disagreeing = gate.get("label_disagreeing_rows")
+    parts = [f"hfparity compare: {'PASS' if passed else 'FAIL'}"]
+    if isinstance(corpus_rows, int) and isinstance(disagreeing, int):
+        agree = corpus_rows - disagreeing
+        share = f"{agree / corpus_rows:.2%}" if corpus_rows else "n/a"
+        parts.append(f" {agree:,}/{corpus_rows:,} rows same-label ({share})")
+    worst, limit = gate.get("max_abs_delta"), gate.get("max_abs_probability_delta")
+    if limit is not None:
+        shown = "n/a" if worst is None else f"{worst:.4g}"
+        sign = ">" if worst is not None and worst > limit else "<="
+        parts.append(f", max |Δp| {shown} {sign} {limit:g}")
+    if not passed:
+        parts.append(f" [{gate.get('reason', 'gate failed')}]")
+    parts.append(f"; report {out_dir.rstrip('/')}/{REPORT_FILE}")
+    return "".join(parts)
+
+
+def _publish(spark: SparkSession, rows: DataFrame, summary_of: Any, out_dir: str,
+             overwrite: bool) -> dict[str, Any]:
+    """Write rows/, summary.json, index.html and the marker into a temp folder, then rename."""
+    from spark_pipelines.compare.report_html import render_report
+
+    fs, target = _fs(spark, out_dir)
+    parent = target.getParent()
+    token = uuid.uuid4().hex[:12]
+    tmp = parent.suffix(f"/.{target.getName()}.tmp-{token}")
+    tmp_dir = tmp.toString()
+    try:
+        rows_path = f"{tmp_dir}/{ROWS_DIR}"
+        rows.write.mode("error").parquet(rows_path)
+        # The summary reads what was written: parquet gives each of its passes only the
+        # columns it needs, which beats caching the wide rows for a second read.
+        summary = summary_of(spark.read.parquet(rows_path))
+        _write_text(spark, f"{tmp_dir}/{SUMMARY_FILE}",
+                    json.dumps(summary, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+        _write_text(spark, f"{tmp_dir}/{REPORT_FILE}", render_report(summary))
+        _write_text(spark, f"{tmp_dir}/{COMPLETE_MARKER}",
+                    json.dumps(summary.get("gate", {}), sort_keys=True) + "\n")
+        if _occupied(fs, target) and not overwrite:
+            raise BadInput(f"--output {out_dir}: appeared while comparing; pass --overwrite to "
+                           "replace it")
+        publish_folder(fs, tmp, target, f"--output {out_dir}")
+        return summary
+    finally:
+        if fs.exists(tmp):
+            fs.delete(tmp, True)
+
+
+def run_compare(spark: SparkSession, config: ProjectConfig, settings: EffectiveSettings,
+                left_dir: str, right_dir: str, corpus_path: str, out_dir: str,
+                overwrite: bool = False, allow_model_mismatch: bool = False,
+                counterfactual: str = "auto") -> CompareResult:
+    """Compare two runs on `corpus_path` and publish the report folder `out_dir`."""
+    from spark_pipelines.compare.summary import build_summary
+
+    fs, target = _fs(spark, out_dir)
+    if _occupied(fs, target) and not overwrite:
+        raise BadInput(f"--output {out_dir}: already exists; pass --overwrite to replace it")
+    inputs = load_inputs(spark, config, left_dir, right_dir, corpus_path, allow_model_mismatch)
+    cf_on = use_counterfactual(counterfactual, inputs.left_fingerprint)
+    rows = report_rows(spark, inputs, settings, config.compare.probability_tolerance, cf_on)
+    summary = _publish(
+        spark, rows,
+        lambda written: build_summary(written, inputs.left_fingerprint,
+                                      inputs.right_fingerprint, config, settings, cache=False),
+        out_dir, overwrite)
+    passed = bool(summary.get("gate", {}).get("passed"))
+    return CompareResult(summary, passed, out_dir,
+                         summary_line(summary, out_dir), cf_on)

@@ -1,0 +1,1 @@
+"""Reading corpora and prediction records, and publishing an output folder atomically."""

@@ -1,0 +1,149 @@
+"""Read a corpus (parquet, CSV or JSON lines) into DataFrame[id string, text string].
+
+Framework-neutral (pyspark only): both the Hugging Face and the Spark NLP jobs read through here,
+so both see the same ids and texts. Everything is validated before any model work:
+
+- the text column must exist (the error names the file and the column);
+- a text column that is not a string type is kept, but its values become null and the column's
+  field metadata carries TEXT_ERROR_KEY naming the type; producers write those rows as
+  invalid_text with that error (`text_error(df)`), instead of scoring str(value);
+- without an id column, ids are derived from position and content: "row-<position>-<first 8 hex
+  of sha256(UTF-8 text)>" (position = 0-based order of the rows as read; null text hashes as the
+  empty string), so they are stable for the same file and change when the text changes;
+- null or duplicate ids are refused; the message lists the first offending ids;
+- JSON lines Spark cannot parse (bad JSON, or bytes that are not UTF-8) are refused with the
+  first offending lines: Spark would keep them as rows with null id and text, and whether it
+  does depends on which columns a query reads (a null-id check that reads only `id` misses them).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.types import LongType, StringType, StructField, StructType
+
+from parity_core.errors import BadInput
+from parity_core.files import is_remote
+
+TEXT_ERROR_KEY = "hfparity.text_error"
+CORRUPT_COLUMN = "_corrupt_record"  # Spark's default spark.sql.columnNameOfCorruptRecord
+FORMATS = {".parquet": "parquet", ".csv": "csv", ".jsonl": "json", ".json": "json"}
+SHOW_IDS = 5
+
+
+def corpus_format(path: str) -> str:
+    """parquet/csv/json from the file extension, or from the files inside a folder."""
+    local = Path(path.removeprefix("file://"))
+    suffix = local.suffix.lower()
+    if suffix in FORMATS:
+        return FORMATS[suffix]
+    if not is_remote(path) and local.is_dir():
+        found = {
+            FORMATS[p.suffix.lower()]
+            for p in local.rglob("*")
+            if p.is_file() and p.suffix.lower() in FORMATS and not p.name.startswith(("_", "."))
+        }
+        if len(found) == 1:
+            return found.pop()
+        if len(found) > 1:
+            raise BadInput(f"corpus {path}: mixes formats {sorted(found)}; keep one per folder")
+        raise BadInput(f"corpus {path}: no .parquet, .csv or .jsonl files inside")
+    if is_remote(path):
+        return "parquet"
+    raise BadInput(f"corpus {path}: unknown format; use .parquet, .csv or .jsonl (JSON lines)")
+
+
+def _load(spark: SparkSession, path: str, fmt: str) -> DataFrame:
+    if fmt == "csv":
+        return spark.read.csv(path, header=True, multiLine=True, escape='"')
+    if fmt == "json":
+        return spark.read.json(path)  # one JSON object per line
+    return spark.read.parquet(path)
+
+
+def corpus_digest(corpus: DataFrame) -> dict[str, object]:
+    """Order-independent identity of a read corpus: row count and the sum of xxhash64(id, text).
+
+    Recorded in every run's fingerprint so the join can refuse runs made from different corpora
+    (or a different --corpus) without comparing texts; one Spark aggregate, no collect of rows.
+    """
+    row = corpus.select(
+        F.count(F.lit(1)).alias("rows"),
+        F.sum(F.xxhash64("id", F.coalesce("text", F.lit("\u0000null"))).cast("decimal(38,0)"))
+        .alias("digest"),
+    ).first()
+    return {"rows": int(row["rows"]), "xxhash64_sum": str(row["digest"] or 0)}
+
+
+def text_error(corpus: DataFrame) -> str | None:
+    """Why the corpus' text values were not usable as strings (None when they were)."""
+    return corpus.schema["text"].metadata.get(TEXT_ERROR_KEY)
+
+
+def _with_derived_ids(frame: DataFrame) -> DataFrame:
+    """id = row-<position>-<sha256(text)[:8]>, position from a single zipWithIndex pass."""
+    digest = F.substring(F.sha2(F.coalesce(F.col("text"), F.lit("")), 256), 1, 8)
+    hashed = frame.select(digest.alias("_digest"), "text")
+    schema = StructType([StructField("_row", StructType(hashed.schema.fields)),
+                         StructField("_position", LongType(), False)])
+    indexed = frame.sparkSession.createDataFrame(hashed.rdd.zipWithIndex(), schema)
+    ids = F.concat(F.lit("row-"), F.col("_position").cast("string"), F.lit("-"),
+                   F.col("_row._digest"))
+    return indexed.select(ids.alias("id"), F.col("_row.text").alias("text"))
+
+
+def _check_ids(frame: DataFrame, path: str, id_column: str) -> None:
+    nulls = frame.filter(F.col("id").isNull()).limit(1).count()
+    if nulls:
+        total = frame.filter(F.col("id").isNull()).count()
+        raise BadInput(f"corpus {path}: column {id_column!r} has {total} null ids; "
+                       "every row needs an id (or drop the column to derive ids)")
+    duplicates = (frame.groupBy("id").count().filter(F.col("count") > 1)
+                  .orderBy("id").limit(SHOW_IDS).collect())
+    if duplicates:
+        shown = ", ".join(f"{row['id']!r} x{row['count']}" for row in duplicates)
+        raise BadInput(f"corpus {path}: column {id_column!r} has duplicate ids, first: {shown}")
+
+
+def _check_parsed(raw: DataFrame, path: str) -> None:
+    """Refuse a JSON corpus with lines Spark could not parse, naming the first of them."""
+    if CORRUPT_COLUMN not in raw.columns:
+        return
+    if raw.columns == [CORRUPT_COLUMN]:
+        raise BadInput(f"corpus {path}: no line is a JSON object (invalid JSON or not UTF-8)")
+    # Read every column: with only some, Spark parses less and may not see the bad line.
+    bad = (raw.select(*raw.columns).filter(F.col(CORRUPT_COLUMN).isNotNull())
+           .limit(SHOW_IDS).collect())
+    if bad:
+        shown = "; ".join(repr(row[CORRUPT_COLUMN][:80]) for row in bad)
+        raise BadInput(f"corpus {path}: lines that are not valid JSON (or not UTF-8), first: "
+                       f"{shown}")
+
+
+def read_corpus(spark: SparkSession, path: str, id_column: str = "id",
+                text_column: str = "text") -> DataFrame:
+    """The corpus as DataFrame[id string, text string], validated (see the module docstring)."""
+    fmt = corpus_format(path)
+    raw = _load(spark, path, fmt)
+    _check_parsed(raw, path)
+    columns = raw.columns
+    if text_column not in columns:
+        raise BadInput(f"corpus {path}: no text column {text_column!r} "
+                       f"(columns: {', '.join(columns) or 'none'}); set corpus.text_column")
+    text_type = raw.schema[text_column].dataType
+    if isinstance(text_type, StringType):
+        text = F.col(text_column)
+    else:
+        error = (f"column {text_column!r} of {path} has type {text_type.simpleString()}, "
+                 "not string: text not scored")
+        text = F.lit(None).cast("string").alias("text", metadata={TEXT_ERROR_KEY: error})
+    if id_column in columns:
+        frame = raw.select(F.col(id_column).cast("string").alias("id"), text.alias("text"))
+        _check_ids(frame, path, id_column)
+    else:
+        frame = _with_derived_ids(raw.select(text.alias("text")))
+    if not isinstance(text_type, StringType):
+        frame = frame.withMetadata("text", {TEXT_ERROR_KEY: error})
+    return frame

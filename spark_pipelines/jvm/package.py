@@ -1,0 +1,68 @@
+"""What a cluster's executors need from this clone: the code zip and the jar list.
+
+    python -m spark_pipelines.jvm.package            # -> dist/hfparity-py.zip (for --py-files)
+    python -m spark_pipelines.jvm.package --jars     # the --jars value: cached Spark NLP jars + UDF
+    spark-submit --py-files dist/hfparity-py.zip --jars "$JARS" jobs/hf_reference.py ...
+
+Executors share nothing with the driver: the zip goes first on their Python path (so it is the
+copy that runs even where the project is also installed), and the jars are served to them by
+the driver. The zip holds only our packages; the executors' Python must bring the third-party
+ones (see the README, "Running on a cluster").
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import zipfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+PACKAGES = ("parity_core", "hf_reference", "spark_pipelines", "jobs")
+
+
+def build_zip(out: Path) -> Path:
+    """A zip of the packages' .py files, stable in order so rebuilds are byte-identical."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp")
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for package in PACKAGES:
+            for path in sorted((REPO / package).rglob("*.py")):
+                info = zipfile.ZipInfo(str(path.relative_to(REPO)), date_time=(2020, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, path.read_bytes())
+    tmp.replace(out)
+    return out
+
+
+def submit_jars() -> list[str]:
+    """Spark NLP's jars from set-up's cache plus the pieces UDF jar; refuses when not set up."""
+    from spark_pipelines.jvm.jars import functions_jar_path, session_jars, sparknlp_jar
+
+    sparknlp_jar()  # names the cache folder and `make setup` when the jars are missing
+    jars = session_jars()
+    if str(functions_jar_path()) not in jars:
+        raise FileNotFoundError(f"{functions_jar_path()}: pieces UDF jar missing; run `make setup`")
+    return jars
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", default=str(REPO / "dist" / "hfparity-py.zip"))
+    parser.add_argument("--jars", action="store_true",
+                        help="print the comma-separated --jars value instead of building the zip")
+    args = parser.parse_args(argv)
+    if args.jars:
+        try:
+            print(",".join(submit_jars()))
+        except FileNotFoundError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        return 0
+    print(build_zip(Path(args.out)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""Import the checkpoint's ONNX export into Spark NLP and save it as a reusable model folder.
+
+`BertForSequenceClassification.loadSavedModel` reads model.onnx + assets/vocab.txt +
+assets/labels.txt; the saved folder is what clusters load. The model manifest (weights, vocab,
+labels and ONNX sha256) is copied beside it so Spark NLP records name the same checkpoint.
+Run: python -m spark_pipelines.sparknlp.import_model [--onnx DIR] [--out DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from pyspark.sql import SparkSession
+
+from parity_core.config import cache_dir
+from parity_core.fingerprint import read_model_manifest, write_model_manifest
+
+
+def load_from_onnx(spark: SparkSession, onnx_dir: str):  # -> BertForSequenceClassification
+    """loadSavedModel on an ONNX export folder (the on-the-fly import path)."""
+    from sparknlp.annotator import BertForSequenceClassification
+
+    folder = Path(onnx_dir)
+    for needed in ("model.onnx", "assets/vocab.txt", "assets/labels.txt"):
+        if not (folder / needed).is_file():
+            raise FileNotFoundError(f"ONNX export {folder}: {needed} missing")
+    return BertForSequenceClassification.loadSavedModel(str(folder), spark)
+
+
+def is_current(onnx_dir: str, out_dir: str) -> bool:
+    """The saved model exists and was imported from this very ONNX export."""
+    out = Path(out_dir)
+    built = (out / "metadata").is_dir() and (out / "hfparity_manifest.json").is_file()
+    return built and read_model_manifest(out) == read_model_manifest(onnx_dir)
+
+
+def import_and_save(spark: SparkSession, onnx_dir: str, out_dir: str) -> Path:
+    """Import once, save atomically (write beside, then rename), keep the manifest with it."""
+    out = Path(out_dir)
+    print(f"[setup] Spark NLP model: loadSavedModel({onnx_dir}) -> {out}", flush=True)
+    model = load_from_onnx(spark, onnx_dir)
+    tmp = out.with_name(out.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    model.write().overwrite().save(str(tmp))
+    write_model_manifest(tmp, read_model_manifest(onnx_dir))
+    shutil.rmtree(out, ignore_errors=True)
+    os.replace(tmp, out)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    default = cache_dir() / "default"
+    parser.add_argument("--onnx", default=str(default / "onnx"))
+    parser.add_argument("--out", default=str(default / "sparknlp_model"))
+    args = parser.parse_args(argv)
+    out = str(Path(args.out).resolve())
+    if is_current(args.onnx, out):
+        print(f"[setup] Spark NLP model: cached ({out})", flush=True)
+        return 0
+    from spark_pipelines.jvm.session import get_session
+
+    spark = get_session("hfparity-import-model", master="local[1]")
+    try:
+        import_and_save(spark, args.onnx, out)
+    finally:
+        spark.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

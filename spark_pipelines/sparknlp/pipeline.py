@@ -1,0 +1,271 @@
+"""The Spark NLP side: DocumentAssembler -> Tokenizer -> BertForSequenceClassification, as records.
+
+Settings come from EffectiveSettings only (casing, max length, batch size), so this side cannot
+drift from the Hugging Face side silently: whatever Spark NLP cannot match is listed in
+`warnings` (printed, and kept in the run fingerprint). Facts behind the warnings were read from
+the 5.5.3 jar (javap): BasicTokenizer.normalize strips accents unconditionally,
+WordpieceEncoder's maxInputCharsPerWord default is 200, tokenizeWithAlignment keeps
+`basicTokenizer.tokenize(token).head` per Spark NLP token, maxSentenceLength is 1..512.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.pandas.types import from_arrow_schema
+
+from parity_core.config import ProjectConfig
+from parity_core.errors import ConfigError
+from parity_core.fingerprint import read_model_manifest, run_fingerprint
+from parity_core.records import RECORD_SCHEMA
+from parity_core.settings import SPARKNLP_MAX_SENTENCE_LENGTH, EffectiveSettings, resolve_threads
+from spark_pipelines.io.corpus import text_error
+from spark_pipelines.jvm.tmpdir import shared_tmpdir_note
+
+ONNX_THREADS_KEY = "spark.jsl.settings.onnx.intraOpNumThreads"
+SPARKNLP_DEFAULT_ONNX_THREADS = 6  # ConfigLoader's default in the 5.5.3 jar
+PIECES_UDF = "hfparity_sparknlp_pieces"
+PIECES_CLASS = "hfparity.SparkNlpPieces"
+PIECES_TYPE = ("struct<pieces:array<struct<piece:string,id:int,begin:int,end:int>>,"
+               "piece_count:int,truncated:boolean,note:string>")
+LIBRARIES = ("pyspark", "spark-nlp")
+
+
+@dataclass
+class SparkNlpRun:
+    """A fitted pipeline plus what the records and the fingerprint need to say about it."""
+
+    pipeline: Any  # pyspark.ml.PipelineModel
+    model_source: str  # "saved" or "onnx-import"
+    model_dir: str
+    vocab_name: str | None
+    pieces_problem: str | None
+    warnings: list[str] = field(default_factory=list)
+
+
+def model_location(config: ProjectConfig) -> tuple[str, str]:
+    """("saved", folder) when model.sparknlp_model is set, else ("onnx-import", export folder)."""
+    saved = config.sparknlp_model_path()
+    if saved:
+        if not (Path(saved) / "metadata").is_dir() and "://" not in saved:
+            raise ConfigError(f"{config.source}: model.sparknlp_model {saved}: not a saved Spark "
+                              "NLP model (run `python -m spark_pipelines.sparknlp.import_model`, "
+                              "or leave it empty to import model.onnx_export on the fly)")
+        return "saved", saved
+    onnx = config.onnx_export_path()
+    if not onnx:
+        raise ConfigError(f"{config.source}: model.sparknlp_model and model.onnx_export are both "
+                          "empty; one must name the model")
+    if not (Path(onnx) / "model.onnx").is_file():
+        raise ConfigError(f"{config.source}: model.onnx_export {onnx}: model.onnx missing")
+    return "onnx-import", onnx
+
+
+def apply_onnx_threads(spark: SparkSession, settings: EffectiveSettings) -> str:
+    """Size ONNX intra-op threads to the cores (Spark NLP's default is 6) unless set already.
+
+    Spark NLP reads the key once per JVM, when the first ONNX model loads, so this runs before.
+    """
+    current = spark.conf.get(ONNX_THREADS_KEY, None)
+    if current is None:
+        cores = spark.conf.get("spark.executor.cores", None)
+        current = str(settings.threads or (int(cores) if cores else resolve_threads(settings)))
+        spark.conf.set(ONNX_THREADS_KEY, current)
+    return current
+
+
+@functools.cache
+def _note_shared_tmpdir(tmpdir: str) -> None:
+    """Say once per driver temp folder that Spark NLP will leave model copies in it."""
+    note = shared_tmpdir_note(tmpdir)
+    if note:
+        print(f"note: {note}", file=sys.stderr, flush=True)
+
+
+def load_classifier(spark: SparkSession, source: str, folder: str) -> Any:
+    from sparknlp.annotator import BertForSequenceClassification
+
+    from spark_pipelines.sparknlp.import_model import load_from_onnx
+
+    _note_shared_tmpdir(spark.sparkContext._jvm.System.getProperty("java.io.tmpdir"))
+    if source == "saved":
+        return BertForSequenceClassification.load(folder)
+    return load_from_onnx(spark, folder)
+
+
+def _jvm_static(spark: SparkSession, class_name: str, method: str) -> Any:
+    """Call a static method (e.g. a Scala constructor default) in the running JVM."""
+    java_class = spark.sparkContext._jvm
+    for part in class_name.split("."):
+        java_class = getattr(java_class, part)
+    return getattr(java_class, method)()
+
+
+def parity_warnings(spark: SparkSession, settings: EffectiveSettings) -> list[str]:
+    """Settings Spark NLP cannot match; each says what differs and what it does to pieces."""
+    warnings = []
+    if settings.max_length > SPARKNLP_MAX_SENTENCE_LENGTH:
+        warnings.append(f"max_length {settings.max_length}: Spark NLP caps maxSentenceLength at "
+                        f"{SPARKNLP_MAX_SENTENCE_LENGTH}; longer inputs are cut there")
+    if not settings.strip_accents:
+        warnings.append("strip_accents is false for the checkpoint, but Spark NLP's "
+                        "BasicTokenizer.normalize strips accents (NFD, drops combining marks) "
+                        "whatever caseSensitive says: accented words get different pieces")
+    spark_chars = int(_jvm_static(
+        spark, "com.johnsnowlabs.nlp.annotators.tokenizer.wordpiece.WordpieceEncoder",
+        "$lessinit$greater$default$3"))
+    if spark_chars != settings.max_input_chars_per_word:
+        hf_chars = settings.max_input_chars_per_word
+        warnings.append(f"max_input_chars_per_word: Hugging Face {hf_chars}, Spark NLP's "
+                        f"WordpieceEncoder {spark_chars} (UTF-16 units): words "
+                        "between the two lengths are [UNK] on one side only")
+    if not settings.tokenize_chinese_chars:
+        warnings.append("tokenize_chinese_chars is false for the checkpoint, but Spark NLP's "
+                        "BasicTokenizer always splits CJK characters")
+    warnings.append("word rules differ: Spark NLP's Tokenizer splits on whitespace and its "
+                    "context characters, then BertClassification.tokenizeWithAlignment keeps "
+                    "only the FIRST basic-tokenizer word of each Spark NLP token (result.head): "
+                    "tokens such as \"don't\", \"3.14\", \"e-mail\" or \"中文\" reach the model "
+                    "as their first part only, where Hugging Face passes every part")
+    if settings.do_lower_case:
+        warnings.append("lowercasing: Spark NLP uses Java String.toLowerCase() (JVM default "
+                        "locale), Hugging Face Python str.lower(); a few characters differ")
+    return warnings
+
+
+def _vocabulary_file(spark: SparkSession, classifier: Any, settings: EffectiveSettings,
+                     warnings: list[str]) -> str:
+    """The model's own vocabulary, shipped to executors with addFile; returns its file name.
+
+    Written in a driver scratch folder that Spark itself deletes when the driver stops.
+    """
+    jvm = spark.sparkContext._jvm
+    scratch = jvm.org.apache.spark.util.Utils.createTempDir(
+        jvm.System.getProperty("java.io.tmpdir"), "hfparity-vocab")
+    folder = Path(scratch.getAbsolutePath())
+    draft = folder / "vocab.txt"
+    jvm.hfparity.SparkNlpPieces.writeVocabulary(classifier._java_obj, str(draft))
+    data = draft.read_bytes()
+    name = f"hfparity-vocab-{hashlib.sha256(data).hexdigest()[:16]}.txt"
+    final = folder / name
+    os.replace(draft, final)
+    checkpoint_vocab = Path(settings.checkpoint) / "vocab.txt"
+    if checkpoint_vocab.is_file():
+        ours = data.decode("utf-8").splitlines()
+        theirs = checkpoint_vocab.read_text(encoding="utf-8").splitlines()
+        if ours != theirs:
+            warnings.append(f"the Spark NLP model's vocabulary ({len(ours)} tokens) differs from "
+                            f"the checkpoint's vocab.txt ({len(theirs)} tokens)")
+    spark.sparkContext.addFile(str(final))
+    return name
+
+
+def register_pieces_udf(spark: SparkSession) -> str | None:
+    """Register the Java pieces UDF; returns why it is unavailable, or None."""
+    from spark_pipelines.jvm.functions import register_java_udf
+
+    return register_java_udf(spark, PIECES_UDF, PIECES_CLASS, PIECES_TYPE)
+
+
+def build_pipeline(spark: SparkSession, config: ProjectConfig, settings: EffectiveSettings
+                   ) -> SparkNlpRun:
+    """Fit DocumentAssembler -> Tokenizer -> classifier with the effective settings."""
+    from pyspark.ml import Pipeline
+    from sparknlp.annotator import Tokenizer
+    from sparknlp.base import DocumentAssembler
+
+    source, folder = model_location(config)
+    apply_onnx_threads(spark, settings)
+    warnings = parity_warnings(spark, settings)
+    classifier = (
+        load_classifier(spark, source, folder)
+        .setInputCols(["document", "token"])
+        .setOutputCol("class")
+        .setCaseSensitive(settings.sparknlp_case_sensitive)
+        .setMaxSentenceLength(min(settings.max_length, SPARKNLP_MAX_SENTENCE_LENGTH))
+        .setBatchSize(settings.sparknlp_batch_size)
+    )
+    classes = list(classifier.getClasses())
+    if sorted(classes) != sorted(settings.labels):
+        raise ConfigError(f"Spark NLP model {folder}: labels {classes} are not the checkpoint's "
+                          f"{list(settings.labels)}")
+    problem = register_pieces_udf(spark)
+    vocab_name = None if problem else _vocabulary_file(spark, classifier, settings, warnings)
+    stages = [
+        DocumentAssembler().setInputCol("text").setOutputCol("document"),
+        Tokenizer().setInputCols(["document"]).setOutputCol("token"),
+        classifier,
+    ]
+    empty = spark.createDataFrame([], "text string")
+    pipeline = Pipeline(stages=stages).fit(empty)
+    return SparkNlpRun(pipeline, source, folder, vocab_name, problem, warnings)
+
+
+def annotate(corpus: DataFrame, run: SparkNlpRun, settings: EffectiveSettings,
+             min_partitions: int | None = None) -> DataFrame:
+    """One record per corpus row, computed on the executors (no collect to the driver)."""
+    spark = corpus.sparkSession
+    target = min_partitions or spark.sparkContext.defaultParallelism
+    frame = corpus.select("id", "text")
+    if frame.rdd.getNumPartitions() < target:
+        frame = frame.repartition(target, "id")  # hash by id: deterministic on task retry
+    annotated = run.pipeline.transform(frame)
+    if run.vocab_name is not None:
+        pieces = F.call_function(
+            # batchAnnotate gets the document and token annotations; unpack needs both.
+            PIECES_UDF, F.concat(F.col("document"), F.col("token")),
+            F.lit(settings.sparknlp_case_sensitive),
+            F.lit(min(settings.max_length, SPARKNLP_MAX_SENTENCE_LENGTH)), F.lit(run.vocab_name))
+    else:
+        pieces = F.struct(
+            F.lit(None).cast("array<struct<piece:string,id:int,begin:int,end:int>>")
+            .alias("pieces"),
+            F.lit(None).cast("int").alias("piece_count"),
+            F.lit(None).cast("boolean").alias("truncated"),
+            F.lit(run.pieces_problem).alias("note"))
+    columns = annotated.select(
+        F.col("id"), F.col("text"), F.lit(text_error(corpus)).cast("string").alias("text_error"),
+        F.col("token.result").alias("tok_result"), F.col("token.begin").alias("tok_begin"),
+        F.col("token.end").alias("tok_end"), F.col("class.result").alias("class_result"),
+        F.col("class.metadata").alias("class_metadata"), pieces.alias("pieces"))
+    from spark_pipelines.sparknlp.records import records_from_batches
+
+    convert = records_from_batches(json.dumps(list(settings.labels)))
+    return columns.mapInArrow(convert, from_arrow_schema(RECORD_SCHEMA))
+
+
+def sparknlp_fingerprint(spark: SparkSession, run: SparkNlpRun, settings: EffectiveSettings,
+                         corpus_path: str | None = None) -> dict[str, Any]:
+    """run_fingerprint for framework "sparknlp": model hashes from the folder's manifest."""
+    from spark_pipelines.jvm.coordinates import derive_coordinates
+
+    manifest = read_model_manifest(run.model_dir)
+    hashes = {key: manifest[key] for key in ("checkpoint_sha256", "vocab_sha256")}
+    checkpoint_manifest = Path(settings.checkpoint) / "hfparity_manifest.json"
+    if checkpoint_manifest.is_file():
+        expected = json.loads(checkpoint_manifest.read_text(encoding="utf-8"))
+        if expected.get("checkpoint_sha256") != hashes["checkpoint_sha256"]:
+            run.warnings.append(f"Spark NLP model {run.model_dir} was not imported from the "
+                                f"configured checkpoint {settings.checkpoint}")
+    coords = derive_coordinates()
+    extra = {
+        "sparknlp": {
+            "coordinate": coords.coordinate,
+            "packages": coords.packages,
+            "model_source": run.model_source,
+            "model_dir": run.model_dir,
+            "onnx_intra_op_threads": spark.conf.get(ONNX_THREADS_KEY, None),
+            "pieces_udf": None if run.vocab_name is None else PIECES_CLASS,
+        },
+        "corpus": corpus_path,
+    }
+    return run_fingerprint("sparknlp", LIBRARIES, hashes, settings.to_dict(), run.warnings, extra)
