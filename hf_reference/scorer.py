@@ -13,7 +13,6 @@ import numpy as np
 
 from hf_reference.model import load_model, predict_ids, softmax
 from hf_reference.tokenization import Tokenized, load_tokenizer, tokenize_batch
-from parity_core.fingerprint import checkpoint_hashes, run_fingerprint
 from parity_core.records import (
     STATUS_ERROR,
     STATUS_INVALID_TEXT,
@@ -23,6 +22,7 @@ from parity_core.records import (
 )
 from parity_core.settings import EffectiveSettings, resolve_threads
 
+# The libraries a Hugging Face run fingerprint names (spark_pipelines/hf_on_spark/job.py).
 LIBRARIES = ("transformers", "tokenizers", "torch", "safetensors")
 
 
@@ -48,16 +48,6 @@ class ReferenceScorer:
         labels = tuple(self.model.config.id2label[i] for i in range(self.model.config.num_labels))
         if labels != settings.labels:
             raise ValueError(f"checkpoint labels {labels} differ from settings {settings.labels}")
-
-    def fingerprint(self, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-        return run_fingerprint(
-            framework="huggingface",
-            libraries=LIBRARIES,
-            model_hashes=checkpoint_hashes(self.settings.checkpoint),
-            settings=self.settings.to_dict(),
-            warnings=[],
-            extra=extra,
-        )
 
     def score(self, ids: list[str], texts: list[Any]) -> list[dict[str, Any]]:
         """One record per (id, text), in input order."""

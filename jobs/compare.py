@@ -28,6 +28,7 @@ from jobs.cli import (
 from parity_core.config import ProjectConfig
 from parity_core.errors import BadInput, ConfigError
 from parity_core.files import COMPLETE_MARKER, FINGERPRINT_FILE, is_remote
+from parity_core.settings import EffectiveSettings, derive_settings
 
 EXAMPLES = """\
   .venv/bin/spark-submit jobs/compare.py --config conf/default.yaml --left out/hf \\
@@ -51,18 +52,35 @@ def check_records_path(path: str, flag: str) -> str:
     return path
 
 
-def job_settings(config: ProjectConfig, left: str):  # -> EffectiveSettings
-    """Settings from the configured checkpoint; without it here, the left run's recorded ones
-    (comparing two finished runs needs no model, only the counterfactual does)."""
-    from parity_core.settings import EffectiveSettings, derive_settings
-
+def job_settings(config: ProjectConfig, left: str) -> EffectiveSettings:
+    """The settings the join uses: derived from the configured checkpoint, so a bad config (a
+    max_length above the checkpoint's limit, a checkpoint missing its files) is refused with
+    the file and key. Only a checkpoint folder that is simply not on this machine falls back to
+    the left run's recorded settings (comparing two finished runs needs no model; only the
+    counterfactual does), and stderr says so."""
+    checkpoint = Path(config.checkpoint_path())
+    if checkpoint.exists():
+        return derive_settings(config)  # a ConfigError here is the config's fault: exit 2
+    recorded = Path(left.removeprefix("file://")) / FINGERPRINT_FILE
+    if is_remote(left) or not recorded.is_file():
+        raise ConfigError(
+            f"{config.source}: model.checkpoint {checkpoint}: no such folder, and the left run "
+            f"{left} has no local {FINGERPRINT_FILE} to take the settings from "
+            "(run `make setup`, or point model.checkpoint at the checkpoint)")
     try:
-        return derive_settings(config)
-    except ConfigError:
-        manifest = Path(left.removeprefix("file://")) / FINGERPRINT_FILE
-        if is_remote(left) or not manifest.is_file():
-            raise
-        return EffectiveSettings.from_dict(json.loads(manifest.read_text())["settings"])
+        settings = EffectiveSettings.from_dict(
+            json.loads(recorded.read_text(encoding="utf-8"))["settings"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise BadInput(f"--left {left}: {FINGERPRINT_FILE} has no readable settings "
+                       f"({type(exc).__name__}: {exc})") from exc
+    max_length = config.tokenization.max_length
+    if max_length > settings.model_max_length:
+        raise ConfigError(
+            f"{config.source}: tokenization.max_length {max_length} exceeds the checkpoint's "
+            f"model_max_length {settings.model_max_length} (as the left run {left} recorded it)")
+    print(f"note: model.checkpoint {checkpoint} ({config.source}) is not on this machine; "
+          f"using the settings the left run recorded in {recorded}", file=sys.stderr, flush=True)
+    return settings
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,17 +20,17 @@ from jobs.cli import (
 EXAMPLES = """\
   .venv/bin/spark-submit jobs/hf_reference.py --config conf/default.yaml \\
       --input ~/.cache/hfparity/default/corpus/default.parquet --output out/hf
-  spark-submit --master spark://host:7077 --py-files dist/hfparity.zip jobs/hf_reference.py \\
+  spark-submit --master spark://host:7077 --py-files dist/hfparity-py.zip jobs/hf_reference.py \\
       --config conf/default.yaml --input hdfs:///corpus.parquet --output hdfs:///runs/hf
 """
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = base_parser(__doc__, EXAMPLES)
     parser.add_argument("--input", required=True, help="corpus: parquet, CSV or JSON lines")
     parser.add_argument("--output", required=True, help="records folder (parquet)")
     parser.add_argument("--checkpoint", help="override model.checkpoint")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     config = check_config(args.config)
     check_corpus_path(args.input)
     check_output_path(args.output, args.overwrite)

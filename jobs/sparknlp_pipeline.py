@@ -31,11 +31,11 @@ EXAMPLES = """\
 """
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = base_parser(__doc__, EXAMPLES)
     parser.add_argument("--input", required=True, help="corpus: parquet, CSV or JSON lines")
     parser.add_argument("--output", required=True, help="records folder (parquet)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     config = check_config(args.config)
     check_corpus_path(args.input)
     check_output_path(args.output, args.overwrite)

@@ -8,12 +8,9 @@ for every producer. Special tokens ([CLS], [SEP]) carry null offsets.
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 import pyarrow as pa
-
-SCHEMA_VERSION = "1"
 
 # Row statuses a producer may write.
 STATUS_OK = "ok"  # scored: label and probabilities are set
@@ -57,15 +54,9 @@ RECORD_FIELDS = [
 RECORD_SCHEMA = pa.schema(RECORD_FIELDS)
 RECORD_COLUMNS = tuple(f.name for f in RECORD_FIELDS)
 
-# Key under which the run fingerprint travels in parquet metadata.
-FINGERPRINT_KEY = b"hfparity.fingerprint"
-
-
-def schema_with_fingerprint(fingerprint: dict[str, Any]) -> pa.Schema:
-    """The record schema carrying the run fingerprint as parquet key-value metadata."""
-    return RECORD_SCHEMA.with_metadata(
-        {FINGERPRINT_KEY: json.dumps(fingerprint, sort_keys=True).encode("utf-8")}
-    )
+# Field-metadata key of the `id` column under which a records folder carries its run
+# fingerprint (JSON); spark_pipelines/io/records.py writes and reads it.
+FINGERPRINT_FIELD_KEY = "hfparity.fingerprint"
 
 
 def empty_record(record_id: str, status: str, error: str | None = None) -> dict[str, Any]:

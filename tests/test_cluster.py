@@ -16,7 +16,6 @@ import re
 import shutil
 import signal
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 from string import Template
@@ -219,14 +218,16 @@ def test_three_jobs_on_standalone_cluster_equal_local(tmp_path, default_corpus_p
     codes: dict[str, dict[str, int]] = {}
 
     first = next(i for i, command in enumerate(commands) if job_name(command))
-    prepare, jobs = commands[:first], commands[first:]
+    last = max(i for i, command in enumerate(commands) if job_name(command))
+    prepare, jobs, cleanup = commands[:first], commands[first:last + 1], commands[last + 1:]
+    assert cleanup == ['rm -rf "$SCRATCH"'], cleanup
     probe_out = tmp_path / "probe.json"
     probe = (jobs[0].split("$REPO/jobs/")[0]
              + f"$REPO/tests/support/executor_probe.py {probe_out} 2")
 
-    shared_tmp = Path(tempfile.gettempdir())
-    shared_before = model_copies(shared_tmp)
-    with standalone_cluster(cluster_dir, workers=2, cores=1, memory="3g") as master:
+    cluster_tmp = cluster_dir / "jvm-tmp"  # the master's, workers' and executors' java.io.tmpdir
+    with standalone_cluster(cluster_dir, workers=2, cores=1, memory="3g",
+                            java_tmpdir=cluster_tmp) as master:
         env = submit_env(REPO=str(REPO), CORPUS=str(corpus), OUT=str(runs["cluster"]),
                          MASTER=master)
         logs = tmp_path / "logs-cluster"
@@ -236,10 +237,14 @@ def test_three_jobs_on_standalone_cluster_equal_local(tmp_path, default_corpus_p
         assert code == 0, (logs / "probe.log").read_text()[-4000:]
         check_probe(probe_out, cluster_dir, elsewhere)
         seconds["cluster"], codes["cluster"], _ = run_block(jobs, env, elsewhere, logs)
-    # The drivers' Spark NLP model copies went to the block's SCRATCH, which it removed; the
-    # executors load the model from Spark's fetched files and copy nothing to the shared folder.
-    assert not Path(env["SCRATCH"]).exists()
-    assert model_copies(shared_tmp) == shared_before
+        # The Spark NLP driver's model copies went to the block's SCRATCH (its java.io.tmpdir)
+        # and nowhere the cluster's JVMs keep theirs: executors load the model from Spark's
+        # fetched files and copy nothing. Then the block's last line removes SCRATCH.
+        scratch = Path(env["SCRATCH"])
+        assert model_copies(scratch), sorted(p.name for p in scratch.iterdir())
+        assert not model_copies(cluster_tmp), sorted(model_copies(cluster_tmp))
+        run_block(cleanup, env, elsewhere, logs)
+    assert not scratch.exists()
 
     seconds["local"], codes["local"] = run_locally(spark, project_config, settings, corpus,
                                                    runs["local"])
@@ -263,3 +268,4 @@ def test_three_jobs_on_standalone_cluster_equal_local(tmp_path, default_corpus_p
         assert (run / "report" / "index.html").is_file()
     for index in range(2):  # kept on failure, for the executors' logs
         shutil.rmtree(cluster_dir / f"work{index}")  # every app copied all jars: ~300 MB each
+    shutil.rmtree(cluster_tmp)

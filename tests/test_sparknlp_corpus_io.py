@@ -1,4 +1,4 @@
-"""corpus_io on real Spark: formats, derived ids, refusals that name the file and column."""
+"""spark_pipelines.io.corpus on real Spark: formats, derived ids, refusals naming file, column."""
 
 from __future__ import annotations
 

@@ -6,43 +6,53 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
 
 from tests.support.submit import model_copies, spark_submit
 
+# Spark NLP 5.5.3 copies a model into java.io.tmpdir twice per load (spark_pipelines/jvm/tmpdir.py).
+COPY_KINDS = {"bert_sequence_classification_onnx", "onnx"}
+
+
+def copy_kinds(copies: set[str]) -> set[str]:
+    """`<12 hex>_bert_sequence_classification_onnx<n>` -> bert_sequence_classification_onnx."""
+    return {name.split("_", 1)[1].rstrip("0123456789") for name in copies}
+
 REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.slow
-def test_job_scores_default_corpus(default_corpus_path, tmp_path, jvm_scratch):
+def test_job_scores_default_corpus(default_corpus_path, tmp_path):
     import pyarrow.parquet as pq
+
+    from spark_pipelines.jvm.tmpdir import private_tmpdir
 
     bin_dir = Path(sys.executable).parent
     out = tmp_path / "records"
-    command = spark_submit(jvm_scratch, "--master", "local[2]",
-                           str(REPO / "jobs" / "sparknlp_pipeline.py"), "--config",
-                           str(REPO / "conf" / "default.yaml"), "--input", str(default_corpus_path),
-                           "--output", str(out))
     env = {**os.environ, "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}"}
-    shared_before = model_copies(Path(tempfile.gettempdir()))
-    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert "sparknlp_pipeline:" in done.stdout
-    rows_in = pq.read_metadata(default_corpus_path).num_rows
-    table = pq.read_table(out, columns=["id", "status"])
-    assert table.num_rows == rows_in
-    fingerprint = json.loads((out / "_fingerprint.json").read_text())
-    assert fingerprint["framework"] == "sparknlp" and fingerprint["warnings"]
-    # Spark NLP's model copies went to the driver's private temp folder, none to the shared one,
-    # so the job had nothing to warn about.
-    assert model_copies(jvm_scratch), sorted(p.name for p in jvm_scratch.iterdir())
-    assert model_copies(Path(tempfile.gettempdir())) == shared_before
-    assert "java.io.tmpdir" not in done.stdout + done.stderr
-    again = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-    assert again.returncode == 2 and "--overwrite" in again.stdout + again.stderr
+    with private_tmpdir() as scratch:  # the driver's java.io.tmpdir, as jobs/demo.py gives it
+        command = spark_submit(scratch, "--master", "local[2]",
+                               str(REPO / "jobs" / "sparknlp_pipeline.py"), "--config",
+                               str(REPO / "conf" / "default.yaml"), "--input",
+                               str(default_corpus_path), "--output", str(out))
+        done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert "sparknlp_pipeline:" in done.stdout
+        rows_in = pq.read_metadata(default_corpus_path).num_rows
+        table = pq.read_table(out, columns=["id", "status"])
+        assert table.num_rows == rows_in
+        fingerprint = json.loads((out / "_fingerprint.json").read_text())
+        assert fingerprint["framework"] == "sparknlp" and fingerprint["warnings"]
+        # The model load's two copies landed in the driver's own temp folder, so the job had
+        # nothing to warn about.
+        assert copy_kinds(model_copies(scratch)) == COPY_KINDS, sorted(
+            p.name for p in scratch.iterdir())
+        assert "java.io.tmpdir" not in done.stdout + done.stderr
+        again = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+        assert again.returncode == 2 and "--overwrite" in again.stdout + again.stderr
+    assert not scratch.exists()  # and they went with it
 
 
 
@@ -63,9 +73,31 @@ def test_in_process_session_keeps_model_copies_in_its_private_temp_folder(spark,
     from spark_pipelines.sparknlp.pipeline import load_classifier, model_location
 
     tmpdir = Path(spark.sparkContext._jvm.System.getProperty("java.io.tmpdir"))
-    assert is_private(str(tmpdir)) and tmpdir.parent == Path(tempfile.gettempdir())
-    shared_before = model_copies(tmpdir.parent)
+    assert is_private(str(tmpdir))
     in_private = model_copies(tmpdir)
     load_classifier(spark, *model_location(project_config))
-    assert model_copies(tmpdir) > in_private
-    assert model_copies(tmpdir.parent) == shared_before
+    # Both copies this load makes are in the session's own folder (removed at exit: below).
+    assert copy_kinds(model_copies(tmpdir) - in_private) == COPY_KINDS
+
+
+IN_PROCESS_SESSION = """
+from pathlib import Path
+from spark_pipelines.jvm.session import get_session
+spark = get_session("hfparity-tmpdir-probe", master="local[1]")
+tmpdir = Path(spark.sparkContext._jvm.System.getProperty("java.io.tmpdir"))
+(tmpdir / "left-behind").write_text("what a model copy would be")
+print(tmpdir)
+"""
+
+
+@pytest.mark.slow
+def test_in_process_session_removes_its_private_temp_folder_at_exit():
+    from spark_pipelines.jvm.tmpdir import is_private
+
+    env = {**os.environ, "PYTHONPATH": str(REPO), "HFPARITY_DRIVER_MEMORY": "1g"}
+    done = subprocess.run([sys.executable, "-c", IN_PROCESS_SESSION], capture_output=True,
+                          text=True, env=env, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    tmpdir = Path(done.stdout.strip().splitlines()[-1])
+    assert is_private(str(tmpdir))
+    assert not tmpdir.exists()

@@ -46,7 +46,7 @@ def worker_scorer(settings_json: str) -> Any:
 
 def score_arrow_batches(settings_json: str, invalid_reason: str | None = None
                         ) -> Any:  # Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]
-    """The mapInArrow function; invalid_reason (corpus_io.text_error) replaces "text is null" as
+    """The mapInArrow function; invalid_reason (io.corpus.text_error) replaces "text is null" as
     the reason for invalid_text rows when the corpus' text column was not a string column."""
 
     def score(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:

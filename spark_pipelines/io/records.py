@@ -19,9 +19,8 @@ from pyspark.sql.pandas.types import from_arrow_schema
 
 from parity_core.errors import BadInput
 from parity_core.files import COMPLETE_MARKER, FINGERPRINT_FILE
-from parity_core.records import RECORD_COLUMNS, RECORD_SCHEMA
+from parity_core.records import FINGERPRINT_FIELD_KEY, RECORD_COLUMNS, RECORD_SCHEMA
 
-FINGERPRINT_FIELD_KEY = "hfparity.fingerprint"
 SPARK_RECORD_SCHEMA = from_arrow_schema(RECORD_SCHEMA)
 
 
@@ -122,7 +121,7 @@ def read_records(spark: SparkSession, records_dir: str) -> tuple[DataFrame, dict
         raise RecordsError(f"{records_dir}: no such records folder")
     if not fs.exists(hpath.suffix("/" + COMPLETE_MARKER)):
         raise RecordsError(f"{records_dir}: no {COMPLETE_MARKER} marker; the run that wrote it "
-                           "did not finish (or it was not written by record_io)")
+                           "did not finish (or it was not written by this tool)")
     df = spark.read.parquet(records_dir)
     missing = [name for name in RECORD_COLUMNS if name not in df.columns]
     if missing:

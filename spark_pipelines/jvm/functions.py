@@ -1,5 +1,5 @@
-"""Reach the project's compiled jar (udf_build) from any session: a Java UDF to register, or a
-class to call (the join's explanation expression).
+"""Reach the project's compiled jar (hfparity-functions.jar, built by jvm/build_jar.py) from any
+session: a Java UDF to register, or a class to call (the join's explanation expression).
 
 Sessions made by session.get_session and spark-submit through the venv carry the jar already;
 a session made some other way (a notebook, a cluster's own defaults) gets it with ADD JAR.

@@ -1,7 +1,7 @@
 """What a cluster's executors need from this clone: the code zip and the jar list.
 
     python -m spark_pipelines.jvm.package            # -> dist/hfparity-py.zip (for --py-files)
-    python -m spark_pipelines.jvm.package --jars     # the --jars value: cached Spark NLP jars + UDF
+    python -m spark_pipelines.jvm.package --jars     # the --jars value: Spark NLP jars + ours
     spark-submit --py-files dist/hfparity-py.zip --jars "$JARS" jobs/hf_reference.py ...
 
 Executors share nothing with the driver: the zip goes first on their Python path (so it is the
@@ -36,13 +36,13 @@ def build_zip(out: Path) -> Path:
 
 
 def submit_jars() -> list[str]:
-    """Spark NLP's jars from set-up's cache plus the pieces UDF jar; refuses when not set up."""
+    """Spark NLP's jars from set-up's cache plus hfparity-functions.jar; refuses when not set up."""
     from spark_pipelines.jvm.jars import functions_jar_path, session_jars, sparknlp_jar
 
     sparknlp_jar()  # names the cache folder and `make setup` when the jars are missing
     jars = session_jars()
     if str(functions_jar_path()) not in jars:
-        raise FileNotFoundError(f"{functions_jar_path()}: pieces UDF jar missing; run `make setup`")
+        raise FileNotFoundError(f"{functions_jar_path()}: functions jar missing; run `make setup`")
     return jars
 
 

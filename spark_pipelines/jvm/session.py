@@ -21,7 +21,7 @@ def get_session(app_name: str, master: str | None = None, conf: dict[str, str] |
 
     Under spark-submit the master, jars and packages come from its flags and spark-defaults;
     in-process callers (tests, local tools) get `local[2]` with the cached jars and a private
-    java.io.tmpdir, removed at exit (Spark NLP 5.5.3 leaves model copies there: jvm_tmpdir.py).
+    java.io.tmpdir, removed at exit (Spark NLP 5.5.3 leaves model copies there: jvm/tmpdir.py).
     """
     active = SparkSession.getActiveSession()
     if active is not None:

@@ -82,7 +82,7 @@ def _as_dict(value: Any) -> dict[str, str]:
 
 
 def build_record(row: dict[str, Any], labels: Sequence[str]) -> dict[str, Any]:
-    """One record from one row of Spark NLP output (see `record_columns` for the input)."""
+    """One record from one row of Spark NLP output (the columns `pipeline.annotate` selects)."""
     record_id, text = row["id"], row["text"]
     if text is None:
         return empty_record(record_id, STATUS_INVALID_TEXT, row.get("text_error") or

@@ -59,10 +59,20 @@ def _tail(log: Path) -> str:
 
 
 @contextmanager
-def standalone_cluster(workdir: Path, workers: int = 2, cores: int = 1, memory: str = "3g"):
-    """Yield the master URL of a running cluster; kill every JVM on exit."""
+def standalone_cluster(workdir: Path, workers: int = 2, cores: int = 1, memory: str = "3g",
+                       java_tmpdir: Path | None = None):
+    """Yield the master URL of a running cluster; kill every JVM on exit.
+
+    java_tmpdir: the java.io.tmpdir of the master, the workers and the executors they start
+    (executors inherit the workers' environment), so a test can look at what they leave there
+    without looking at the machine's shared temp folder.
+    """
     env = {**os.environ, "SPARK_HOME": str(SPARK_HOME), "SPARK_LOCAL_IP": "127.0.0.1",
            "SPARK_NO_DAEMONIZE": "1"}
+    if java_tmpdir is not None:
+        java_tmpdir.mkdir(parents=True, exist_ok=True)
+        env["JAVA_TOOL_OPTIONS"] = " ".join(
+            [*env.get("JAVA_TOOL_OPTIONS", "").split(), f"-Djava.io.tmpdir={java_tmpdir}"])
     port, webui_port = free_port(), free_port()
     url = f"spark://127.0.0.1:{port}"
     spark_class = str(SPARK_HOME / "bin" / "spark-class")

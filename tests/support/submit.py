@@ -1,7 +1,7 @@
 """The venv's spark-submit as the tests launch it: with a private driver temp folder.
 
 Spark NLP 5.5.3 leaves model copies in the driver's java.io.tmpdir (spark_pipelines/
-jvm_tmpdir.py); a killed driver leaves Spark's own scratch there too. Each launch gets a folder
+jvm/tmpdir.py); a killed driver leaves Spark's own scratch there too. Each launch gets a folder
 the `jvm_scratch` fixture removes, so a test run leaves nothing in the system temp folder.
 """
 

@@ -1,0 +1,176 @@
+"""The layering the code is organised by, checked rather than promised.
+
+parity_core is the neutral contract (no pyspark, torch or transformers, and none of the other
+packages); hf_reference is the Hugging Face producer and never loads pyspark; the join
+(spark_pipelines/compare, spark_pipelines/io, jobs/compare.py) never loads torch or
+transformers, so a compare-only machine needs neither. Imports are checked in a fresh
+interpreter each (what other tests loaded does not count), the join is also run end to end
+without the counterfactual, and the sources are parsed so an import inside a function counts
+too. Modules are found on disk, so a new or deleted one needs no change here.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterable
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SPARK = ("pyspark", "py4j", "sparknlp")
+HF = ("torch", "transformers")
+OTHER_PACKAGES = ("hf_reference", "spark_pipelines", "jobs")
+
+
+def modules_in(folder: str) -> list[str]:
+    """Dotted names of every module under a package folder (its __init__ included)."""
+    root = REPO / folder
+    names = []
+    for path in sorted(root.rglob("*.py")):
+        parts = path.relative_to(REPO).with_suffix("").parts
+        names.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    assert names, f"{folder}: no modules found"
+    return names
+
+
+def python_files(*folders: str) -> list[Path]:
+    return [path for folder in folders for path in sorted((REPO / folder).rglob("*.py"))]
+
+
+def imported_names(path: Path) -> set[str]:
+    """Every module a file imports anywhere (top level or inside a function), plus string
+    arguments of importlib.import_module / __import__."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+        elif isinstance(node, ast.Call) and node.args:
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+            first = node.args[0]
+            if name in ("import_module", "__import__") and isinstance(first, ast.Constant) \
+                    and isinstance(first.value, str):
+                found.add(first.value)
+    return found
+
+
+def top_level(name: str) -> str:
+    return name.split(".")[0]
+
+
+def run_fresh(script: str, timeout: float = 600) -> dict:
+    """Run `script` in a new interpreter with the repo on its path; its last stdout line is
+    JSON, returned."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "HFPARITY_DRIVER_MEMORY": "1g"}
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent(script)], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=timeout, check=False)
+    assert done.returncode == 0, done.stderr[-4000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+IMPORT_EACH = """
+import importlib, json, sys
+banned = {banned!r}
+modules = {modules!r}
+first = {{}}
+for module in modules:
+    importlib.import_module(module)
+    for name in sorted(sys.modules):
+        root = name.split(".")[0]
+        if root in banned and root not in first:
+            first[root] = module
+print(json.dumps(first))
+"""
+
+
+def first_importers(modules: Iterable[str], banned: Iterable[str]) -> dict[str, str]:
+    """{banned package: the first module whose import loaded it}, in a fresh interpreter."""
+    return run_fresh(IMPORT_EACH.format(banned=sorted(banned), modules=list(modules)))
+
+
+def compare_path_modules() -> list[str]:
+    """The join's modules: compare/ and io/, jobs.compare and every project module it imports
+    (its lazy imports included), except the counterfactual's Hugging Face re-run."""
+    named = {n for n in imported_names(REPO / "jobs" / "compare.py")
+             if top_level(n) in ("parity_core", "spark_pipelines", "jobs")}
+    existing = {m for folder in ("parity_core", "spark_pipelines", "jobs")
+                for m in modules_in(folder)}
+    assert named <= existing, f"jobs/compare.py imports missing modules {named - existing}"
+    return [*modules_in("spark_pipelines/compare"), *modules_in("spark_pipelines/io"),
+            "jobs.compare", *sorted(named)]
+
+
+def test_hf_reference_never_loads_spark():
+    assert first_importers(modules_in("hf_reference"), SPARK) == {}
+
+
+def test_parity_core_loads_neither_spark_nor_hugging_face_nor_the_other_packages():
+    found = first_importers(modules_in("parity_core"), (*SPARK, *HF, *OTHER_PACKAGES))
+    assert found == {}
+
+
+def test_compare_path_imports_load_no_torch():
+    assert first_importers(compare_path_modules(), HF) == {}
+
+
+@pytest.mark.parametrize(("folders", "banned"), [
+    (("parity_core",), (*SPARK, *HF, *OTHER_PACKAGES)),
+    (("hf_reference",), (*SPARK, "spark_pipelines", "jobs")),
+    (("spark_pipelines/compare", "spark_pipelines/io"), HF),
+])
+def test_sources_import_nothing_across_the_layers(folders, banned):
+    offending = {
+        str(path.relative_to(REPO)): sorted(n for n in imported_names(path)
+                                            if top_level(n) in banned)
+        for path in python_files(*folders)
+    }
+    assert {path: names for path, names in offending.items() if names} == {}
+
+
+def test_jobs_compare_source_imports_no_hugging_face():
+    names = imported_names(REPO / "jobs" / "compare.py")
+    assert not {n for n in names if top_level(n) in HF}
+
+
+def test_static_check_sees_an_import_inside_a_function(tmp_path):
+    source = tmp_path / "lazy.py"
+    source.write_text("def f():\n    import torch.nn\n    from transformers import X\n"
+                      "    return __import__('pyspark.sql')\n")
+    assert {top_level(n) for n in imported_names(source)} == {"torch", "transformers",
+                                                              "pyspark"}
+
+
+JOIN_WITHOUT_COUNTERFACTUAL = """
+import json, sys
+from pathlib import Path
+from parity_core.config import ProjectConfig
+from spark_pipelines.compare.job import run_compare
+from spark_pipelines.jvm.session import get_session
+from tests.support.tiny_runs import write_tiny_runs
+
+spark = get_session("hfparity-layering", master="local[1]")
+runs = write_tiny_runs(spark, Path({folder!r}))
+result = run_compare(spark, ProjectConfig(), runs.settings, str(runs.left), str(runs.right),
+                     str(runs.corpus), str(Path({folder!r}) / "report"), counterfactual="off")
+loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("torch", "transformers"))
+print(json.dumps({{"loaded": loaded, "counterfactual": result.counterfactual,
+                  "rows": result.summary["rows"], "passed": result.passed}}))
+"""
+
+
+@pytest.mark.slow
+def test_join_run_end_to_end_without_counterfactual_leaves_torch_unloaded(tmp_path):
+    seen = run_fresh(JOIN_WITHOUT_COUNTERFACTUAL.format(folder=str(tmp_path / "runs")))
+    assert seen["counterfactual"] is False
+    assert seen["passed"] is False  # one label of three flipped: the join really compared
+    assert (tmp_path / "runs" / "report" / "_HFPARITY_COMPLETE").is_file()
+    assert seen["loaded"] == []
