@@ -39,7 +39,10 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from spark_pipelines.compare.summary_model import Summary
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 REPO = Path(__file__).resolve().parent.parent
@@ -229,7 +232,7 @@ def run_read_only(spark, paths: dict[str, str]) -> None:
 
 
 def run_ours(spark, paths: dict[str, str], out: Path, fps: tuple[dict, dict], config,
-             settings) -> dict[str, Any]:
+             settings) -> Summary:
     from spark_pipelines.compare.report_html import render_report
     from spark_pipelines.compare.rows import build_rows
     from spark_pipelines.compare.summary import build_summary
@@ -245,10 +248,10 @@ def run_ours(spark, paths: dict[str, str], out: Path, fps: tuple[dict, dict], co
     page = render_report(summary)
     print(f"[bench] ours: rows written in {written - started:.1f} s, summary + page in "
           f"{time.perf_counter() - written:.1f} s", flush=True)
-    (out / "summary.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False))
+    (out / "summary.json").write_text(summary.to_json(), encoding="utf-8")
     (out / "index.html").write_text(page, encoding="utf-8")
-    print(f"[bench] ours: statuses {summary['status_counts']}, agreement "
-          f"{summary['label_agreement']['rate']}", flush=True)
+    print(f"[bench] ours: statuses {dict(summary.status_counts)}, agreement "
+          f"{summary.label_agreement.rate}", flush=True)
     return summary
 
 

@@ -9,7 +9,6 @@ faithfully are refused (BadInput naming the file, column or ids) before any mode
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import subprocess
 import sys
@@ -21,6 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from parity_core.errors import BadInput
+from spark_pipelines.compare.summary_model import Summary
 from tests.support.catalogue import (
     CSV_READ_AS,
     JSON_ONLY_LINES,
@@ -72,7 +72,7 @@ class Flow:
     hf: list[dict[str, Any]]
     sparknlp: list[dict[str, Any]]
     report: list[dict[str, Any]]
-    summary: dict[str, Any]
+    summary: Summary
     exit_code: int
 
     def by_id(self, side: str) -> dict[str, dict[str, Any]]:
@@ -93,7 +93,7 @@ def run_flow(spark, config, settings, corpus: Path, root: Path) -> Flow:
     run_hf_reference(spark, config, settings, str(corpus), str(hf))
     run_sparknlp(spark, config, settings, str(corpus), str(snlp))
     result = run_compare(spark, config, settings, str(hf), str(snlp), str(corpus), str(report))
-    summary = json.loads((report / "summary.json").read_text(encoding="utf-8"))
+    summary = Summary.from_json((report / "summary.json").read_text(encoding="utf-8"))
     return Flow(_rows(hf), _rows(snlp), _rows(report / "rows"), summary, 0 if result.passed else 1)
 
 
@@ -102,7 +102,7 @@ def _assert_nothing_lost(flow: Flow, rows_in: int) -> None:
     assert len(ids) == len(set(ids)) == rows_in
     assert sorted(r["id"] for r in flow.sparknlp) == sorted(ids)
     assert sorted(r["id"] for r in flow.report) == sorted(ids)
-    assert flow.summary["corpus_rows"] == rows_in
+    assert flow.summary.corpus_rows == rows_in
 
 
 def _assert_text_survived(record: dict[str, Any], text: str) -> None:

@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
+from spark_pipelines.compare.summary_model import Summary
 from tests.support.standalone import standalone_cluster
 from tests.support.submit import model_copies
 
@@ -260,10 +261,10 @@ def test_three_jobs_on_standalone_cluster_equal_local(tmp_path, default_corpus_p
     report_rows = assert_same_rows(runs["cluster"] / "report" / "rows",
                                    runs["local"] / "report" / "rows")
     assert report_rows == rows
-    summaries = {name: json.loads((run / "report" / "summary.json").read_text())
+    summaries = {name: Summary.from_json((run / "report" / "summary.json").read_text())
                  for name, run in runs.items()}
     for key in ("rows", "status_counts", "confusion"):
-        assert summaries["cluster"][key] == summaries["local"][key], key
+        assert getattr(summaries["cluster"], key) == getattr(summaries["local"], key), key
     for run in runs.values():
         assert (run / "report" / "index.html").is_file()
     for index in range(2):  # kept on failure, for the executors' logs

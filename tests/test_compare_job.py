@@ -30,6 +30,7 @@ from spark_pipelines.compare.schema import (
     SAME,
     STATUSES,
 )
+from spark_pipelines.compare.summary_model import Summary
 from tests.support.submit import spark_submit
 
 REPO = Path(__file__).resolve().parent.parent
@@ -136,9 +137,12 @@ def test_rows_conform_to_the_contract_and_a_run_against_itself_is_all_same(
                for r in rows.values())
     assert result.passed and result.line.startswith("hfparity compare: PASS")
     assert f"{len(rows)}/{len(rows)} rows same-label" in result.line
-    summary = json.loads((out / "summary.json").read_text())
-    assert summary["status_counts"][SAME] == len(rows)
-    assert (out / "_HFPARITY_COMPLETE").is_file() and (out / "index.html").stat().st_size > 0
+    summary = Summary.from_json((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary == result.summary and summary.status_counts[SAME] == len(rows)
+    assert result.line == summary.line(str(out))
+    marker = json.loads((out / "_HFPARITY_COMPLETE").read_text())
+    assert marker["passed"] is True and marker == json.loads(summary.to_json())["gate"]
+    assert (out / "index.html").stat().st_size > 0
     assert not [p for p in work.iterdir() if p.name.startswith(".self.")]  # no temp left
     with pytest.raises(BadInput, match="already exists"):
         compare(spark, project_config, settings, hf_run, hf_run, corpus_slice, out)
@@ -286,11 +290,11 @@ def test_hf_vs_sparknlp_counts_add_up_and_every_difference_has_a_cause(
                      counterfactual="auto")
     assert result.counterfactual  # left is Hugging Face with its checkpoint here
     rows = report(spark, out)
-    summary = json.loads((out / "summary.json").read_text())
+    summary = Summary.from_json((out / "summary.json").read_text(encoding="utf-8"))
     assert len(rows) == SNIPPETS + len(EDGE_IDS)
-    assert sum(summary["status_counts"].values()) == len(rows)
-    assert set(summary["status_counts"]) <= set(STATUSES)
-    assert summary["status_counts"]["not_in_corpus"] == 0
+    assert sum(summary.status_counts.values()) == len(rows)
+    assert set(summary.status_counts) <= set(STATUSES)
+    assert summary.status_counts["not_in_corpus"] == 0
     differing = [r for r in rows.values() if r["status"] != SAME]
     assert differing, "Spark NLP and Hugging Face differ at least on the edge cases"
     assert all(r["cause"] is not None for r in differing), [
@@ -299,7 +303,7 @@ def test_hf_vs_sparknlp_counts_add_up_and_every_difference_has_a_cause(
     checked = [r for r in differing if r["cf_verdict"] is not None]
     for r in checked:
         assert r["cf_probabilities"] is not None or r["cf_verdict"] == "error"
-    print(f"hf vs sparknlp on {len(rows)} rows: {summary['status_counts']}; causes "
+    print(f"hf vs sparknlp on {len(rows)} rows: {dict(summary.status_counts)}; causes "
           f"{sorted(str((r['cause'], r['sub_cause'])) for r in differing)}; "
           f"{len(checked)} counterfactuals, consistent "
           f"{sum(1 for r in checked if r['cf_consistent'])}")

@@ -1,6 +1,7 @@
-"""summary.json and index.html from report rows: figures checked against counts made here, the
-page checked to be self-contained and escaped, and its headline read back from a headless
-Chromium screenshot by OCR (Debian's tesseract).
+"""The summary model, summary.json and index.html from report rows: figures checked against
+counts made here, the one NaN/null rule and the verdict line pinned, the JSON read back to the
+same model, the page checked to be self-contained and escaped, and its headline read back from a
+headless Chromium screenshot by OCR (Debian's tesseract).
 
 The rows are a real Spark DataFrame of compare.schema.ROWS_DDL built by hand, one or more rows
 per status and per cause, with hostile texts (markup, RTL, emoji, control characters).
@@ -25,7 +26,8 @@ import pytest
 
 from spark_pipelines.compare import schema
 from spark_pipelines.compare.report_html import format_percent, format_rows, render_report
-from spark_pipelines.compare.summary import DISAGREEING_STATUSES, build_summary
+from spark_pipelines.compare.summary import build_summary
+from spark_pipelines.compare.summary_model import Summary, plain
 
 SCRIPT = "<script>alert('x')</script>"
 LEFT_FP = {"framework": "huggingface", "checkpoint_sha256": "ab" * 32, "vocab_sha256": "cd" * 32,
@@ -144,7 +146,7 @@ def rows(settings) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def summary(spark, rows, project_config, settings) -> dict[str, Any]:
+def summary(spark, rows, project_config, settings) -> Summary:
     frame = spark.createDataFrame(rows, schema=schema.ROWS_DDL)
     return build_summary(frame, LEFT_FP, RIGHT_FP, project_config, settings)
 
@@ -166,108 +168,187 @@ def _nearest_rank(values: list[float], q: float) -> float:
 def test_counts_rate_confusion(summary, rows, project_config):
     corpus = _corpus(rows)
     statuses = Counter(r["status"] for r in rows)
-    assert summary["rows"] == len(rows)
-    assert summary["corpus_rows"] == len(corpus)
-    assert summary["status_counts"] == {s: statuses.get(s, 0) for s in schema.STATUSES}
+    assert summary.rows == len(rows)
+    assert summary.corpus_rows == len(corpus)
+    assert dict(summary.status_counts) == {s: statuses.get(s, 0) for s in schema.STATUSES}
 
     labelled = [r for r in corpus if r["left_label"] and r["right_label"]]
     agree = sum(r["left_label"] == r["right_label"] for r in labelled)
-    assert summary["label_agreement"]["agree"] == agree
-    assert summary["label_agreement"]["denominator"] == len(labelled)
-    assert summary["label_agreement"]["rate"] == pytest.approx(agree / len(labelled))
+    assert summary.label_agreement.agree == agree
+    assert summary.label_agreement.denominator == len(labelled)
+    assert summary.label_agreement.rate == pytest.approx(agree / len(labelled))
 
     cells = Counter((r["left_label"] or "(none)", r["right_label"] or "(none)") for r in corpus)
-    labels = summary["confusion"]["labels"]
+    labels = summary.confusion.labels
     assert set(labels) >= {lbl for cell in cells for lbl in cell}
-    got = {(lft, rgt): summary["confusion"]["matrix"][i][j]
+    got = {(lft, rgt): summary.confusion.matrix[i][j]
            for i, lft in enumerate(labels) for j, rgt in enumerate(labels)}
     assert {k: v for k, v in got.items() if v} == dict(cells)
 
-    bad = sum(r["status"] in DISAGREEING_STATUSES for r in corpus)
-    gate = summary["gate"]
-    assert gate["label_disagreement_rate"] == pytest.approx(bad / len(corpus))
-    assert gate["passed"] is False  # 6 of 14 rows disagree: far above the default 5%
-    assert "label disagreement" in gate["reason"]
-    assert gate["max_label_disagreement_rate"] == project_config.compare.max_label_disagreement_rate
-    json.dumps(summary, allow_nan=False)  # plain JSON, no NaN
+    bad = sum(r["status"] in schema.DISAGREEING_STATUSES for r in corpus)
+    gate = summary.gate
+    assert gate.label_disagreeing_rows == bad
+    assert gate.label_disagreement_rate == pytest.approx(bad / len(corpus))
+    assert summary.passed is False  # 6 of 14 rows disagree: far above the default 5%
+    assert "label disagreement" in summary.reason
+    assert gate.max_label_disagreement_rate == project_config.compare.max_label_disagreement_rate
+    json.loads(summary.to_json(), parse_constant=lambda c: pytest.fail(f"{c} in summary.json"))
 
 
 def test_delta_quantiles_histogram_slices(summary, rows):
     corpus = _corpus(rows)
     deltas = [r["max_abs_delta"] for r in corpus if r["max_abs_delta"] is not None]
-    delta = summary["abs_delta"]
-    assert delta["rows"] == len(deltas)
-    assert delta["max"] == pytest.approx(max(deltas))
+    delta = summary.abs_delta
+    assert delta.rows == len(deltas)
+    assert delta.max == pytest.approx(max(deltas))
     for name, q in (("p50", 0.5), ("p90", 0.9), ("p99", 0.99)):
-        assert delta[name] == pytest.approx(_nearest_rank(deltas, q)), name
-    histogram = {b["bin"]: b["rows"] for b in delta["histogram"]}
+        assert getattr(delta, name) == pytest.approx(_nearest_rank(deltas, q)), name
+    histogram = {b.bin: b.rows for b in delta.histogram}
     assert sum(histogram.values()) == len(deltas)
     assert histogram["0"] == sum(d == 0 for d in deltas)
     assert histogram["> 0.5"] == sum(d > 0.5 for d in deltas)
 
-    upper = {s["value"]: s for s in summary["slices"]["has_upper"]}
+    upper = {s.value: s for s in summary.slices["has_upper"]}
     for value in (True, False):
         members = [r for r in corpus if r["has_upper"] is value]
         both = [r for r in members if r["left_label"] and r["right_label"]]
         got = upper[str(value).lower()]
-        assert got["rows"] == len(members)
-        assert got["labelled"] == len(both)
-        assert got["agree"] == sum(r["left_label"] == r["right_label"] for r in both)
-    buckets = [s["value"] for s in summary["slices"]["length_bucket"]]
+        assert got.rows == len(members)
+        assert got.labelled == len(both)
+        assert got.agree == sum(r["left_label"] == r["right_label"] for r in both)
+    buckets = [s.value for s in summary.slices["length_bucket"]]
     order = [name for _, name in schema.LENGTH_BUCKETS]
     known = [b for b in buckets if b in order]
     assert known == sorted(known, key=order.index)
-    assert sum(s["rows"] for s in summary["slices"]["length_bucket"]) == len(corpus)
-    truncated = {s["value"]: s["rows"] for s in summary["slices"]["truncated_either"]}
+    assert sum(s.rows for s in summary.slices["length_bucket"]) == len(corpus)
+    truncated = {s.value: s.rows for s in summary.slices["truncated_either"]}
     assert truncated["true"] == sum(r["left_truncated"] or r["right_truncated"] for r in corpus)
 
 
 def test_tokens_causes_counterfactual_examples(summary, rows):
-    top = summary["differing_tokens"]["words"][0]
-    assert (top["left"], top["right"], top["op"]) == (["don't"], ["don", "'", "t"], "split")
-    assert top["count"] == top["rows"] == sum(r["word_alignment"] is not None for r in rows)
-    pieces = summary["differing_tokens"]["pieces"]
-    assert {(tuple(t["left"]), tuple(t["right"])) for t in pieces} == {
-        (("cafe",), ("café",)), (("tail", "##s"), ())}
+    top = summary.differing_tokens["words"][0]
+    assert (top.left, top.right, top.op) == (("don't",), ("don", "'", "t"), "split")
+    assert top.count == top.rows == sum(r["word_alignment"] is not None for r in rows)
+    pieces = summary.differing_tokens["pieces"]
+    assert {(t.left, t.right) for t in pieces} == {(("cafe",), ("café",)), (("tail", "##s"), ())}
 
     disagreeing = [r for r in rows if r["status"] != schema.SAME]
-    causes = {c["cause"]: c for c in summary["causes"]}
-    assert {k: c["rows"] for k, c in causes.items()} == dict(
+    causes = {c.cause: c for c in summary.causes}
+    assert {k: c.rows for k, c in causes.items()} == dict(
         Counter(r["cause"] or "(none)" for r in disagreeing))
-    assert [c["cause"] for c in summary["causes"]][:3] == ["status", "words", "pieces"]
-    assert causes["pieces"]["sub_causes"] == {"accent_one_side": 2}
-    assert causes["pieces"]["trigger_words"] == [{"word": "Café", "rows": 2}]
-    assert causes["boundary"]["cf_consistent_false"] == 1
+    assert [c.cause for c in summary.causes][:3] == ["status", "words", "pieces"]
+    assert dict(causes["pieces"].sub_causes) == {"accent_one_side": 2}
+    assert [(w.word, w.rows) for w in causes["pieces"].trigger_words] == [("Café", 2)]
+    assert causes["boundary"].cf_consistent_false == 1
 
     consistent = Counter(r["cf_consistent"] for r in disagreeing if r["cf_verdict"])
-    cf = summary["counterfactual"]
-    assert cf["cf_consistent"]["true"] == consistent[True]
-    assert cf["cf_consistent"]["false"] == consistent[False]
-    assert cf["verdicts"] == dict(Counter(r["cf_verdict"] for r in disagreeing
-                                          if r["cf_verdict"]))
-    assert cf["not_run"] == sum(r["cf_verdict"] is None for r in disagreeing)
+    cf = summary.counterfactual
+    assert cf.cf_consistent["true"] == consistent[True]
+    assert cf.cf_consistent["false"] == consistent[False]
+    assert dict(cf.verdicts) == dict(Counter(r["cf_verdict"] for r in disagreeing
+                                             if r["cf_verdict"]))
+    assert cf.not_run == sum(r["cf_verdict"] is None for r in disagreeing)
 
     def worst_key(r: dict[str, Any]) -> tuple:
         delta = r["max_abs_delta"]
         return (r["status"] != schema.LABEL_DIFFERS, delta is None, -(delta or 0.0), r["id"])
 
     expected = [r["id"] for r in sorted(disagreeing, key=worst_key)][:10]
-    assert [e["id"] for e in summary["worst_examples"]] == expected
+    assert [e.id for e in summary.worst_examples] == expected
     for cause in causes.values():
-        assert 1 <= len(cause["examples"]) <= 3
-    status_ids = [e["id"] for e in causes["status"]["examples"]]
+        assert 1 <= len(cause.examples) <= 3
+    status_ids = [e.id for e in causes["status"].examples]
     assert len(status_ids) == 3 and set(status_ids) <= {"mis", "err", "extra"}
 
-    by_id = {e["id"]: e for e in summary["worst_examples"]}
+    by_id = {e.id: e for e in summary.worst_examples}
     long = by_id["lab3"]
-    assert len(long["text"]) == 300 and long["text_cut"] is True
-    window = by_id["lab1"]["piece_window"]
+    assert long.text is not None and len(long.text) == 300 and long.text_cut is True
+    window = by_id["lab1"].piece_window
     full = next(r for r in rows if r["id"] == "lab1")["piece_alignment"]
     first = next(i for i, a in enumerate(full) if a["op"] != schema.EQUAL)
-    assert window["first"] == first and window["size"] == len(full)
-    assert window["start"] == max(first - 6, 0)
-    assert window["entries"][first - window["start"]]["right_tokens"] == ["café"]
-    assert by_id["lab1"]["word_window"] is None
+    assert window is not None and window.entries is not None
+    assert window.first == first and window.size == len(full)
+    assert window.start == max(first - 6, 0)
+    assert window.entries[first - window.start].right_tokens == ("café",)
+    assert by_id["lab1"].word_window is None
+
+
+def test_json_round_trip_gives_the_same_model_and_page(summary, page):
+    import dataclasses
+
+    text = summary.to_json()
+    back = Summary.from_json(text)
+    assert back == summary and back.to_json() == text
+    assert render_report(back) == page  # the page does not depend on where the model came from
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        back.gate.passed = True  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        back.status_counts[schema.SAME] = 0  # type: ignore[index]
+    data = json.loads(text)
+    data["gate"]["surprise"] = 1
+    with pytest.raises(ValueError, match=r"summary.gate: unknown keys \['surprise'\]"):
+        Summary.from_json(json.dumps(data))
+    data = json.loads(text)
+    data["corpus_rows"] = "14"
+    with pytest.raises(ValueError, match=r"summary\.corpus_rows: expected int"):
+        Summary.from_json(json.dumps(data))
+
+
+def test_verdict_line_is_made_from_the_model(summary):
+    same = summary.corpus_rows - summary.gate.label_disagreeing_rows
+    line = summary.line("out/report/")
+    assert line.startswith(f"hfparity compare: FAIL {same:,}/{summary.corpus_rows:,} rows "
+                           f"same-label ({same / summary.corpus_rows:.2%}), max |Δp| "
+                           f"{summary.abs_delta.max:.4g} <= "
+                           f"{summary.thresholds.max_abs_probability_delta:g} [")
+    assert f"[{summary.reason}]" in line and line.endswith("; report out/report/index.html")
+    assert plain(summary.gate)["passed"] is False
+
+
+def _nan_rows(pos: str) -> list[dict[str, Any]]:
+    """A row whose right probabilities are NaN (as the join writes it: |Δp| NaN, scores_differ),
+    one with none on the right (|Δp| null) and two that agree."""
+    nan = float("nan")
+    return [
+        _row("ok1", schema.SAME, "fine", (pos, 0.9), (pos, 0.9)),
+        _row("ok2", schema.SAME, "also fine", (pos, 0.8), (pos, 0.8)),
+        _row("nan", schema.SCORES_DIFFER, "nan here", (pos, 0.9), (pos, 0.9),
+             right_probabilities=[nan, nan], max_abs_delta=nan),
+        _row("mis", schema.MISSING_RIGHT, "no right", (pos, 0.7), (None, None)),
+    ]
+
+
+def test_nan_and_null_deltas_follow_the_one_rule(spark, project_config, settings):
+    """NaN exceeds every limit (Spark's order, which the join used to call the row different);
+    null compares nothing. The gate, the histogram, summary.json and the line all agree."""
+    from dataclasses import replace
+
+    assert schema.delta_exceeds(float("nan"), 1.0) and schema.delta_exceeds(0.5, 0.4)
+    assert not schema.delta_exceeds(None, 0.0) and not schema.delta_exceeds(0.4, 0.4)
+    lenient = replace(project_config, compare=replace(
+        project_config.compare, max_label_disagreement_rate=1.0, max_abs_probability_delta=1.0))
+    rows = _nan_rows(settings.labels[1])
+    summary = build_summary(spark.createDataFrame(rows, schema=schema.ROWS_DDL), LEFT_FP,
+                            RIGHT_FP, lenient, settings)
+    assert math.isnan(summary.abs_delta.max) and summary.abs_delta.rows == 3
+    last = summary.abs_delta.histogram[-1]
+    assert last.rows == 1 and last.above(lenient.compare.probability_tolerance)
+    assert summary.passed is False and summary.gate.delta_exceeded
+    assert summary.reason == "max |Δprobability| nan > maximum 1"
+    line = summary.line("out")
+    assert line.startswith("hfparity compare: FAIL 3/4 rows same-label (75.00%), max |Δp| nan > 1")
+    written = json.loads(summary.to_json(), parse_constant=lambda c: pytest.fail(c))
+    assert written["gate"]["passed"] is False and written["gate"]["max_abs_delta"] is None
+
+    without = build_summary(spark.createDataFrame([r for r in rows if r["id"] != "nan"],
+                                                  schema=schema.ROWS_DDL),
+                            LEFT_FP, RIGHT_FP, lenient, settings)
+    assert without.passed and without.abs_delta.max == 0.0
+    only_null = build_summary(spark.createDataFrame([rows[-1]], schema=schema.ROWS_DDL),
+                              LEFT_FP, RIGHT_FP, lenient, settings)
+    assert only_null.passed and only_null.abs_delta.max is None
+    assert "max |Δprobability| none compared ≤ 1" in only_null.reason
+    assert "max |Δp| n/a <= 1;" in only_null.line("out")
 
 
 class _Tags(HTMLParser):
@@ -440,18 +521,18 @@ def test_summary_of_rows_from_the_join(spark, project_config, settings):
     summary = build_summary(rows, LEFT_FP, RIGHT_FP, project_config, settings)
 
     counts = Counter(expected.values())
-    assert summary["status_counts"] == {s: counts.get(s, 0) for s in schema.STATUSES}
-    assert summary["corpus_rows"] == len(TEXTS) and summary["rows"] == len(TEXTS) + 1
+    assert dict(summary.status_counts) == {s: counts.get(s, 0) for s in schema.STATUSES}
+    assert summary.corpus_rows == len(TEXTS) and summary.rows == len(TEXTS) + 1
     by_id = {r["id"]: r for r in right}
     both = [rid for rid in TEXTS if rid in by_id]
     agree = sum(left[i]["label"] == by_id[rid]["label"]
                 for i, rid in enumerate(TEXTS) if rid in by_id)
-    assert summary["label_agreement"]["denominator"] == len(both)
-    assert summary["label_agreement"]["agree"] == agree
-    assert summary["worst_examples"][0]["id"] == "c1"
-    top = summary["differing_tokens"]["words"][0]
-    assert (top["left"], top["right"], top["count"]) == (["don't"], ["don", "'", "t"], 1)
-    assert summary["abs_delta"]["max"] == pytest.approx(abs(1.0 - 2 * p_pos["c1"]))
+    assert summary.label_agreement.denominator == len(both)
+    assert summary.label_agreement.agree == agree
+    assert summary.worst_examples[0].id == "c1"
+    top = summary.differing_tokens["words"][0]
+    assert (top.left, top.right, top.count) == (("don't",), ("don", "'", "t"), 1)
+    assert summary.abs_delta.max == pytest.approx(abs(1.0 - 2 * p_pos["c1"]))
     assert "don&#x27;t" in render_report(summary)
 
 
@@ -492,3 +573,24 @@ def test_the_join_shuffles_each_record_table_once(spark, project_config, setting
     assert len(shuffles) == 4, plan  # the ids, the corpus, each run
     assert plan.count("SortMergeJoin") == 3, plan
     assert {r["status"] for r in rows.collect()} == {schema.SAME}
+
+
+def test_the_join_and_the_gate_agree_on_nan_probabilities(spark, project_config, settings):
+    """A NaN probability on one side: the join calls the row scores_differ and the summary's gate
+    fails on it, by the same rule (before, the row differed and the gate passed)."""
+    from spark_pipelines.compare.rows import build_rows
+    from spark_pipelines.io.records import SPARK_RECORD_SCHEMA
+
+    labels = settings.labels
+    left = [_record(rid, text, 0.3, labels) for rid, text in TEXTS.items()]
+    right = [dict(r, probabilities=[float("nan"), float("nan")]) if r["id"] == "c4" else r
+             for r in left]
+    corpus = spark.createDataFrame(list(TEXTS.items()), "id string, text string")
+    rows = build_rows(corpus, spark.createDataFrame(left, SPARK_RECORD_SCHEMA),
+                      spark.createDataFrame(right, SPARK_RECORD_SCHEMA),
+                      project_config.compare.probability_tolerance)
+    statuses = {r["id"]: (r["status"], r["max_abs_delta"]) for r in rows.collect()}
+    assert statuses["c4"][0] == schema.SCORES_DIFFER and math.isnan(statuses["c4"][1])
+    summary = build_summary(rows, LEFT_FP, RIGHT_FP, project_config, settings)
+    assert summary.status_counts[schema.SCORES_DIFFER] == 1
+    assert not summary.passed and "max |Δprobability| nan" in summary.reason

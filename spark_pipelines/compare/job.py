@@ -3,14 +3,16 @@
 Publishing is atomic at folder level, like record_io: everything is written into a hidden temp
 folder beside the output (rows/ parquet, summary.json, index.html, then the completion marker),
 which is then renamed into place; an existing non-empty output is replaced only with overwrite.
-`passed` is the summary's gate; jobs/compare.py turns it into exit 0 or 1 (bad input raises
-BadInput, which jobs/cli.py turns into 2).
+`passed` is the summary's gate (summary_model.Summary, which also makes the verdict line);
+jobs/compare.py turns it into exit 0 or 1 (bad input raises BadInput, which jobs/cli.py turns
+into 2).
 """
 
 from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from parity_core.files import COMPLETE_MARKER, REPORT_FILE, ROWS_DIR, SUMMARY_FI
 from parity_core.settings import EffectiveSettings
 from spark_pipelines.compare.inputs import CompareInputs, load_inputs
 from spark_pipelines.compare.rows import build_rows
+from spark_pipelines.compare.summary_model import Summary, plain
 from spark_pipelines.io.records import _fs, _write_text, publish_folder
 
 COUNTERFACTUAL_MODES = ("auto", "on", "off")
@@ -30,13 +33,20 @@ COUNTERFACTUAL_MODES = ("auto", "on", "off")
 
 @dataclass(frozen=True)
 class CompareResult:
-    """What a compare run decided and where it wrote it."""
+    """What a compare run decided and where it wrote it; the verdict is the summary's."""
 
-    summary: dict[str, Any]
-    passed: bool
+    summary: Summary
     out_dir: str
-    line: str
     counterfactual: bool
+
+    @property
+    def passed(self) -> bool:
+        return self.summary.passed
+
+    @property
+    def line(self) -> str:
+        """The one verdict line the job prints."""
+        return self.summary.line(self.out_dir)
 
 
 def left_checkpoint(fingerprint: dict[str, Any]) -> str | None:
@@ -89,30 +99,8 @@ def report_rows(spark: SparkSession, inputs: CompareInputs, settings: EffectiveS
     return build_rows(inputs.corpus, inputs.left, inputs.right, tolerance, scores)
 
 
-def summary_line(summary: dict[str, Any], out_dir: str) -> str:
-    """`hfparity compare: PASS|FAIL a/b rows same-label (x%), max |Δp| d <= t; report ...`."""
-    gate = summary.get("gate", {})
-    passed = bool(gate.get("passed"))
-    corpus_rows = summary.get("corpus_rows")
-    disagreeing = gate.get("label_disagreeing_rows")
-    parts = [f"hfparity compare: {'PASS' if passed else 'FAIL'}"]
-    if isinstance(corpus_rows, int) and isinstance(disagreeing, int):
-        agree = corpus_rows - disagreeing
-        share = f"{agree / corpus_rows:.2%}" if corpus_rows else "n/a"
-        parts.append(f" {agree:,}/{corpus_rows:,} rows same-label ({share})")
-    worst, limit = gate.get("max_abs_delta"), gate.get("max_abs_probability_delta")
-    if limit is not None:
-        shown = "n/a" if worst is None else f"{worst:.4g}"
-        sign = ">" if worst is not None and worst > limit else "<="
-        parts.append(f", max |Δp| {shown} {sign} {limit:g}")
-    if not passed:
-        parts.append(f" [{gate.get('reason', 'gate failed')}]")
-    parts.append(f"; report {out_dir.rstrip('/')}/{REPORT_FILE}")
-    return "".join(parts)
-
-
-def _publish(spark: SparkSession, rows: DataFrame, summary_of: Any, out_dir: str,
-             overwrite: bool) -> dict[str, Any]:
+def _publish(spark: SparkSession, rows: DataFrame, summary_of: Callable[[DataFrame], Summary],
+             out_dir: str, overwrite: bool) -> Summary:
     """Write rows/, summary.json, index.html and the marker into a temp folder, then rename."""
     from spark_pipelines.compare.report_html import render_report
 
@@ -127,11 +115,10 @@ def _publish(spark: SparkSession, rows: DataFrame, summary_of: Any, out_dir: str
         # The summary reads what was written: parquet gives each of its passes only the
         # columns it needs, which beats caching the wide rows for a second read.
         summary = summary_of(spark.read.parquet(rows_path))
-        _write_text(spark, f"{tmp_dir}/{SUMMARY_FILE}",
-                    json.dumps(summary, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+        _write_text(spark, f"{tmp_dir}/{SUMMARY_FILE}", summary.to_json())
         _write_text(spark, f"{tmp_dir}/{REPORT_FILE}", render_report(summary))
         _write_text(spark, f"{tmp_dir}/{COMPLETE_MARKER}",
-                    json.dumps(summary.get("gate", {}), sort_keys=True) + "\n")
+                    json.dumps(plain(summary.gate), sort_keys=True) + "\n")
         if _occupied(fs, target) and not overwrite:
             raise BadInput(f"--output {out_dir}: appeared while comparing; pass --overwrite to "
                            "replace it")
@@ -160,6 +147,4 @@ def run_compare(spark: SparkSession, config: ProjectConfig, settings: EffectiveS
         lambda written: build_summary(written, inputs.left_fingerprint,
                                       inputs.right_fingerprint, config, settings, cache=False),
         out_dir, overwrite)
-    passed = bool(summary.get("gate", {}).get("passed"))
-    return CompareResult(summary, passed, out_dir,
-                         summary_line(summary, out_dir), cf_on)
+    return CompareResult(summary, out_dir, cf_on)

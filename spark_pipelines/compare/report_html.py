@@ -1,4 +1,5 @@
-"""index.html: one self-contained page rendered from summary.json, the first thing a person reads.
+"""index.html: one self-contained page rendered from the Summary model (what summary.json holds),
+the first thing a person reads.
 
 No external resources of any kind (inline CSS, SVG plots drawn here, no scripts, system fonts):
 the page must open from an archived CI artefact or an air-gapped cluster. Every string that came
@@ -13,10 +14,18 @@ import html
 import json
 import math
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from spark_pipelines.compare import schema
+from spark_pipelines.compare.summary_model import (
+    NULL_VALUE,
+    AlignmentWindow,
+    Divergence,
+    Example,
+    Summary,
+    plain,
+)
 
 # Characters shown as a code point: control, format (ZWJ, bidi overrides), surrogate, private,
 # unassigned, line/paragraph separators, and every whitespace but the plain space (NBSP, tab,
@@ -66,13 +75,13 @@ details pre{font-size:12px;background:#fafafa;padding:8px;overflow-x:auto}
 """
 
 
-def render_report(summary: Mapping[str, Any]) -> str:
+def render_report(summary: Summary) -> str:
     """The whole page as a string (UTF-8 when written)."""
     sections = [_headline(summary), _plots(summary), _confusion(summary), _slices(summary),
                 _tokens(summary), _causes(summary), _worst(summary), _provenance(summary)]
     title = "Prediction parity report: " + " vs ".join(
-        str((fp or {}).get("framework", side))
-        for side, fp in (("left", _fp(summary, "left")), ("right", _fp(summary, "right"))))
+        str(_framework(fp, side)) for side, fp in (("left", summary.fingerprints.left),
+                                                   ("right", summary.fingerprints.right)))
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<meta name=\"viewport\" content=\"width=device-width\"><title>{_text(title)}</title>"
             f"<style>{CSS}</style></head><body>\n<h1>{_text(title)}</h1>\n"
@@ -118,37 +127,36 @@ def _num(value: Any, digits: int = 4) -> str:
     return f"{value:,}" if isinstance(value, int) else _text(value)
 
 
-def _fp(summary: Mapping[str, Any], side: str) -> Mapping[str, Any]:
-    return (summary.get("fingerprints") or {}).get(side) or {}
+def _framework(fingerprint: Any, side: str) -> Any:
+    """A run's framework as its fingerprint (verbatim JSON) records it, else the side's name."""
+    return fingerprint.get("framework", side) if hasattr(fingerprint, "get") else side
 
 
 # --- headline ---------------------------------------------------------------------------------
 
-def _headline(summary: Mapping[str, Any]) -> str:
-    agreement = summary.get("label_agreement") or {}
-    gate = summary.get("gate") or {}
-    corpus_rows = summary.get("corpus_rows", summary.get("rows", 0))
-    not_in_corpus = (summary.get("status_counts") or {}).get(schema.NOT_IN_CORPUS, 0)
+def _headline(summary: Summary) -> str:
+    agreement = summary.label_agreement
+    not_in_corpus = summary.status_counts.get(schema.NOT_IN_CORPUS, 0)
     extra = (f"; plus {not_in_corpus:,} id{'s' if not_in_corpus != 1 else ''} not in the "
              "corpus" if not_in_corpus else "")
-    passed = bool(gate.get("passed"))
+    passed = summary.passed
     return (
         '<section class="headline">'
-        f'<div><div class="big">{format_percent(agreement.get("rate"))}</div>'
-        f'<div class="cap">label agreement: {_num(agreement.get("agree", 0))} of '
-        f'{_num(agreement.get("denominator", 0))} rows where both sides have a label</div></div>'
-        f'<div><div class="big rows">{format_rows(int(corpus_rows))}</div>'
+        f'<div><div class="big">{format_percent(agreement.rate)}</div>'
+        f'<div class="cap">label agreement: {_num(agreement.agree)} of '
+        f'{_num(agreement.denominator)} rows where both sides have a label</div></div>'
+        f'<div><div class="big rows">{format_rows(summary.corpus_rows)}</div>'
         f'<div class="cap">corpus rows, each with a status{extra}</div></div></section>'
         f'<div class="gate"><div class="verdict {"pass" if passed else "fail"}">'
         f'{"PASS" if passed else "FAIL"}</div>'
         f'<p class="reason"><b>{"Within" if passed else "Outside"} thresholds:</b> '
-        f'{_text(gate.get("reason", ""))}</p></div>'
+        f'{_text(summary.reason)}</p></div>'
         + _status_line(summary)
     )
 
 
-def _status_line(summary: Mapping[str, Any]) -> str:
-    counts = summary.get("status_counts") or {}
+def _status_line(summary: Summary) -> str:
+    counts = summary.status_counts
     items = [f'<span style="color:{STATUS_COLOURS.get(s, "#333")}">■</span> {_text(s)}: '
              f'<b>{n:,}</b>' for s, n in counts.items() if n]
     return f'<p class="cap">{" · ".join(items)}</p>'
@@ -156,7 +164,7 @@ def _status_line(summary: Mapping[str, Any]) -> str:
 
 # --- plots (inline SVG) -----------------------------------------------------------------------
 
-def _plots(summary: Mapping[str, Any]) -> str:
+def _plots(summary: Summary) -> str:
     return ('<h2>Where they disagree</h2><div class="plots">'
             f'<div class="plot"><h3>Label agreement by text length (characters)</h3>'
             f'{_length_plot(summary)}</div>'
@@ -198,34 +206,32 @@ def _bar_chart(bars: Sequence[tuple[str, float | None, str, str]], label: str,
     return _svg(width, height, "".join(parts), label)
 
 
-def _length_plot(summary: Mapping[str, Any]) -> str:
-    buckets = (summary.get("slices") or {}).get("length_bucket") or []
+def _length_plot(summary: Summary) -> str:
+    buckets = summary.slices.get("length_bucket", ())
     bars = []
     for b in buckets:
-        rate = b.get("agreement_rate")
+        rate = b.agreement_rate
         colour = "#2e7d32" if rate is not None and rate >= 0.99 else "#ef6c00"
         above = format_percent(rate) if rate is not None else "no labels"
-        bars.append((str(b.get("value")), rate, above, colour))
+        bars.append((str(b.value), rate, above, colour))
     svg = _bar_chart(bars, "label agreement by text length bucket", "agreement (0–100%)")
-    counts = " · ".join(f'{_text(b.get("value"))}: {format_rows(b.get("rows", 0))}'
-                        for b in buckets)
+    counts = " · ".join(f'{_text(b.value)}: {format_rows(b.rows)}' for b in buckets)
     return svg + f'<div class="cap" style="font-size:13px">{counts}</div>'
 
 
-def _delta_plot(summary: Mapping[str, Any]) -> str:
-    delta = summary.get("abs_delta") or {}
-    histogram = delta.get("histogram") or []
-    top = max((b.get("rows", 0) for b in histogram), default=0)
+def _delta_plot(summary: Summary) -> str:
+    delta = summary.abs_delta
+    top = max((b.rows for b in delta.histogram), default=0)
     scale = _log_scale(top)
-    tolerance = (summary.get("thresholds") or {}).get("probability_tolerance")
-    bars = [(_short_bin(str(b.get("bin"))), scale(b.get("rows", 0)), f'{b.get("rows", 0):,}',
-             "#ef6c00" if _above(str(b.get("bin")), tolerance) else "#1565c0")
-            for b in histogram]
+    tolerance = summary.thresholds.probability_tolerance
+    bars = [(_short_bin(b.bin), scale(b.rows), f'{b.rows:,}',
+             "#ef6c00" if b.above(tolerance) else "#1565c0")
+            for b in delta.histogram]
     svg = _bar_chart(bars, "histogram of |Δprobability|", "rows (log scale)", x_font=11)
-    quant = " · ".join(f"{name} {_num(delta.get(name), 3)}"
-                       for name in ("p50", "p90", "p99", "max"))
-    note = (f" · orange: above the tolerance {_num(tolerance, 3)}" if tolerance is not None else "")
-    return svg + (f'<div class="cap" style="font-size:13px">{_num(delta.get("rows", 0))} rows '
+    quant = " · ".join(f"{name} {_num(value, 3)}" for name, value in (
+        ("p50", delta.p50), ("p90", delta.p90), ("p99", delta.p99), ("max", delta.max)))
+    note = f" · orange: above the tolerance {_num(tolerance, 3)}"
+    return svg + (f'<div class="cap" style="font-size:13px">{_num(delta.rows)} rows '
                   f'with both probabilities · {quant}{note}</div>')
 
 
@@ -234,17 +240,6 @@ def _short_bin(bin_label: str) -> str:
     if bin_label.startswith("(") and "," in bin_label:
         return "≤" + bin_label.split(",")[1].strip(" ]")
     return bin_label
-
-
-def _above(bin_label: str, tolerance: float | None) -> bool:
-    """True for a histogram bin whose lower edge is at or above the tolerance."""
-    if tolerance is None or bin_label == "0":
-        return False
-    try:
-        low = float(bin_label.strip("(>] ").split(",")[0])
-    except ValueError:
-        return False
-    return low >= tolerance
 
 
 def _log_scale(top: int) -> Callable[[int], float]:
@@ -258,8 +253,8 @@ def _log_scale(top: int) -> Callable[[int], float]:
     return scale
 
 
-def _status_plot(summary: Mapping[str, Any]) -> str:
-    counts = summary.get("status_counts") or {}
+def _status_plot(summary: Summary) -> str:
+    counts = summary.status_counts
     total = max(sum(counts.values()), 1)
     width, row_h, left = 560, 24, 120
     parts = []
@@ -284,9 +279,8 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric: set[in
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def _confusion(summary: Mapping[str, Any]) -> str:
-    confusion = summary.get("confusion") or {}
-    labels, matrix = confusion.get("labels") or [], confusion.get("matrix") or []
+def _confusion(summary: Summary) -> str:
+    labels, matrix = summary.confusion.labels, summary.confusion.matrix
     header = ["left \\ right", *[_text(x) for x in labels]]
     rows = [[f"<b>{_text(lbl)}</b>", *[f"{n:,}" for n in line]]
             for lbl, line in zip(labels, matrix)]
@@ -300,13 +294,12 @@ SLICE_TITLES = {"length_bucket": "text length", "has_upper": "has upper case",
                 "truncated_either": "truncated on either side"}
 
 
-def _slices(summary: Mapping[str, Any]) -> str:
+def _slices(summary: Summary) -> str:
     rows = []
-    for name, items in (summary.get("slices") or {}).items():
+    for name, items in summary.slices.items():
         for s in items:
-            rows.append([_text(SLICE_TITLES.get(name, name)), _text(s.get("value")),
-                         _num(s.get("rows")), _num(s.get("labelled")),
-                         format_percent(s.get("agreement_rate")), _num(s.get("same"))])
+            rows.append([_text(SLICE_TITLES.get(name, name)), _text(s.value), _num(s.rows),
+                         _num(s.labelled), format_percent(s.agreement_rate), _num(s.same)])
     return ("<h2>Slices</h2>" + _table(
         ["slice", "value", "rows", "both labelled", "label agreement", "same"], rows,
         {2, 3, 4, 5}))
@@ -318,59 +311,54 @@ def _tokens_cell(tokens: Sequence[str] | None) -> str:
     return "".join(f'<span class="tok"><bdi>{_text(t)}</bdi></span>' for t in tokens)
 
 
-def _tokens(summary: Mapping[str, Any]) -> str:
+def _tokens(summary: Summary) -> str:
     out = ["<h2>Most frequent differing tokens</h2>"]
-    for level, items in (summary.get("differing_tokens") or {}).items():
+    for level, items in summary.differing_tokens.items():
         out.append(f"<h3>{_text(level)}</h3>")
         if not items:
             out.append("<p>none</p>")
             continue
-        rows = [[_tokens_cell(t.get("left")), _tokens_cell(t.get("right")), _text(t.get("op")),
-                 _num(t.get("count")), _num(t.get("rows"))] for t in items]
+        rows = [[_tokens_cell(t.left), _tokens_cell(t.right), _text(t.op), _num(t.count),
+                 _num(t.rows)] for t in items]
         out.append(_table(["left", "right", "op", "positions", "rows"], rows, {3, 4}))
     return "".join(out)
 
 
 # --- causes and examples ----------------------------------------------------------------------
 
-def _causes(summary: Mapping[str, Any]) -> str:
-    causes = summary.get("causes") or []
-    cf = summary.get("counterfactual") or {}
+def _causes(summary: Summary) -> str:
+    causes = summary.causes
+    cf = summary.counterfactual
     out = ["<h2>Why: the first stage where the runs part</h2>"]
     if not causes:
         return out[0] + "<p>No disagreeing rows.</p>"
     rows = []
     for c in causes:
-        subs = ", ".join(f"{_text(k) if k != '(null)' else '—'} {v:,}"
-                         for k, v in (c.get("sub_causes") or {}).items())
-        words = ", ".join(f"<bdi>{_text(w.get('word'))}</bdi> ({w.get('rows', 0):,})"
-                          for w in c.get("trigger_words") or [])
-        checked = c.get("cf_consistent_true", 0) + c.get("cf_consistent_false", 0)
-        cf_text = (f"{c.get('cf_consistent_true', 0):,} of {checked:,}" if checked else "—")
-        rows.append([f"<b>{_text(c.get('cause'))}</b>", _num(c.get("rows")), subs, words,
-                     cf_text])
+        subs = ", ".join(f"{_text(k) if k != NULL_VALUE else '—'} {v:,}"
+                         for k, v in c.sub_causes.items())
+        words = ", ".join(f"<bdi>{_text(w.word)}</bdi> ({w.rows:,})" for w in c.trigger_words)
+        cf_text = f"{c.cf_consistent_true:,} of {c.cf_checked:,}" if c.cf_checked else "—"
+        rows.append([f"<b>{_text(c.cause)}</b>", _num(c.rows), subs, words, cf_text])
     out.append(_table(["cause", "rows", "sub-causes", "trigger words (rows)",
                        "counterfactual agrees"], rows, {1}))
-    verdicts = ", ".join(f"{_text(k)} {v:,}" for k, v in (cf.get("verdicts") or {}).items())
-    consistent = cf.get("cf_consistent") or {}
-    checked = consistent.get("true", 0) + consistent.get("false", 0)
+    verdicts = ", ".join(f"{_text(k)} {v:,}" for k, v in cf.verdicts.items())
     if verdicts:
         out.append(f"<p class=note>Counterfactual (reference model re-run on the right side's "
                    f"pieces): {verdicts}; agrees with the cause on "
-                   f"{format_percent(cf.get('agreement_with_cause'))} of the rows it could "
-                   f"check ({consistent.get('true', 0):,} of {checked:,}).</p>")
+                   f"{format_percent(cf.agreement_with_cause)} of the rows it could "
+                   f"check ({cf.cf_consistent.get('true', 0):,} of {cf.checked:,}).</p>")
     else:
         out.append("<p class=note>Counterfactual re-run: not run for this report.</p>")
     out.append(_legend())
     for c in causes:
-        if c.get("examples"):
-            out.append(f"<h3>Worked examples: {_text(c.get('cause'))}</h3>")
-            out.extend(_example(e) for e in c["examples"])
+        if c.examples:
+            out.append(f"<h3>Worked examples: {_text(c.cause)}</h3>")
+            out.extend(_example(e) for e in c.examples)
     return "".join(out)
 
 
-def _worst(summary: Mapping[str, Any]) -> str:
-    worst = summary.get("worst_examples") or []
+def _worst(summary: Summary) -> str:
+    worst = summary.worst_examples
     body = "".join(_example(e) for e in worst) if worst else "<p>No disagreeing rows.</p>"
     return ("<h2>Worst examples</h2><p class=cap>Label flips first, then by largest "
             "|Δprobability|.</p>" + body)
@@ -384,92 +372,99 @@ def _legend() -> str:
             '<span style="outline:3px solid #b71c1c">▼ first point where they part</span></p>')
 
 
-def _probabilities(values: Sequence[float] | None) -> str:
+def _probabilities(values: Sequence[float | None] | None) -> str:
+    """Four decimals; a null entry (a NaN, once summary.json has been read back) as "null"."""
     if values is None:
         return "none"
-    return "[" + ", ".join(f"{v:.4f}" for v in values) + "]"
+    return "[" + ", ".join("null" if v is None else f"{v:.4f}" for v in values) + "]"
 
 
-def _example(e: Mapping[str, Any]) -> str:
-    cut = "…" if e.get("text_cut") else ""
-    cause = " / ".join(_text(x) for x in (e.get("cause"), e.get("sub_cause")) if x)
-    word = f' on <bdi>“{_text(e.get("cause_word"))}”</bdi>' if e.get("cause_word") else ""
-    trunc = [side for side in ("left", "right") if e.get(f"{side}_truncated")]
-    meta = (f'<b>{_text(e.get("id"))}</b> · <span style="color:'
-            f'{STATUS_COLOURS.get(e.get("status"), "#333")}">{_text(e.get("status"))}</span> · '
-            f'left <b>{_text(e.get("left_label")) or "none"}</b> '
-            f'{_probabilities(e.get("left_probabilities"))} → right '
-            f'<b>{_text(e.get("right_label")) or "none"}</b> '
-            f'{_probabilities(e.get("right_probabilities"))} · max |Δp| '
-            f'{_num(e.get("max_abs_delta"), 3)}'
+def _example(e: Example) -> str:
+    cut = "…" if e.text_cut else ""
+    cause = " / ".join(_text(x) for x in (e.cause, e.sub_cause) if x)
+    word = f' on <bdi>“{_text(e.cause_word)}”</bdi>' if e.cause_word else ""
+    trunc = [side for side, cut_off in (("left", e.left_truncated),
+                                        ("right", e.right_truncated)) if cut_off]
+    meta = (f'<b>{_text(e.id)}</b> · <span style="color:'
+            f'{STATUS_COLOURS.get(e.status, "#333")}">{_text(e.status)}</span> · '
+            f'left <b>{_text(e.left_label) or "none"}</b> '
+            f'{_probabilities(e.left_probabilities)} → right '
+            f'<b>{_text(e.right_label) or "none"}</b> '
+            f'{_probabilities(e.right_probabilities)} · max |Δp| '
+            f'{_num(e.max_abs_delta, 3)}'
             + (f" · cause {cause}{word}" if cause else "")
             + (f" · truncated: {', '.join(trunc)}" if trunc else ""))
-    if e.get("cf_verdict"):
+    if e.cf_verdict:
         agrees = {True: "agrees with the cause", False: "contradicts the cause"}.get(
-            e.get("cf_consistent"), "not checked against the cause")
-        meta += (f' · counterfactual {_text(e.get("cf_verdict"))} (max |Δp| '
-                 f'{_num(e.get("cf_max_abs_delta"), 3)}), {agrees}')
-    if e.get("cause_evidence"):
-        meta += f'<br><span class="note">evidence: {_text(e.get("cause_evidence"))}</span>'
-    sides = [f'{side}: {_text(e.get(f"{side}_status") or "no record")}'
-             + (f' ({_text(e.get(f"{side}_error"))})' if e.get(f"{side}_error") else "")
-             for side in ("left", "right") if e.get(f"{side}_status") != "ok"]
-    diffs = [_diff(level, e.get(f"{level[:-1]}_window"), e.get("first_divergence"))
-             for level in ("words", "pieces") if e.get(f"{level[:-1]}_window")]
-    if e.get("status") == schema.NOT_IN_CORPUS:
+            e.cf_consistent, "not checked against the cause")
+        meta += (f' · counterfactual {_text(e.cf_verdict)} (max |Δp| '
+                 f'{_num(e.cf_max_abs_delta, 3)}), {agrees}')
+    if e.cause_evidence:
+        meta += f'<br><span class="note">evidence: {_text(e.cause_evidence)}</span>'
+    sides = [f'{side}: {_text(status or "no record")}'
+             + (f' ({_text(error)})' if error else "")
+             for side, status, error in (("left", e.left_status, e.left_error),
+                                         ("right", e.right_status, e.right_error))
+             if status != "ok"]
+    diffs = [_diff(level, window, e.first_divergence)
+             for level, window in (("words", e.word_window), ("pieces", e.piece_window))
+             if window]
+    if e.status == schema.NOT_IN_CORPUS:
         diffs.insert(0, '<p class="note">This id is in a run but not in the corpus.</p>')
     elif sides:
         diffs.insert(0, f'<p class="note">Not scored on both sides: {"; ".join(sides)}.</p>')
     elif not diffs:
         diffs = ['<p class="note">Words and pieces are identical on both sides: the difference '
                  "is in the scores alone.</p>"]
-    shown = (_text(e.get("text")) + cut if e.get("text")
-             else '<span style="color:#777">(empty text)</span>' if e.get("text") == ""
+    shown = (_text(e.text) + cut if e.text
+             else '<span style="color:#777">(empty text)</span>' if e.text == ""
              else '<span style="color:#777">(no text)</span>')
     return (f'<div class="example"><div class="meta">{meta}</div>'
             f'<div class="text" dir="auto">{shown}</div>' + "".join(diffs) + "</div>")
 
 
-def _diff(level: str, window: Mapping[str, Any], divergence: Mapping[str, Any] | None) -> str:
+def _diff(level: str, window: AlignmentWindow, divergence: Divergence | None) -> str:
     """Two aligned rows of tokens; the first non-equal position is outlined and marked ▼."""
-    entries = window.get("entries") or []
-    start, first, size = window.get("start", 0), window.get("first", -1), window.get("size", 0)
+    entries = window.entries or ()
+    start = 0 if window.start is None else window.start
+    first = -1 if window.first is None else window.first
+    size = 0 if window.size is None else window.size
     marks, lefts, rights = ['<th></th>'], ["<th>left</th>"], ["<th>right</th>"]
     if start > 0:
         for row in (marks, lefts, rights):
             row.append('<td class="mark">…</td>' if row is not marks else "<td class=mark></td>")
     for i, a in enumerate(entries):
-        op = a.get("op")
+        op = a.op
         is_first = start + i == first
         cls = OP_CLASSES.get(op, "chg") + (" first" if is_first else "")
         title = f' title="{_text(op)}"'
         marks.append(f'<td class="mark">{"▼" if is_first else ""}</td>')
-        lefts.append(f'<td class="{cls}"{title}>{_tokens_cell(a.get("left_tokens"))}</td>')
-        rights.append(f'<td class="{cls}"{title}>{_tokens_cell(a.get("right_tokens"))}</td>')
+        lefts.append(f'<td class="{cls}"{title}>{_tokens_cell(a.left_tokens)}</td>')
+        rights.append(f'<td class="{cls}"{title}>{_tokens_cell(a.right_tokens)}</td>')
     if start + len(entries) < size:
         for row in (marks, lefts, rights):
             row.append('<td class="mark">…</td>' if row is not marks else "<td class=mark></td>")
     where = ""
-    if divergence and divergence.get("level") and level.startswith(str(divergence["level"])[:4]):
-        where = f' · first divergence: {_text(divergence.get("op"))}'
-        if divergence.get("begin") is not None and divergence.get("end") is not None:
-            where += (f' at characters {_num(divergence.get("begin"))}–'
-                      f'{_num(divergence.get("end"))}')
+    if divergence and divergence.level and level.startswith(divergence.level[:4]):
+        where = f' · first divergence: {_text(divergence.op)}'
+        if divergence.begin is not None and divergence.end is not None:
+            where += f' at characters {_num(divergence.begin)}–{_num(divergence.end)}'
     shown = f"positions {start + 1}–{start + len(entries)} of {size}"
     return (f'<div class="cap" style="font-size:13px">{_text(level)} ({shown}){where}</div>'
             f'<div class="scroll"><table class="diff"><tr>{"".join(marks)}</tr>'
             f'<tr>{"".join(lefts)}</tr><tr>{"".join(rights)}</tr></table></div>')
 
 
-def _provenance(summary: Mapping[str, Any]) -> str:
-    blocks = [("left run fingerprint", _fp(summary, "left")),
-              ("right run fingerprint", _fp(summary, "right")),
-              ("effective settings", summary.get("settings") or {}),
-              ("thresholds and definitions", {"thresholds": summary.get("thresholds"),
-                                              "gate": summary.get("gate"),
-                                              "definitions": summary.get("definitions")})]
+def _provenance(summary: Summary) -> str:
+    blocks = [("left run fingerprint", summary.fingerprints.left),
+              ("right run fingerprint", summary.fingerprints.right),
+              ("effective settings", summary.settings),
+              ("thresholds and definitions", {"thresholds": summary.thresholds,
+                                              "gate": summary.gate,
+                                              "definitions": summary.definitions})]
     return "<h2>Provenance</h2>" + "".join(
         f"<details><summary>{_text(name)}</summary><pre>"
-        f"{_text(json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True), True)}</pre>"
+        f"{_text(json.dumps(plain(value), indent=2, ensure_ascii=False, sort_keys=True), True)}"
+        "</pre>"
         "</details>"
         for name, value in blocks)

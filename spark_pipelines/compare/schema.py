@@ -10,6 +10,8 @@ tokens_differ (labels and scores agree, words or pieces differ), same.
 
 from __future__ import annotations
 
+import math
+
 SAME = "same"
 LABEL_DIFFERS = "label_differs"
 SCORES_DIFFER = "scores_differ"
@@ -81,3 +83,22 @@ ROWS_DDL = ", ".join([
 
 LENGTH_BUCKETS = ((0, "0"), (1, "1-49"), (50, "50-99"), (100, "100-199"), (200, "200-499"),
                   (500, "500-1999"), (2000, "2000+"))
+
+# What the gate counts as a label disagreement: the labels differ, or one side has no label
+# because it failed or has no record (for a CI gate a prediction that went missing is as wrong
+# as a flipped one). Counted once, by the summary's gate; summary.json, index.html and the
+# verdict line read that count.
+DISAGREEING_STATUSES = (LABEL_DIFFERS, ERROR_LEFT, ERROR_RIGHT, MISSING_LEFT, MISSING_RIGHT)
+
+
+def delta_exceeds(delta: float | None, limit: float) -> bool:
+    """Whether a |Δprobability| is beyond `limit`: the one NaN/null rule of every reader.
+
+    null (a side has no probabilities): nothing was compared, so nothing exceeds. NaN (one side
+    NaN, the other a number): exceeds any limit, as Spark orders NaN above every number; the
+    join (compare.rows) and the Spark aggregates (max, >, the |Δp| bins) already follow that
+    order, so a Python reader must too, or a NaN row would differ in rows/ and pass the gate.
+    """
+    if delta is None:
+        return False
+    return math.isnan(delta) or delta > limit

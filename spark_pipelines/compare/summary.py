@@ -1,4 +1,4 @@
-"""summary.json: the report's figures, computed by Spark aggregates over the report rows.
+"""The report's summary (summary_model.Summary), computed by Spark aggregates over the rows.
 
 Nothing row-sized reaches the driver: every collect is bounded (one row of global aggregates;
 one group-by over small-cardinality values: statuses, slice values, labels, causes, |Δp| bins;
@@ -10,19 +10,18 @@ Denominators, stated once:
 - corpus rows: every report row except `not_in_corpus` (ids a run has that the corpus lacks);
   those are counted under statuses but enter no rate.
 - label agreement: corpus rows where both sides have a label; agree = the labels are equal.
-- gate: label disagreement rate = corpus rows whose status is label_differs, error_left/right or
-  missing_left/right, over corpus rows. A row one side failed to score counts as a disagreement:
-  for a CI gate, a prediction that went missing is as wrong as a flipped one. The |Δprobability|
-  check uses the largest max_abs_delta over corpus rows (rows where both sides have
-  probabilities); with none, only the rate is checked.
+- gate (summary_model.Gate.decide): label disagreement rate = corpus rows whose status is in
+  schema.DISAGREEING_STATUSES, over corpus rows. The |Δprobability| check uses the largest
+  max_abs_delta over corpus rows (rows where both sides have probabilities); with none, only the
+  rate is checked. Spark's max orders NaN above every number, so a NaN delta is the largest and
+  fails the check (schema.delta_exceeds, the one rule every reader uses).
 """
 
 from __future__ import annotations
 
 import json
-import math
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 from pyspark import StorageLevel
@@ -32,20 +31,35 @@ from pyspark.sql import functions as F
 from parity_core.config import ProjectConfig
 from parity_core.settings import EffectiveSettings
 from spark_pipelines.compare import schema
+from spark_pipelines.compare.summary_model import (
+    DEFINITIONS,
+    DELTA_BIN_EDGES,
+    NONE_LABEL,
+    NULL_VALUE,
+    SLICE_COLUMNS,
+    TOKEN_LEVELS,
+    AbsDelta,
+    Agreement,
+    Cause,
+    Confusion,
+    Counterfactual,
+    DeltaBin,
+    Example,
+    Fingerprints,
+    Gate,
+    SliceValue,
+    Summary,
+    TokenEntry,
+    TriggerWord,
+    bin_label,
+    decode,
+    freeze,
+)
 
-NONE_LABEL = "(none)"
-NULL_VALUE = "(null)"
 NO_CAUSE = "(none)"
 QUANTILES = (("p50", 0.5), ("p90", 0.9), ("p99", 0.99))
-# |Δprobability| histogram: exact zero, then decades up to 0.1, then two wide bins. Fixed so
-# reports of different runs can be read side by side; the tolerance (1e-3) is an edge.
-DELTA_BIN_EDGES = (0.0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.1, 0.5)
-DISAGREEING_STATUSES = (schema.LABEL_DIFFERS, schema.ERROR_LEFT, schema.ERROR_RIGHT,
-                        schema.MISSING_LEFT, schema.MISSING_RIGHT)
 CAUSE_ORDER = ("status", "text", "words", "pieces", "truncation", "numerics", "boundary",
                "undetermined")
-SLICE_COLUMNS = ("length_bucket", "has_upper", "has_non_ascii", "has_inner_punct",
-                 "truncated_either")
 TOP_TOKENS = 20
 TOP_CAUSE_WORDS = 5
 EXAMPLES_PER_CAUSE = 3
@@ -55,8 +69,9 @@ WINDOW_BEFORE, WINDOW_AFTER = 6, 10  # aligned positions kept around the first d
 
 
 def build_summary(rows: DataFrame, left_fingerprint: dict, right_fingerprint: dict,
-                  config: ProjectConfig, settings: EffectiveSettings, cache: bool = True) -> dict:
-    """The JSON-ready summary of a report's rows (a DataFrame of schema.ROWS_DDL).
+                  config: ProjectConfig, settings: EffectiveSettings, cache: bool = True
+                  ) -> Summary:
+    """The summary of a report's rows (a DataFrame of schema.ROWS_DDL).
 
     cache: persist the rows for the passes unless already cached; pass False when `rows` is
     the written rows/ parquet, whose column pruning already makes each pass cheap.
@@ -68,7 +83,7 @@ def build_summary(rows: DataFrame, left_fingerprint: dict, right_fingerprint: di
     if persist_here:
         rows = rows.persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        return _jsonable(_summarise(rows, left_fingerprint, right_fingerprint, config, settings))
+        return _summarise(rows, left_fingerprint, right_fingerprint, config, settings)
     finally:
         if persist_here:
             rows.unpersist()
@@ -83,7 +98,7 @@ _ROW_COLUMNS = ("id", "status", "text", "text_length", "length_bucket", "has_upp
 
 
 def _summarise(rows: DataFrame, left_fp: dict, right_fp: dict, config: ProjectConfig,
-               settings: EffectiveSettings) -> dict[str, Any]:
+               settings: EffectiveSettings) -> Summary:
     """Totals, grouped counts, top-k lists, then the worst rows and examples per cause."""
     cells = _cells(rows)
     totals = _totals(rows, cells)
@@ -92,36 +107,26 @@ def _summarise(rows: DataFrame, left_fp: dict, right_fp: dict, config: ProjectCo
     worst, examples = _example_picks(rows)
     confusion = _confusion(groups.get("confusion", []), settings.labels)
     delta = _delta(totals)
-    return {
-        "rows": totals["rows"],
-        "corpus_rows": totals["corpus_rows"],
-        "status_counts": {status: totals[f"status_{status}"] for status in schema.STATUSES},
-        "label_agreement": _agreement(confusion),
-        "confusion": confusion,
-        "abs_delta": delta,
-        "slices": _slices(groups),
-        "differing_tokens": {level: [_token_entry(t) for t in top.get(("tokens", level), [])]
-                             for level in ("words", "pieces")},
-        "causes": _causes(groups.get("cause", []), top, examples),
-        "counterfactual": _counterfactual(groups.get("cause", [])),
-        "worst_examples": worst,
-        "gate": _gate(totals, delta, config),
-        "fingerprints": {"left": left_fp, "right": right_fp},
-        "settings": settings.to_dict(),
-        "thresholds": asdict(config.compare),
-        "definitions": {
-            "corpus_rows": "report rows except not_in_corpus",
-            "label_agreement": "corpus rows where both labels are equal / corpus rows where "
-                               "both sides have a label",
-            "label_disagreement_rate": "corpus rows with status in "
-                                       f"{list(DISAGREEING_STATUSES)} / corpus rows",
-            "abs_delta": "max_abs_delta (largest |Δprobability| over classes) of corpus rows "
-                         "where both sides have probabilities",
-            "causes": "rows whose status is not same (not_in_corpus included); (none): no cause",
-            "differing_tokens": "non-equal aligned positions, left tokens -> right tokens; "
-                                "count = positions, rows = distinct rows",
-        },
-    }
+    tokens = {level: tuple(_token_entry(t) for t in top.get(("tokens", level), []))
+              for level in TOKEN_LEVELS}
+    return Summary(
+        rows=totals["rows"],
+        corpus_rows=totals["corpus_rows"],
+        status_counts=MappingProxyType({s: totals[f"status_{s}"] for s in schema.STATUSES}),
+        label_agreement=_agreement(confusion),
+        confusion=confusion,
+        abs_delta=delta,
+        slices=_slices(groups),
+        differing_tokens=MappingProxyType(tokens),
+        causes=_causes(groups.get("cause", []), top, examples),
+        counterfactual=_counterfactual(groups.get("cause", [])),
+        worst_examples=tuple(worst),
+        gate=Gate.decide(totals["disagreeing"], totals["corpus_rows"], delta.max, config.compare),
+        fingerprints=Fingerprints(freeze(left_fp), freeze(right_fp)),
+        settings=freeze(settings.to_dict()),
+        thresholds=config.compare,
+        definitions=MappingProxyType(dict(DEFINITIONS)),
+    )
 
 
 def _corpus_delta() -> Column:
@@ -144,7 +149,7 @@ def _totals(rows: DataFrame, cells: Sequence[Mapping[str, Any]]) -> dict[str, An
         out[f"status_{c['status']}"] = out.get(f"status_{c['status']}", 0) + c["n"]
         if c["status"] != schema.NOT_IN_CORPUS:
             out["corpus_rows"] += c["n"]
-        if c["status"] in DISAGREEING_STATUSES:
+        if c["status"] in schema.DISAGREEING_STATUSES:
             out["disagreeing"] += c["n"]
         if c["bin"] is not None:
             out[f"bin_{c['bin']}"] += c["n"]
@@ -171,7 +176,7 @@ def _cells(rows: DataFrame) -> list[dict[str, Any]]:
 
 
 def _bin_condition(delta: Column, index: int) -> Column:
-    """Bin 0 is exactly zero; bin i > 0 is (edge[i-1], edge[i]]; the last is above the top edge."""
+    """summary_model.bin_label's bins; NaN lands in the last (Spark orders it above all)."""
     if index == 0:
         return delta == 0.0
     if index == len(DELTA_BIN_EDGES):
@@ -179,22 +184,12 @@ def _bin_condition(delta: Column, index: int) -> Column:
     return (delta > DELTA_BIN_EDGES[index - 1]) & (delta <= DELTA_BIN_EDGES[index])
 
 
-def _bin_label(index: int) -> str:
-    if index == 0:
-        return "0"
-    if index == len(DELTA_BIN_EDGES):
-        return f"> {DELTA_BIN_EDGES[-1]:g}"
-    return f"({DELTA_BIN_EDGES[index - 1]:g}, {DELTA_BIN_EDGES[index]:g}]"
-
-
-def _delta(totals: Mapping[str, Any]) -> dict[str, Any]:
-    quantiles = totals["delta_q"] or [None] * len(QUANTILES)
-    out: dict[str, Any] = {"rows": totals["delta_rows"]}
-    out.update({name: value for (name, _), value in zip(QUANTILES, quantiles)})
-    out["max"] = totals["delta_max"]
-    out["histogram"] = [{"bin": _bin_label(i), "rows": totals[f"bin_{i}"]}
-                        for i in range(len(DELTA_BIN_EDGES) + 1)]
-    return out
+def _delta(totals: Mapping[str, Any]) -> AbsDelta:
+    p50, p90, p99 = totals["delta_q"] or [None] * len(QUANTILES)
+    return AbsDelta(rows=totals["delta_rows"], p50=p50, p90=p90, p99=p99,
+                    max=totals["delta_max"],
+                    histogram=tuple(DeltaBin(bin_label(i), totals[f"bin_{i}"])
+                                    for i in range(len(DELTA_BIN_EDGES) + 1)))
 
 
 def _cause_key() -> Column:
@@ -240,7 +235,7 @@ def _group_counts(cells: Sequence[Mapping[str, Any]]) -> dict[str, list[dict[str
     return out
 
 
-def _confusion(cells: Sequence[Mapping[str, Any]], labels: Sequence[str]) -> dict[str, Any]:
+def _confusion(cells: Sequence[Mapping[str, Any]], labels: Sequence[str]) -> Confusion:
     """Left label × right label counts over corpus rows; a missing label is "(none)"."""
     counts = {tuple(c["key"]): c["rows"] for c in cells}
     seen = {label for pair in counts for label in pair}
@@ -248,40 +243,39 @@ def _confusion(cells: Sequence[Mapping[str, Any]], labels: Sequence[str]) -> dic
     order += sorted(seen - set(order) - {NONE_LABEL})
     if NONE_LABEL in seen:
         order.append(NONE_LABEL)
-    return {"labels": order,
-            "matrix": [[counts.get((lft, rgt), 0) for rgt in order] for lft in order],
-            "rows_are": "left label", "columns_are": "right label"}
+    return Confusion(labels=tuple(order),
+                     matrix=tuple(tuple(counts.get((lft, rgt), 0) for rgt in order)
+                                  for lft in order))
 
 
-def _agreement(confusion: Mapping[str, Any]) -> dict[str, Any]:
-    labels, matrix = confusion["labels"], confusion["matrix"]
+def _agreement(confusion: Confusion) -> Agreement:
+    labels, matrix = confusion.labels, confusion.matrix
     agree = labelled = 0
     for i, lft in enumerate(labels):
         for j, rgt in enumerate(labels):
             if NONE_LABEL not in (lft, rgt):
                 labelled += matrix[i][j]
                 agree += matrix[i][j] if i == j else 0
-    return {"rate": agree / labelled if labelled else None, "agree": agree,
-            "denominator": labelled,
-            "denominator_is": "corpus rows where both sides have a label"}
+    return Agreement(rate=agree / labelled if labelled else None, agree=agree,
+                     denominator=labelled)
 
 
-def _slices(groups: Mapping[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+def _slices(groups: Mapping[str, list[dict[str, Any]]]
+            ) -> Mapping[str, tuple[SliceValue, ...]]:
     """Rows, label agreement and `same` per value of each slice, in a fixed order."""
     bucket_order = {name: i for i, (_, name) in enumerate(schema.LENGTH_BUCKETS)}
-    out: dict[str, list[dict[str, Any]]] = {}
+    out: dict[str, tuple[SliceValue, ...]] = {}
     for name in SLICE_COLUMNS:
-        items = [{"value": g["key"], "rows": g["rows"], "labelled": g["labelled"],
-                  "agree": g["agree"], "same": g["same"],
-                  "agreement_rate": g["agree"] / g["labelled"] if g["labelled"] else None}
+        items = [SliceValue(value=g["key"], rows=g["rows"], labelled=g["labelled"],
+                            agree=g["agree"], same=g["same"],
+                            agreement_rate=g["agree"] / g["labelled"] if g["labelled"] else None)
                  for g in groups.get(f"slice:{name}", [])]
         if name == "length_bucket":
-            items.sort(key=lambda s: (bucket_order.get(s["value"], len(bucket_order)),
-                                      s["value"]))
+            items.sort(key=lambda s: (bucket_order.get(s.value, len(bucket_order)), s.value))
         else:
-            items.sort(key=lambda s: {"false": 0, "true": 1}.get(s["value"], 2))
-        out[name] = items
-    return out
+            items.sort(key=lambda s: {"false": 0, "true": 1}.get(s.value, 2))
+        out[name] = tuple(items)
+    return MappingProxyType(out)
 
 
 def _top_k(rows: DataFrame) -> dict[tuple[str, str], list[dict[str, Any]]]:
@@ -323,14 +317,14 @@ def _top_k(rows: DataFrame) -> dict[tuple[str, str], list[dict[str, Any]]]:
     return out
 
 
-def _token_entry(item: Mapping[str, Any]) -> dict[str, Any]:
+def _token_entry(item: Mapping[str, Any]) -> TokenEntry:
     key = json.loads(item["key"])
-    return {"op": key.get("op"), "left": key.get("left") or [], "right": key.get("right") or [],
-            "count": item["count"], "rows": item["rows"]}
+    return TokenEntry(op=key.get("op"), left=tuple(key.get("left") or ()),
+                      right=tuple(key.get("right") or ()), count=item["count"], rows=item["rows"])
 
 
 def _causes(cells: Sequence[Mapping[str, Any]], top: Mapping[tuple[str, str], list],
-            examples: Mapping[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+            examples: Mapping[str, list[Example]]) -> tuple[Cause, ...]:
     """Per cause: rows, sub-causes, trigger words, counterfactual agreement, worked examples."""
     found: dict[str, dict[str, Any]] = {}
     for c in cells:
@@ -342,17 +336,20 @@ def _causes(cells: Sequence[Mapping[str, Any]], top: Mapping[tuple[str, str], li
         entry["sub_causes"][sub] = entry["sub_causes"].get(sub, 0) + c["rows"]
         if consistent is not None:
             entry["cf_consistent_" + ("true" if consistent == "true" else "false")] += c["rows"]
-    for entry in found.values():
-        entry["sub_causes"] = dict(sorted(entry["sub_causes"].items(),
-                                          key=lambda kv: (-kv[1], kv[0])))
-        entry["trigger_words"] = [{"word": w["key"], "rows": w["rows"]}
-                                  for w in top.get(("cause_word", entry["cause"]), [])]
-        entry["examples"] = examples.get(entry["cause"], [])
     rank = {name: i for i, name in enumerate(CAUSE_ORDER)}
-    return sorted(found.values(), key=lambda e: (rank.get(e["cause"], len(rank)), e["cause"]))
+    return tuple(
+        Cause(cause=e["cause"], rows=e["rows"],
+              sub_causes=MappingProxyType(e["sub_causes"]),  # Cause ranks them
+              cf_consistent_true=e["cf_consistent_true"],
+              cf_consistent_false=e["cf_consistent_false"],
+              trigger_words=tuple(TriggerWord(w["key"], w["rows"])
+                                  for w in top.get(("cause_word", e["cause"]), [])),
+              examples=tuple(examples.get(e["cause"], [])))
+        for e in sorted(found.values(), key=lambda e: (rank.get(e["cause"], len(rank)),
+                                                       e["cause"])))
 
 
-def _counterfactual(cells: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+def _counterfactual(cells: Sequence[Mapping[str, Any]]) -> Counterfactual:
     """Over rows that are not `same`: verdict counts, and whether each agrees with the cause."""
     verdicts: dict[str, int] = {}
     consistent = {"true": 0, "false": 0, "null": 0}
@@ -366,11 +363,9 @@ def _counterfactual(cells: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         verdicts[shown] = verdicts.get(shown, 0) + c["rows"]
         consistent["null" if agrees is None else agrees] += c["rows"]
     checked = consistent["true"] + consistent["false"]
-    return {"verdicts": dict(sorted(verdicts.items())), "not_run": not_run,
-            "cf_consistent": consistent,
-            "agreement_with_cause": consistent["true"] / checked if checked else None,
-            "agreement_denominator_is": "rows whose verdict could be checked against the cause "
-                                        "(cf_consistent not null)"}
+    return Counterfactual(verdicts=MappingProxyType(dict(sorted(verdicts.items()))),
+                          not_run=not_run, cf_consistent=MappingProxyType(consistent),
+                          agreement_with_cause=consistent["true"] / checked if checked else None)
 
 
 def _worst_order() -> list[Column]:
@@ -378,8 +373,7 @@ def _worst_order() -> list[Column]:
             F.desc_nulls_last("max_abs_delta"), F.asc("id")]
 
 
-def _example_picks(rows: DataFrame
-                   ) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+def _example_picks(rows: DataFrame) -> tuple[list[Example], dict[str, list[Example]]]:
     """The worst rows (label flips first, then by max |Δprobability|), and at most
     EXAMPLES_PER_CAUSE rows per cause in the same order.
 
@@ -398,7 +392,7 @@ def _example_picks(rows: DataFrame
     wanted = set(worst) | {r["id"] for r in per_cause}
     fetched = {r["id"]: _example(r) for r in
                rows.where(F.col("id").isin(sorted(wanted))).select(*_example_columns()).collect()}
-    examples: dict[str, list[dict[str, Any]]] = {}
+    examples: dict[str, list[Example]] = {}
     for r in sorted(per_cause, key=lambda r: r["_rank"]):
         examples.setdefault(r["cause_key"], []).append(fetched[r["id"]])
     return [fetched[i] for i in worst], examples
@@ -428,53 +422,5 @@ def _example_columns() -> list[Column]:
             _alignment_window("piece_alignment").alias("piece_window")]
 
 
-def _example(row: Any) -> dict[str, Any]:
-    return row.asDict(recursive=True)
-
-
-def _gate(totals: Mapping[str, Any], delta: Mapping[str, Any],
-          config: ProjectConfig) -> dict[str, Any]:
-    """CI verdict: exit 0 within both thresholds, 1 otherwise (the job maps passed to the code)."""
-    limits = config.compare
-    corpus_rows = totals["corpus_rows"]
-    rate = totals["disagreeing"] / corpus_rows if corpus_rows else 0.0
-    worst = delta["max"]
-    failures = []
-    if rate > limits.max_label_disagreement_rate:
-        failures.append(f"label disagreement {rate:.4%} > maximum "
-                        f"{limits.max_label_disagreement_rate:.4%} "
-                        f"({totals['disagreeing']:,} of {corpus_rows:,} corpus rows)")
-    if worst is not None and worst > limits.max_abs_probability_delta:
-        failures.append(f"max |Δprobability| {worst:.6g} > maximum "
-                        f"{limits.max_abs_probability_delta:g}")
-    if failures:
-        reason = "; ".join(failures)
-    else:
-        shown = "none compared" if worst is None else f"{worst:.6g}"
-        reason = (f"label disagreement {rate:.4%} ≤ {limits.max_label_disagreement_rate:.4%} "
-                  f"({totals['disagreeing']:,} of {corpus_rows:,} corpus rows); max |Δprobability| "
-                  f"{shown} ≤ {limits.max_abs_probability_delta:g}")
-    return {"passed": not failures, "reason": reason, "label_disagreement_rate": rate,
-            "label_disagreeing_rows": totals["disagreeing"],
-            "max_label_disagreement_rate": limits.max_label_disagreement_rate,
-            "max_abs_delta": worst,
-            "max_abs_probability_delta": limits.max_abs_probability_delta}
-
-
-def _jsonable(value: Any) -> Any:
-    """Plain JSON types: dicts with str keys, lists, finite floats (NaN/inf become None)."""
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (str, bool)) or value is None:
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, int):
-        return int(value)
-    if hasattr(value, "asDict"):
-        return _jsonable(value.asDict(recursive=True))
-    if hasattr(value, "item"):
-        return _jsonable(value.item())
-    if isinstance(value, Iterable):
-        return [_jsonable(v) for v in value]
-    return str(value)
+def _example(row: Any) -> Example:
+    return decode(Example, row.asDict(recursive=True), f"example {row['id']!r}")
