@@ -1,7 +1,9 @@
 """Controlled experiment: flip one tokenization setting, score the corpus twice with the Hugging
-Face reference, and check that attribution blames the flipped stage for every changed row.
+Face reference, and check that the report's explanation blames the flipped stage for every
+changed row.
 
-Runs in process (no Spark): both runs are the same checkpoint, so the true cause is known.
+Scores in process (both runs are the same checkpoint, so the true cause is known); the changed
+rows are explained on a local Spark session by the same code that writes a compare report.
 Exit codes: 0 every flip at or above --min-share, 1 below, 2 bad input.
 """
 
@@ -64,16 +66,18 @@ def main() -> int:
 
     from parity_core.settings import derive_settings
     from spark_pipelines.hf_on_spark.experiment import Runner, render, run_flip
+    from spark_pipelines.jvm.session import get_session
 
     ids, texts = read_corpus(corpus, config.corpus.id_column, config.corpus.text_column)
     if args.limit:
         ids, texts = ids[: args.limit], texts[: args.limit]
     runner = Runner(derive_settings(config), ids, texts, threads=args.threads)
     tolerance = config.compare.probability_tolerance
+    spark = get_session("hfparity-controlled-experiment")
     results = []
     for name in FLIPS if args.flip == "all" else [args.flip]:
         started = time.time()
-        results.append(run_flip(runner, FLIPS[name], tolerance))
+        results.append(run_flip(spark, runner, FLIPS[name], tolerance))
         print(f"{name}: {time.time() - started:.1f} s", file=sys.stderr)
     print(render(results))
     if args.json:

@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from parity_core.errors import BadInput
-from spark_pipelines.compare.align import mirror
+from spark_pipelines.compare.explanation import mirror
 from spark_pipelines.compare.schema import (
     ERROR_LEFT,
     ERROR_RIGHT,
@@ -354,53 +354,3 @@ def test_spark_submit_compare_prints_the_verdict(hf_run, corpus_slice, work, jvm
     assert len(lines) == 1 and lines[0].startswith("hfparity compare: PASS")
     assert lines[0].endswith(f"report {out}/index.html")
     assert pq.read_table(out / "rows", columns=["status"]).num_rows == SNIPPETS + len(EDGE_IDS)
-
-
-def _records_by_id(spark, path: Path) -> dict:
-    return {r["id"]: r.asDict(recursive=True) for r in spark.read.parquet(str(path)).collect()}
-
-
-def test_jvm_explanation_equals_the_python_reference_on_real_records(
-        spark, project_config, hf_run, sparknlp_run, corpus_slice):
-    """The executors' Java explanation (ExplainExpression) gives, field for field, what
-    compare/explain_row.py gives, on real Hugging Face vs Spark NLP records in both directions,
-    with and without counterfactual verdicts (every verdict kind is dealt to the differing rows)."""
-    from spark_pipelines.compare.explain_row import explain_row
-    from spark_pipelines.compare.rows import build_rows
-
-    tolerance = project_config.compare.probability_tolerance
-    corpus = spark.read.parquet(str(corpus_slice))
-    verdicts = ("reproduced", "not_reproduced", "error")
-    compared = differing = 0
-    for left, right in ((hf_run, sparknlp_run), (sparknlp_run, hf_run)):
-        lframe, rframe = spark.read.parquet(str(left)), spark.read.parquet(str(right))
-        lrec, rrec = _records_by_id(spark, left), _records_by_id(spark, right)
-        ids = sorted(r["id"] for r in lframe.select("id").collect())
-        cf = {i: {"cf_verdict": verdicts[k % 3], "cf_max_abs_delta": k / 1000}
-              for k, i in enumerate(ids)}
-        cf_frame = spark.createDataFrame(
-            [(i, [0.5, 0.5], v["cf_verdict"], v["cf_max_abs_delta"]) for i, v in cf.items()],
-            "id string, cf_probabilities array<double>, cf_verdict string, "
-            "cf_max_abs_delta double")
-        for counterfactual, cf_rows in ((None, {}), (cf_frame, cf)):
-            rows = [r.asDict(recursive=True) for r in build_rows(
-                corpus, lframe, rframe, tolerance, counterfactual).collect()]
-            for row in rows:
-                want = explain_row(row["status"], lrec.get(row["id"]), rrec.get(row["id"]),
-                                   cf_rows.get(row["id"]), tolerance)
-                div = row["first_divergence"] or {}
-                got = {"word_alignment": row["word_alignment"],
-                       "piece_alignment": row["piece_alignment"],
-                       **{f"div_{k}": div.get(k) for k in (
-                           "level", "op", "left_index", "right_index", "begin", "end",
-                           "left_window", "right_window")},
-                       "cause": row["cause"], "sub_cause": row["sub_cause"],
-                       "cause_word": row["cause_word"], "cause_position": row["cause_position"],
-                       "cause_evidence": row["cause_evidence"],
-                       "cf_consistent": row["cf_consistent"]}
-                assert got == want, (row["id"], {k: (got[k], want[k]) for k in want
-                                                 if got[k] != want[k]})
-                compared += 1
-                differing += row["status"] != SAME
-    assert differing >= 20, "the slice's edge cases make Spark NLP and HF differ"
-    print(f"JVM == Python explanation on {compared} report rows ({differing} differing)")

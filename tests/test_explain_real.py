@@ -2,7 +2,8 @@
 
 The left side is the reference as configured; each right side differs in exactly one controlled
 way (a flipped tokenizer setting, a Spark NLP-style dropped piece rescored by the real model,
-perturbed logits), so every pinned cause is the true one.
+perturbed logits), so every pinned cause is the true one. Pairs are explained by the report's
+own code (explanation.explain_records: build_rows and its JVM explanation).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from parity_core.records import RECORD_SCHEMA, STATUS_ERROR, empty_record
-from spark_pipelines.compare.attribution import attribute
+from spark_pipelines.compare.explanation import Pair, explain_records
 from spark_pipelines.hf_on_spark.verdict import NOT_REPRODUCED, REPRODUCED
 
 CASED_TEXT = "what a Brilliant film"
@@ -60,66 +61,68 @@ def perturbed(record: dict, shift: float) -> dict:
     return out
 
 
-def test_casing_flip_is_pieces_lowercase_one_side(scorers, project_config):
-    got = attribute(score(scorers["left"], CASED_TEXT), score(scorers["cased"], CASED_TEXT),
-                    project_config.compare.probability_tolerance)
-    assert (got.cause, got.sub_cause, got.word, got.position) == (
-        "pieces", "lowercase_one_side", "Brilliant", 3)
-    assert got.evidence.startswith("left 'brilliant' vs right '[UNK]'")
+def cause(row: dict) -> tuple:
+    return row["cause"], row["sub_cause"], row["cause_word"], row["cause_position"]
 
 
-def test_accent_flip_is_pieces_accent_one_side(scorers, project_config):
-    got = attribute(score(scorers["left"], ACCENT_TEXT), score(scorers["accents"], ACCENT_TEXT),
-                    project_config.compare.probability_tolerance)
-    assert (got.cause, got.sub_cause, got.word, got.position) == (
-        "pieces", "accent_one_side", "naïve", 4)
+def test_setting_flips_are_the_flipped_stage(spark, scorers, project_config):
+    """Casing → pieces/lowercase_one_side, accents → pieces/accent_one_side, max_length →
+    truncation: one Spark job for the three pairs."""
+    long_left, long_right = score(scorers["left"], LONG_TEXT), score(scorers["short"], LONG_TEXT)
+    assert long_right["truncated"] and not long_left["truncated"]
+    cased, accent, long = explain_records(spark, [
+        Pair(score(scorers["left"], CASED_TEXT), score(scorers["cased"], CASED_TEXT), CASED_TEXT),
+        Pair(score(scorers["left"], ACCENT_TEXT), score(scorers["accents"], ACCENT_TEXT),
+             ACCENT_TEXT),
+        Pair(long_left, long_right, LONG_TEXT),
+    ], project_config.compare.probability_tolerance)
+    assert cause(cased) == ("pieces", "lowercase_one_side", "Brilliant", 3)
+    assert cased["cause_evidence"].startswith("left 'brilliant' vs right '[UNK]'")
+    assert cause(accent) == ("pieces", "accent_one_side", "naïve", 4)
+    assert cause(long) == ("truncation", None, long_left["words"][30]["text"], 31)
+    assert "right kept 30 pieces (truncated" in long["cause_evidence"]
 
 
-def test_max_length_flip_is_truncation(scorers, project_config):
-    left, right = score(scorers["left"], LONG_TEXT), score(scorers["short"], LONG_TEXT)
-    assert right["truncated"] and not left["truncated"]
-    got = attribute(left, right, project_config.compare.probability_tolerance)
-    assert (got.cause, got.position) == ("truncation", 31)
-    assert got.word == left["words"][30]["text"]
-    assert "right kept 30 pieces (truncated" in got.evidence
-
-
-def test_spark_nlp_style_first_piece_only_is_pieces_dropped(scorers, project_config):
+def test_spark_nlp_style_first_piece_only_is_pieces_dropped(spark, scorers, project_config):
     left = score(scorers["left"], CONTRACTION_TEXT)
     kept = [p for p in left["pieces"] if p["piece"] not in ("'", "t")]
     right = rescored(scorers["left"], left, kept)
     right["words"] = [{"text": w, "begin": b, "end": b + len(w)}
                       for w, b in (("i", 0), ("don't", 2), ("care", 8), ("for", 13), ("it", 17))]
-    got = attribute(left, right, project_config.compare.probability_tolerance)
-    assert (got.cause, got.sub_cause, got.word, got.position) == (
-        "pieces", "pieces_dropped", "don't", 2)
-    assert got.evidence.startswith(
+    [got] = explain_records(spark, [Pair(left, right, CONTRACTION_TEXT)],
+                            project_config.compare.probability_tolerance)
+    assert cause(got) == ("pieces", "pieces_dropped", "don't", 2)
+    assert got["cause_evidence"].startswith(
         "left 'don' ''' 't' vs right 'don': 2 pieces dropped from \"don't\" on right")
 
 
-def test_perturbed_logits_are_numerics_and_equal_scores_other_label_boundary(
-        scorers, project_config):
-    left = score(scorers["left"], CASED_TEXT)
+def test_scores_text_words_and_status_causes_on_real_records(spark, scorers, project_config):
+    """Perturbed logits are numerics (within tolerance: same); equal scores with the other label
+    are boundary; another text, an NBSP word and a failed side are text, words and status."""
     tolerance = project_config.compare.probability_tolerance
-    assert attribute(left, perturbed(left, 0.05), tolerance).cause == "numerics"
-    assert attribute(left, perturbed(left, 1e-5), tolerance).cause is None
+    left = score(scorers["left"], CASED_TEXT)
     relabeled = copy.deepcopy(left)
     relabeled["label_id"] = 1 - left["label_id"]
     relabeled["label"] = scorers["left"].settings.labels[relabeled["label_id"]]
-    assert attribute(left, relabeled, tolerance).cause == "boundary"
-
-
-def test_text_words_and_status_causes_on_real_records(scorers, project_config):
-    tolerance = project_config.compare.probability_tolerance
-    left = score(scorers["left"], "good\u00a0film")
-    assert attribute(left, score(scorers["left"], "good film!"), tolerance).cause == "text"
-    merged = copy.deepcopy(left)  # Spark NLP does not split on NBSP
+    nbsp = score(scorers["left"], "good\u00a0film")
+    merged = copy.deepcopy(nbsp)  # Spark NLP does not split on NBSP
     merged["words"] = [{"text": "good\u00a0film", "begin": 0, "end": 9}]
-    got = attribute(left, merged, tolerance)
-    assert (got.cause, got.word, got.position) == ("words", "good\u00a0film", 1)
     failed = empty_record("r", STATUS_ERROR, "RuntimeError: boom")
-    assert (attribute(left, failed, tolerance).cause,
-            attribute(left, failed, tolerance).sub_cause) == ("status", "error")
+    rows = explain_records(spark, [
+        Pair(left, perturbed(left, 0.05), CASED_TEXT),
+        Pair(left, perturbed(left, 1e-5), CASED_TEXT),
+        Pair(left, relabeled, CASED_TEXT),
+        Pair(nbsp, score(scorers["left"], "good film!"), "good\u00a0film"),
+        Pair(nbsp, merged, "good\u00a0film"),
+        Pair(nbsp, failed, "good\u00a0film"),
+    ], tolerance)
+    numerics, within, boundary, text, words, status = rows
+    assert numerics["cause"] == "numerics"
+    assert (within["status"], within["cause"]) == ("same", None)
+    assert boundary["cause"] == "boundary"
+    assert text["cause"] == "text"
+    assert cause(words) == ("words", None, "good\u00a0film", 1)
+    assert cause(status)[:2] == ("status", "error")
 
 
 def test_counterfactual_on_spark_separates_tokenization_from_numerics(
@@ -150,19 +153,22 @@ def test_counterfactual_on_spark_separates_tokenization_from_numerics(
     assert rows["numerics"]["cf_verdict"] == NOT_REPRODUCED
     assert rows["cased"]["cf_probabilities"] == pytest.approx(right["cased"]["probabilities"],
                                                               abs=1e-5)
-    for key, cause in (("cased", "pieces"), ("short", "truncation"), ("numerics", "numerics")):
-        got = attribute(left[key], right[key], tolerance, rows[key])
-        assert (got.cause, got.cf_consistent) == (cause, True)
+    keys = ("cased", "short", "numerics")
+    explained = explain_records(spark, [Pair(left[k], right[k], texts[k], rows[k]) for k in keys],
+                                tolerance)
+    assert [(row["cause"], row["cf_verdict"], row["cf_consistent"]) for row in explained] == [
+        ("pieces", REPRODUCED, True), ("truncation", REPRODUCED, True),
+        ("numerics", NOT_REPRODUCED, True)]
 
 
 def test_controlled_experiment_attributes_every_changed_row_to_the_flipped_stage(
-        settings, project_config):
+        spark, settings, project_config):
     from spark_pipelines.hf_on_spark.experiment import FLIPS, Runner, render, run_flip
 
     texts = [CASED_TEXT, ACCENT_TEXT, LONG_TEXT, "plain lowercase text", "Zoë's CAFÉ", None]
     runner = Runner(settings, [f"t{i}" for i in range(len(texts))], texts, threads=1)
     tolerance = project_config.compare.probability_tolerance
-    results = {name: run_flip(runner, flip, tolerance) for name, flip in FLIPS.items()}
+    results = {name: run_flip(spark, runner, flip, tolerance) for name, flip in FLIPS.items()}
     assert {n: (r.changed, r.attributed) for n, r in results.items()} == {
         "casing": (2, 2), "max_length": (1, 1), "accents": (2, 2)}
     assert results["casing"].counterfactual == {REPRODUCED: 2}

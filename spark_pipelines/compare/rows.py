@@ -2,10 +2,9 @@
 
 Everything that Spark SQL can say (statuses, deltas, equality of the token lists, slices) is a
 column expression; the alignment of the token sequences and the cause of a disagreement come
-from one JVM expression (hfparity.explain.ExplainExpression, the Java twin of
-compare/explain_row.py) that runs on the executors for rows that are not `same`, reading the
-records as Spark holds them, so no token list is converted, none crosses to Python and nothing
-is collected to the driver.
+from one JVM expression (compare/explanation.py: hfparity.explain.ExplainExpression) that runs
+on the executors for rows that are not `same`, reading the records as Spark holds them, so no
+token list is converted, none crosses to Python and nothing is collected to the driver.
 """
 
 from __future__ import annotations
@@ -17,9 +16,8 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
 from parity_core.records import RECORD_COLUMNS, STATUS_ERROR, STATUS_OK
+from spark_pipelines.compare.explanation import explain_function
 from spark_pipelines.compare.schema import (
-    ALIGNED_TYPE,
-    DIVERGENCE_TYPE,
     ERROR_LEFT,
     ERROR_RIGHT,
     LABEL_DIFFERS,
@@ -32,7 +30,6 @@ from spark_pipelines.compare.schema import (
     SCORES_DIFFER,
     TOKENS_DIFFER,
 )
-from spark_pipelines.jvm.functions import jvm_class
 
 # Java regexes for the slices (Spark's rlike): upper/title-case letter, any non-ASCII code
 # point, punctuation between two letters/digits of one whitespace-separated word.
@@ -40,33 +37,12 @@ UPPER = r"[\p{Lu}\p{Lt}]"
 NON_ASCII = r"[^\x00-\x7F]"
 INNER_PUNCT = r"[\p{L}\p{N}]\p{P}+[\p{L}\p{N}]"
 
-# What the JVM explanation returns (ExplainExpression.TYPE), for rows that are not `same`.
-EXPLAIN_CLASS = "hfparity.explain.ExplainExpression"
-EXPLAIN_DDL = ", ".join([
-    f"word_alignment {ALIGNED_TYPE}",
-    f"piece_alignment {ALIGNED_TYPE}",
-    f"first_divergence {DIVERGENCE_TYPE}",
-    "cause string", "sub_cause string", "cause_word string", "cause_position int",
-    "cause_evidence string", "cf_consistent boolean",
-])
 CF_COLUMNS = ("cf_probabilities", "cf_verdict", "cf_max_abs_delta")
 
 
 def rows_schema(spark: Any) -> StructType:
     """ROWS_DDL as a StructType (parsing DDL needs a session)."""
     return spark.createDataFrame([], ROWS_DDL).schema
-
-
-def explain_function(spark: Any) -> Any:
-    """The JVM explanation as a function of six columns (status, left, right, cf_verdict,
-    cf_max_abs_delta, tolerance) returning a Column; fails naming the jar when unavailable."""
-    found = jvm_class(spark, EXPLAIN_CLASS)
-    if isinstance(found, str):
-        raise RuntimeError(f"the row explanation is unavailable: {found}")
-
-    def explain(*columns: Column) -> Column:
-        return Column(found.column(EXPLAIN_DDL, *[c._jc for c in columns]))
-    return explain
 
 
 def _side(records: DataFrame, name: str) -> DataFrame:
@@ -161,7 +137,7 @@ def build_rows(corpus: DataFrame, left: DataFrame, right: DataFrame, tolerance: 
     """The report rows (ROWS_DDL) for `corpus` (id, text) and two record DataFrames.
 
     counterfactual: optional DataFrame[id, cf_probabilities, cf_verdict, cf_max_abs_delta]
-    (explain.counterfactual.counterfactual_scores), left-joined by id before attribution.
+    (hf_on_spark.counterfactual.counterfactual_scores), left-joined by id before attribution.
     """
     joined = (
         report_ids(corpus, left, right)

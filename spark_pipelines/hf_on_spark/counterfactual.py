@@ -18,11 +18,11 @@ from pyspark.sql.pandas.types import from_arrow_schema
 
 from parity_core.settings import EffectiveSettings
 from spark_pipelines.hf_on_spark.rerun import score_rows
-from spark_pipelines.hf_on_spark.verdict import CF_ERROR, NOT_REPRODUCED, REPRODUCED, verdict_agrees
+from spark_pipelines.hf_on_spark.verdict import CF_ERROR, NOT_REPRODUCED, REPRODUCED
 
 __all__ = [
     "CF_ERROR", "CF_SCHEMA", "NOT_REPRODUCED", "REPRODUCED", "counterfactual_scores",
-    "disagreement_filter", "verdict_agrees",
+    "disagreement_filter",
 ]
 
 CF_SCHEMA = pa.schema([

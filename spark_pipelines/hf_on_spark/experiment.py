@@ -1,9 +1,11 @@
 """Controlled experiment: flip one setting, score twice, check attribution blames that stage.
 
 Both runs are the Hugging Face reference on the same checkpoint, in process; they differ only in
-the flipped setting, so every changed row has a known true cause. The share of changed rows
-attributed to the flipped stage measures how well `attribute` explains real disagreements; the
-counterfactual (the left model on the right pieces) must say `reproduced` for all of them.
+the flipped setting, so every changed row has a known true cause. The changed rows are explained
+by the report's own code (compare/explanation.py: build_rows and its JVM explanation, on a Spark
+session), so the share attributed to the flipped stage measures how well the report explains
+real disagreements; the counterfactual (the left model on the right pieces) must say
+`reproduced` for all of them, and cf_consistent comes from the same explanation.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from parity_core.settings import EffectiveSettings
-from spark_pipelines.compare.attribution import attribute
+from spark_pipelines.compare.explanation import Pair, explain_records
 from spark_pipelines.hf_on_spark.rerun import score_rows
-from spark_pipelines.hf_on_spark.verdict import verdict_agrees
 
 NO_CAUSE = "none"
+EXAMPLE_FIELDS = ("status", "cause", "sub_cause", "cause_word", "cause_position", "cause_evidence",
+                  "cf_consistent")
 
 
 @dataclass(frozen=True)
@@ -115,8 +118,9 @@ class Runner:
         return self._runs[settings]
 
 
-def run_flip(runner: Runner, flip: Flip, tolerance: float) -> FlipResult:
-    """Score both sides, attribute every changed row, re-run the left model on right pieces."""
+def run_flip(spark: Any, runner: Runner, flip: Flip, tolerance: float) -> FlipResult:
+    """Score both sides, re-run the left model on right pieces, explain every changed row (one
+    Spark job on `spark`)."""
     left_settings, right_settings = runner.settings(flip.left), runner.settings(flip.right)
     left_run, right_run = runner.run(left_settings), runner.run(right_settings)
     pairs = [(lrec, rrec) for lrec, rrec in zip(left_run, right_run)
@@ -126,21 +130,22 @@ def run_flip(runner: Runner, flip: Flip, tolerance: float) -> FlipResult:
                   for _, r in pairs if r.get("status") == "ok" and r.get("pieces")]
     cf = {row["id"]: row
           for row in score_rows(runner.scorer(left_settings), rerun_rows, tolerance)}
+    texts = dict(zip(runner.ids, runner.texts))
+    rows = explain_records(spark, [Pair(lrec, rrec, texts.get(lrec["id"]), cf.get(lrec["id"]))
+                                   for lrec, rrec in pairs], tolerance) if pairs else []
     confusion: Counter[str] = Counter()
     subs: Counter[str] = Counter()
     verdicts: Counter[str] = Counter()
     agrees = 0
     examples: dict[str, dict[str, Any]] = {}
-    for lrec, rrec in pairs:
-        cf_row = cf.get(lrec["id"])
-        found = attribute(lrec, rrec, tolerance, cf_row)
-        cause = found.cause or NO_CAUSE
+    for (lrec, _), row in zip(pairs, rows):
+        cause = row["cause"] or NO_CAUSE
         confusion[cause] += 1
-        subs[f"{cause}/{found.sub_cause}" if found.sub_cause else cause] += 1
-        if cf_row is not None:
-            verdicts[cf_row["cf_verdict"]] += 1
-            agrees += bool(verdict_agrees(found.cause, cf_row["cf_verdict"]))
-        examples.setdefault(cause, {"id": lrec["id"], **found.to_dict()})
+        subs[f"{cause}/{row['sub_cause']}" if row["sub_cause"] else cause] += 1
+        if row["cf_verdict"] is not None:
+            verdicts[row["cf_verdict"]] += 1
+            agrees += row["cf_consistent"] is True
+        examples.setdefault(cause, {"id": lrec["id"], **{k: row[k] for k in EXAMPLE_FIELDS}})
     return FlipResult(
         flip=flip.name, stage=flip.stage, rows=len(left_run), changed=len(pairs),
         attributed=confusion[flip.stage],

@@ -1,9 +1,9 @@
-"""The counterfactual verdict and whether it agrees with an attributed cause (pure Python).
+"""The counterfactual verdict (pure Python).
 
 Re-running the reference model on the right side's pieces separates tokenization from runtime:
 if the re-run reproduces the right side's probabilities, the right output is explained by its
-pieces (cause text/words/pieces/truncation/boundary); if not, the runtimes compute differently
-(cause numerics).
+pieces; if not, the runtimes compute differently. Whether a verdict agrees with the row's cause
+is the report's cf_consistent (hfparity.explain.Attribute.verdictAgrees).
 """
 
 from __future__ import annotations
@@ -13,10 +13,6 @@ from collections.abc import Sequence
 REPRODUCED = "reproduced"
 NOT_REPRODUCED = "not_reproduced"
 CF_ERROR = "error"  # the re-run itself failed (e.g. a sequence longer than the model accepts)
-VERDICTS = (REPRODUCED, NOT_REPRODUCED, CF_ERROR)
-
-# Causes whose right-side output is explained by its pieces alone.
-TOKENIZATION_CAUSES = frozenset({"text", "words", "pieces", "truncation", "boundary"})
 
 
 def cf_verdict(cf_probabilities: Sequence[float], right_probabilities: Sequence[float],
@@ -32,17 +28,3 @@ def cf_verdict(cf_probabilities: Sequence[float], right_probabilities: Sequence[
         default=0.0,
     )
     return (REPRODUCED if delta <= tolerance else NOT_REPRODUCED), delta
-
-
-def verdict_agrees(cause: str | None, verdict: str | None) -> bool | None:
-    """numerics ⇔ not_reproduced; text/words/pieces/truncation/boundary ⇔ reproduced.
-
-    None when there is nothing to check (no cause, no verdict, a status cause, a failed re-run).
-    """
-    if cause is None or verdict not in (REPRODUCED, NOT_REPRODUCED):
-        return None
-    if cause == "numerics":
-        return verdict == NOT_REPRODUCED
-    if cause in TOKENIZATION_CAUSES:
-        return verdict == REPRODUCED
-    return None

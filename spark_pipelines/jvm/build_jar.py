@@ -34,7 +34,7 @@ def _sources() -> list[Path]:
 def _javac() -> str:
     javac = shutil.which("javac")
     if javac is None:
-        raise RuntimeError("javac not found on PATH: a JDK (17) is needed to build the UDF jar")
+        raise RuntimeError("javac not found on PATH: a JDK (17) is needed to build the jar")
     return javac
 
 
@@ -67,10 +67,10 @@ def is_built() -> bool:
 
 
 def build(force: bool = False) -> Path:
-    """Compile and package the UDF jar unless an up-to-date one is already there."""
+    """Compile and package the functions jar unless an up-to-date one is already there."""
     jar = jars.functions_jar_path()
     if not force and is_built():
-        print(f"[setup] UDF jar: cached ({jar})", flush=True)
+        print(f"[setup] functions jar: cached ({jar})", flush=True)
         return jar
     classpath = os.pathsep.join([*jars.cached_jars(), *_pyspark_jars()])
     jar.parent.mkdir(parents=True, exist_ok=True)
@@ -82,7 +82,7 @@ def build(force: bool = False) -> Path:
                    "-d", str(classes), "-cp", classpath, *map(str, _sources())]
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         if done.returncode != 0:
-            raise RuntimeError(f"javac failed for the UDF jar:\n{done.stdout}{done.stderr}")
+            raise RuntimeError(f"javac failed for the functions jar:\n{done.stdout}{done.stderr}")
         tmp = jar.with_name(jar.name + ".tmp")
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             archive.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\n")
@@ -92,7 +92,7 @@ def build(force: bool = False) -> Path:
                 archive.writestr(info, path.read_bytes())
         os.replace(tmp, jar)
     _stamp_path(jar).write_text(build_stamp() + "\n")
-    print(f"[setup] UDF jar: built {jar}", flush=True)
+    print(f"[setup] functions jar: built {jar}", flush=True)
     return jar
 
 

@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Two token sequences aligned by character offsets: where they agree, and where they first part.
- * A port of compare/align.py with identical output, for the JVM side of the join.
+ * Two token sequences aligned by character offsets: where they agree, and where they first part
+ * (the report's word_alignment, piece_alignment and first_divergence).
  *
  * <p>Comparing by offsets rather than by index keeps one split word from shifting every later
  * position. Tokens without offsets ([CLS], [SEP]) are aligned by position: leading ones pair up in
@@ -41,7 +41,7 @@ public final class Align {
   private Align() {}
 
   /**
-   * One side, looked at once (align._anchors): offsets unboxed, the offset tokens in order, and
+   * One side, looked at once: offsets unboxed, the offset tokens in order, and
    * the offset-less tokens between the first and last offset token with the character they follow
    * (the largest end before them). Leading offset-less tokens are [0, headEnd), trailing ones
    * [tailStart, n); with no offset token at all, every token is leading.
@@ -127,9 +127,9 @@ public final class Align {
   }
 
   /**
-   * The ops (schema.ALIGN_OPS) that turn {@code left} into {@code right}, in text order
-   * (align.align); null when a side has no sequence at all (an empty list is a sequence:
-   * everything is missing there).
+   * The ops (schema.ALIGN_OPS) that turn {@code left} into {@code right}, in text order;
+   * null when a side has no sequence at all (an empty list is a sequence: everything is missing
+   * there).
    */
   public static List<AlignOp> align(List<Token> left, List<Token> right) {
     if (left == null || right == null) {
@@ -170,7 +170,7 @@ public final class Align {
 
     /**
      * Offset tokens of both sides grouped into maximal runs of overlapping character spans
-     * (align._runs): in (begin, side, index) order a token starts a new run when it begins at or
+     * : in (begin, side, index) order a token starts a new run when it begins at or
      * after the furthest end so far, an empty span counting as one character.
      */
     void runs() {
@@ -273,7 +273,7 @@ public final class Align {
 
     /**
      * Pairs the offset-less middle tokens of both sides that follow a character at or before
-     * {@code upTo}, one character at a time in order, by position (align's `middles`).
+     * {@code upTo}, one character at a time in order, by position.
      */
     void middlesUpTo(long upTo) {
       int[] lat = l.midAt;
@@ -308,7 +308,7 @@ public final class Align {
       }
     }
 
-    /** The op of at most one token each side (align._pair's _make_op); NONE for no token. */
+    /** The op of at most one token each side; NONE for no token. */
     AlignOp single(int li, int ri) {
       String name;
       if (ri == NONE) {
@@ -365,12 +365,12 @@ public final class Align {
     }
   }
 
-  /** align._key equality: the text, and the vocabulary id where the token has one. */
+  /** Token equality: the text, and the vocabulary id where the token has one. */
   private static boolean sameKey(Token a, Token b) {
     return a.say().equals(b.say()) && Objects.equals(a.id, b.id);
   }
 
-  /** align._op_name. */
+  /** The op's name from how many tokens each side has in the run. */
   private static String opName(int lcount, int rcount, boolean sameText, boolean sameSpan) {
     if (rcount == 0) {
       return MISSING_IN_RIGHT;
@@ -391,8 +391,7 @@ public final class Align {
   }
 
   /**
-   * True when no op differs, so there is nothing to explain: also for null or empty ops, as
-   * rows.explain_row's {@code ops is None or all(op["op"] == EQUAL for op in ops)}.
+   * True when no op differs, so there is nothing to explain: also for null or empty ops.
    */
   public static boolean allEqual(List<AlignOp> ops) {
     if (ops == null) {
@@ -406,7 +405,7 @@ public final class Align {
     return true;
   }
 
-  /** Index on a side where op {@code at} starts, or where it would start when that side is empty. */
+  /** Index on a side where op {@code at} starts, or where it would when that side is empty. */
   private static int where(List<AlignOp> ops, int at, boolean left, int total) {
     for (int k = at, n = ops.size(); k < n; k++) {
       AlignOp op = ops.get(k);
@@ -419,8 +418,8 @@ public final class Align {
   }
 
   /**
-   * The first op that is not equal, with up to {@code window} tokens each side of it
-   * (align.first_divergence); null when ops is null or empty or all are equal.
+   * The first op that is not equal, with up to {@code window} tokens each side of it;
+   * null when ops is null or empty or all are equal.
    *
    * <p>leftIndex/rightIndex say where the divergence starts on each side, the index it would have
    * when that side has no token there; each window runs from {@code window} tokens before that
@@ -449,7 +448,7 @@ public final class Align {
         window(right, rstart, op.rightTokens.size(), window));
   }
 
-  /** Texts of tokens[max(0, start - window):min(n, start + run + window)], Python slicing. */
+  /** Texts of tokens from start - window to start + run + window, clamped to the list. */
   private static List<String> window(List<Token> tokens, int start, int run, int window) {
     long n = tokens.size();
     long lo = Math.max(0L, (long) start - window);

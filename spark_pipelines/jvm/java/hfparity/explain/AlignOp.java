@@ -3,8 +3,8 @@ package hfparity.explain;
 import java.util.List;
 
 /**
- * One aligned position of two token sequences (one op dict of compare/align.py): a run of tokens
- * covering the same characters on both sides.
+ * One aligned position of two token sequences (one element of the report's word_alignment or
+ * piece_alignment): a run of tokens covering the same characters on both sides.
  *
  * <p>{@code leftIndex}/{@code rightIndex} index the first token of that side's run and are null
  * when the side has none there; {@code begin}/{@code end} span the run's characters (null for

@@ -3,19 +3,53 @@ package hfparity.explain;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
- * Attribute a disagreement between two prediction records to the first stage where they part
- * (compare/attribution.py): status, text, words, pieces, truncation, numerics, boundary.
+ * Why two prediction records disagree: the first stage of the pipeline where they part. Every
+ * cause's rule is in this file; {@link #attribute} runs the stages in pipeline order and the
+ * first that finds a difference names the cause. Index (stage: method, then its helpers):
  *
- * <p>A line-by-line port kept byte-identical to Python, evidence strings included, so a Spark
- * job can attribute rows on the JVM and still match reports made by the Python UDF. Offsets are
- * code points, end exclusive; character sets are kept as sorted interval arrays, not boxed sets.
- * Stateless and thread-safe.
+ * <ol>
+ *   <li><b>status</b> ({@link #status}): a side has no record ({@code missing}), or a side is not
+ *       scored; both sides unscored for the same non-error reason agree. Sub-cause: the
+ *       unscored side's status.
+ *   <li><b>text</b> ({@link #text}): text_length or text_sha256 differ: the two runs did not
+ *       read the same text.
+ *   <li><b>words</b> ({@link #words}, {@link #wordAt}): characters covered by one side's words
+ *       and not the other's. Invisible ones (Mn, Cf, Cc: a normalizer may drop them) are left to
+ *       the pieces and only noted; the same characters cut into other words is only noted (the
+ *       model sees pieces). The word and position: the word holding the first such character.
+ *   <li><b>pieces</b> ({@link #pieces}, {@link #firstPieceDifference}, {@link #classify},
+ *       {@link #profile}, {@link #dropped}, {@link #piecesByIndex}): kept model-input pieces that
+ *       differ before either side's truncation point, grouped by character clusters
+ *       ({@link #clusters}); the first differing cluster is classified into a sub-cause, in this
+ *       order: {@code pieces_dropped} (one side's pieces cover characters the other's do not),
+ *       {@code other} (same piece strings, other ids), {@code split_differently} (same
+ *       characters, other segmentation), {@code accent_one_side} / {@code lowercase_one_side}
+ *       (equal once folded; an [UNK] on one side whose source folds to the other side's surface
+ *       is blamed on case or accents, using what that side does elsewhere in the row), {@code
+ *       unknown_token}, else {@code other}. Without offsets, pieces are compared by position.
+ *       A side without recorded pieces makes the row {@code undetermined/pieces_not_recorded}
+ *       when the outputs differ.
+ *   <li><b>truncation</b> ({@link #truncation}): same kept pieces, but one side kept fewer.
+ *   <li><b>numerics</b> / <b>boundary</b> ({@link #scores}): identical model input; logits
+ *       (else probabilities) beyond tolerance are {@code numerics}; scores within tolerance but
+ *       other labels are {@code boundary}.
+ *   <li><b>fallback</b> ({@link #fallback}, called by ExplainRow with the word alignment): a
+ *       row that differs only in how its words were cut is {@code words/split_differently};
+ *       anything else left unexplained is {@code undetermined}.
+ *   <li><b>counterfactual check</b> ({@link #verdictAgrees}): a re-run of the left model on the
+ *       right pieces must say {@code not_reproduced} for numerics and {@code reproduced} for
+ *       text/words/pieces/truncation/boundary; that is {@code cf_consistent}.
+ * </ol>
+ *
+ * <p>Evidence text is built only through {@link Evidence}; the machinery the rules use lives
+ * beside this class: {@link Chars} (lowercasing, accent stripping, invisible characters, from
+ * the JVM's own Unicode data), {@link CharMap} (the text rebuilt from word tokens) and {@link
+ * OffsetSet} (sets of character offsets). Offsets are code points, end exclusive; [CLS]/[SEP]
+ * are ignored. Stateless and thread-safe.
  */
 public final class Attribute {
   private Attribute() {}
@@ -46,8 +80,8 @@ public final class Attribute {
   private static final String OK = "ok";
 
   /**
-   * attribution.attribute: the first stage where {@code left} and {@code right} part; a Cause
-   * with null cause when they agree. A non-null {@code cfVerdict} stands for the counterfactual
+   * The first stage where {@code left} and {@code right} part; a Cause with null cause when
+   * they agree. A non-null {@code cfVerdict} stands for the counterfactual
    * row {cf_verdict, cf_max_abs_delta}: it is checked against the cause and quoted.
    */
   public static Cause attribute(Record left, Record right, double tolerance, String cfVerdict,
@@ -76,7 +110,7 @@ public final class Attribute {
       consistent = verdictAgrees(found.cause, cfVerdict);
       boolean shown = cfMaxAbsDelta != null && !cfMaxAbsDelta.isNaN();
       evidence += "; counterfactual on right pieces: " + cfVerdict
-          + (shown ? " (max |\u0394p| " + PyText.formatG(cfMaxAbsDelta, 3) + ")" : "");
+          + (shown ? " (max |\u0394p| " + Evidence.number(cfMaxAbsDelta) + ")" : "");
       if (Boolean.FALSE.equals(consistent)) {
         evidence += ", which contradicts cause " + found.cause;
       }
@@ -86,8 +120,8 @@ public final class Attribute {
   }
 
   /**
-   * verdict.verdict_agrees: numerics iff not_reproduced; text/words/pieces/truncation/boundary
-   * iff reproduced; null when there is nothing to check (no cause, a status cause, a failed
+   * Cf_consistent: numerics iff not_reproduced; text/words/pieces/truncation/boundary iff
+   * reproduced; null when there is nothing to check (no cause, a status cause, a failed
    * re-run).
    */
   public static Boolean verdictAgrees(String cause, String verdict) {
@@ -131,408 +165,23 @@ public final class Attribute {
     return new Cause(cause, sub, word, position, evidence, null);
   }
 
-  private static String str(Object value) {
-    return value == null ? "None" : value.toString();
-  }
-
   private static boolean truthy(String s) {
     return s != null && !s.isEmpty();
   }
 
-  // --- text helpers -----------------------------------------------------------------------
-
-  private static boolean isAscii(String s) {
-    for (int i = 0; i < s.length(); i++) {
-      if (s.charAt(i) >= 0x80) {
-        return false;
-      }
-    }
-    return true;
+  /** " (text)" after a value, or nothing when the text is null or empty. */
+  private static String aside(String text) {
+    return truthy(text) ? " (" + Evidence.value(text) + ")" : "";
   }
 
-  /** attribution._deaccent: NFD and drop nonspacing marks (BERT's strip_accents). */
-  static String deaccent(String text) {
-    if (isAscii(text)) {
-      return text;
-    }
-    return dropMarks(PyText.nfd(text), false);
-  }
-
-  /** Drop Mn (and Cf/Cc too when {@code invisible}) code points. */
-  private static String dropMarks(String s, boolean invisible) {
-    StringBuilder out = null;
-    for (int i = 0; i < s.length(); ) {
-      int cp = s.codePointAt(i);
-      int n = Character.charCount(cp);
-      boolean drop = invisible ? PyText.isInvisible(cp) : PyText.isMn(cp);
-      if (drop && out == null) {
-        out = new StringBuilder(s.length());
-        out.append(s, 0, i);
-      } else if (!drop && out != null) {
-        out.appendCodePoint(cp);
-      }
-      i += n;
-    }
-    return out == null ? s : out.toString();
-  }
-
-  /** attribution._fold: lowercase, strip accents, drop format/control characters. */
-  static String fold(String text) {
-    return dropMarks(deaccent(PyText.lower(text)), true);
-  }
-
-  /** attribution._has_upper. */
-  static boolean hasUpper(String text) {
-    return !text.equals(PyText.lower(text));
-  }
-
-  /** attribution._has_accent. */
-  static boolean hasAccent(String text) {
-    return !deaccent(text).equals(text);
-  }
-
-  /** attribution._is_invisible on a char-map lookup (-1: unknown, never invisible). */
-  private static boolean invisible(int cp) {
-    return cp >= 0 && PyText.isInvisible(cp);
-  }
-
-  // --- char map ---------------------------------------------------------------------------
-
-  /**
-   * attribution._char_map: code point at each offset, rebuilt from word texts (left words
-   * first), built on first use since most agreeing rows never look. Dense array over the
-   * offsets the words span; a hash map only when offsets are sparse far beyond the text.
-   */
-  static final class CharMap {
-    private final List<Token> left;
-    private final List<Token> right;
-    private boolean built;
-    private int lo;
-    private int hi;
-    private int[] dense;
-    private Map<Integer, Integer> sparse;
-
-    CharMap(List<Token> left, List<Token> right) {
-      this.left = left;
-      this.right = right;
-    }
-
-    private static boolean valid(Token w) {
-      return w.begin != null && w.end != null && w.text != null
-          && (long) w.end - w.begin == PyText.len(w.text);
-    }
-
-    private void build() {
-      built = true;
-      long min = Long.MAX_VALUE;
-      long max = Long.MIN_VALUE;
-      long total = 0;
-      for (List<Token> words : Arrays.asList(left, right)) {
-        if (words == null) {
-          continue;
-        }
-        for (Token w : words) {
-          if (valid(w) && w.end > w.begin) {
-            min = Math.min(min, w.begin);
-            max = Math.max(max, w.end);
-            total += w.end - w.begin;
-          }
-        }
-      }
-      if (total == 0) {
-        return;
-      }
-      lo = (int) min;
-      hi = (int) max;
-      if (max - min <= 2 * total + 1024) {
-        dense = new int[hi - lo];
-        Arrays.fill(dense, -1);
-      } else {
-        sparse = new HashMap<>();
-      }
-      for (List<Token> words : Arrays.asList(left, right)) {
-        if (words == null) {
-          continue;
-        }
-        for (Token w : words) {
-          if (!valid(w)) {
-            continue;
-          }
-          int p = w.begin;
-          String t = w.text;
-          for (int i = 0; i < t.length(); p++) {
-            int cp = t.codePointAt(i);
-            i += Character.charCount(cp);
-            if (dense != null) {
-              if (dense[p - lo] < 0) {
-                dense[p - lo] = cp;
-              }
-            } else {
-              sparse.putIfAbsent(p, cp);
-            }
-          }
-        }
-      }
-    }
-
-    /** Code point at offset p, -1 when no word text covers it. */
-    int get(int p) {
-      if (!built) {
-        build();
-      }
-      if (p < lo || p >= hi) {
-        return -1;
-      }
-      if (dense != null) {
-        return dense[p - lo];
-      }
-      if (sparse == null) {
-        return -1;
-      }
-      Integer cp = sparse.get(p);
-      return cp == null ? -1 : cp;
-    }
-
-    /** First offset that may be known (offsets outside [lo(), hi()) are unknown). */
-    int lo() {
-      if (!built) {
-        build();
-      }
-      return lo;
-    }
-
-    int hi() {
-      if (!built) {
-        build();
-      }
-      return hi;
-    }
-  }
-
-  /** attribution._span_text: text of [begin, end) between its first and last known chars. */
-  private static String spanText(int begin, int end, CharMap chars) {
-    int from = Math.max(begin, chars.lo());
-    int to = Math.min(end, chars.hi());
-    int first = -1;
-    int last = -1;
-    for (int p = from; p < to; p++) {
-      if (chars.get(p) >= 0) {
-        first = p;
-        break;
-      }
-    }
-    if (first < 0) {
-      return null;
-    }
-    for (int p = to - 1; p >= first; p--) {
-      if (chars.get(p) >= 0) {
-        last = p;
-        break;
-      }
-    }
-    StringBuilder out = new StringBuilder(last - first + 1);
-    for (int p = first; p <= last; p++) {
-      int cp = chars.get(p);
-      out.appendCodePoint(cp >= 0 ? cp : ' ');
-    }
-    return out.toString();
-  }
-
-  // --- sets of offsets as sorted, disjoint, non-adjacent [begin, end) pairs ----------------
-
-  private static final int[] EMPTY = new int[0];
-
-  /** Grows a flat interval list, merging an interval that touches the last one. */
-  private static final class IvBuilder {
-    int[] a = new int[8];
-    int n;
-
-    void add(int b, int e) {
-      if (e <= b) {
-        return;
-      }
-      if (n > 0 && b <= a[n - 1]) {
-        a[n - 1] = Math.max(a[n - 1], e);
-        return;
-      }
-      if (n + 2 > a.length) {
-        a = Arrays.copyOf(a, a.length * 2);
-      }
-      a[n++] = b;
-      a[n++] = e;
-    }
-
-    int[] done() {
-      return n == 0 ? EMPTY : Arrays.copyOf(a, n);
-    }
-  }
-
-  /** The set of offsets covered by [begin, end) spans given as flat pairs, in any order. */
-  private static int[] ivsOf(int[] spans, int count) {
-    boolean sorted = true;
-    for (int i = 2; i < 2 * count; i += 2) {
-      if (spans[i] < spans[i - 2]) {
-        sorted = false;
-        break;
-      }
-    }
-    IvBuilder out = new IvBuilder();
-    if (sorted) {
-      for (int i = 0; i < 2 * count; i += 2) {
-        out.add(spans[i], spans[i + 1]);
-      }
-    } else {
-      long[] keys = new long[count];
-      for (int i = 0; i < count; i++) {
-        keys[i] = sortKey(spans[2 * i], spans[2 * i + 1]);
-      }
-      Arrays.sort(keys);
-      for (long k : keys) {
-        out.add(keyBegin(k), keyEnd(k));
-      }
-    }
-    return out.done();
-  }
-
-  /** A long that sorts as the pair (begin, end) does, signed ints included. */
-  private static long sortKey(int begin, int end) {
-    return ((long) begin << 32) | ((long) end - Integer.MIN_VALUE);
-  }
-
-  private static int keyBegin(long key) {
-    return (int) (key >> 32);
-  }
-
-  private static int keyEnd(long key) {
-    return (int) ((key & 0xFFFFFFFFL) + Integer.MIN_VALUE);
-  }
-
-  /** Offsets covered by tokens with both offsets (attribution._word_positions, as a set). */
-  private static int[] coverage(List<Token> tokens) {
-    int[] spans = new int[2 * tokens.size()];
-    int count = 0;
-    for (Token t : tokens) {
-      if (t.begin != null && t.end != null) {
-        spans[2 * count] = t.begin;
-        spans[2 * count + 1] = t.end;
-        count++;
-      }
-    }
-    return ivsOf(spans, count);
-  }
-
-  /** a - b. */
-  private static int[] minus(int[] a, int[] b) {
-    if (a.length == 0 || b.length == 0) {
-      return a;
-    }
-    IvBuilder out = new IvBuilder();
-    int j = 0;
-    for (int i = 0; i < a.length; i += 2) {
-      int cur = a[i];
-      int end = a[i + 1];
-      while (j < b.length && b[j + 1] <= cur) {
-        j += 2;
-      }
-      for (int k = j; k < b.length && b[k] < end; k += 2) {
-        if (b[k] > cur) {
-          out.add(cur, b[k]);
-        }
-        cur = Math.max(cur, b[k + 1]);
-        if (cur >= end) {
-          break;
-        }
-      }
-      if (cur < end) {
-        out.add(cur, end);
-      }
-    }
-    return out.done();
-  }
-
-  /** a | b. */
-  private static int[] union(int[] a, int[] b) {
-    if (a.length == 0) {
-      return b;
-    }
-    if (b.length == 0) {
-      return a;
-    }
-    IvBuilder out = new IvBuilder();
-    int i = 0;
-    int j = 0;
-    while (i < a.length || j < b.length) {
-      if (j >= b.length || (i < a.length && a[i] <= b[j])) {
-        out.add(a[i], a[i + 1]);
-        i += 2;
-      } else {
-        out.add(b[j], b[j + 1]);
-        j += 2;
-      }
-    }
-    return out.done();
-  }
-
-  /** Offsets of {@code set} whose known character is invisible, as a set. */
-  private static int[] invisibleIn(int[] set, CharMap chars) {
-    if (set.length == 0) {
-      return EMPTY;
-    }
-    IvBuilder out = new IvBuilder();
-    int lo = chars.lo();
-    int hi = chars.hi();
-    for (int i = 0; i < set.length; i += 2) {
-      for (int p = Math.max(set[i], lo), end = Math.min(set[i + 1], hi); p < end; p++) {
-        if (invisible(chars.get(p))) {
-          out.add(p, p + 1);
-        }
-      }
-    }
-    return out.done();
-  }
-
-  /** Whether [b, e) meets the set. */
-  private static boolean meets(int[] set, int b, int e) {
-    for (int i = 0; i < set.length; i += 2) {
-      if (set[i + 1] > b) {
-        return set[i] < e && b < e;
-      }
-    }
-    return false;
-  }
-
-  /** attribution._show_runs: up to {@code limit} runs as 'text' at [b,e), then a count. */
+  /** Character runs of {@code set} as evidence text (Evidence.runs). */
   private static String showRuns(int[] set, CharMap chars) {
-    final int limit = 3;
-    StringBuilder out = new StringBuilder();
-    int runs = set.length / 2;
-    for (int r = 0; r < Math.min(runs, limit); r++) {
-      int b = set[2 * r];
-      int e = set[2 * r + 1];
-      StringBuilder text = new StringBuilder(e - b);
-      for (int p = b; p < e; p++) {
-        int cp = chars.get(p);
-        text.appendCodePoint(cp >= 0 ? cp : '?');
-      }
-      if (r > 0) {
-        out.append(", ");
-      }
-      out.append(PyText.repr(text.toString())).append(" at [").append(b).append(',').append(e)
-          .append(')');
-    }
-    if (runs > limit) {
-      out.append(" and ").append(runs - limit).append(" more");
-    }
-    return out.toString();
-  }
-
-  private static String plural(int count, String noun) {
-    return count + " " + noun + (count == 1 ? "" : "s");
+    return Evidence.runs(set, chars::get);
   }
 
   // --- stages -----------------------------------------------------------------------------
 
-  /** attribution._status: a missing or unscored side; same non-error status on both agrees. */
+  /** Stage status: a missing or unscored side; the same non-error status on both agrees. */
   private static Cause status(Record l, Record r) {
     if (l == null || r == null) {
       return cause(STATUS, MISSING, null, null, "no " + (l == null ? "left" : "right") + " record");
@@ -546,26 +195,26 @@ public final class Attribute {
       return null;
     }
     String sub = !OK.equals(ls) ? ls : rs;
-    String evidence = "left " + str(ls) + (truthy(l.error) ? " (" + l.error + ")" : "")
-        + " vs right " + str(rs) + (truthy(r.error) ? " (" + r.error + ")" : "");
+    String evidence = "left " + Evidence.value(ls) + aside(l.error) + " vs right "
+        + Evidence.value(rs) + aside(r.error);
     return cause(STATUS, sub, null, null, evidence);
   }
 
-  /** attribution._text: text_length or text_sha256 differ. */
+  /** Stage text: text_length or text_sha256 differ. */
   private static Cause text(Record l, Record r) {
     String parts = null;
     if (l.textLength != null && r.textLength != null && !l.textLength.equals(r.textLength)) {
       parts = "text_length " + l.textLength + " vs " + r.textLength;
     }
     if (l.textSha256 != null && r.textSha256 != null && !l.textSha256.equals(r.textSha256)) {
-      String sha = "sha256 " + PyText.head(l.textSha256, 12) + "\u2026 vs "
-          + PyText.head(r.textSha256, 12) + "\u2026";
+      String sha = "sha256 " + Evidence.digest(l.textSha256) + " vs "
+          + Evidence.digest(r.textSha256);
       parts = parts == null ? sha : parts + "; " + sha;
     }
     return parts == null ? null : cause(TEXT, null, null, null, parts);
   }
 
-  /** attribution._words: text lost or added at word level; different segmentation is noted. */
+  /** Stage words: text lost or added at word level; different segmentation is noted. */
   private static Cause words(Record l, Record r, CharMap chars, List<String> notes) {
     List<Token> lw = l.words;
     List<Token> rw = r.words;
@@ -574,17 +223,17 @@ public final class Attribute {
           + ": word stage skipped");
       return null;
     }
-    int[] lcov = coverage(lw);
-    int[] rcov = coverage(rw);
-    int[] onlyL = EMPTY;
-    int[] onlyR = EMPTY;
-    int[] marks = EMPTY;
+    int[] lcov = OffsetSet.coverage(lw);
+    int[] rcov = OffsetSet.coverage(rw);
+    int[] onlyL = OffsetSet.EMPTY;
+    int[] onlyR = OffsetSet.EMPTY;
+    int[] marks = OffsetSet.EMPTY;
     if (!Arrays.equals(lcov, rcov)) {
-      int[] lminus = minus(lcov, rcov);
-      int[] rminus = minus(rcov, lcov);
-      marks = invisibleIn(union(lminus, rminus), chars);
-      onlyL = minus(lminus, marks);
-      onlyR = minus(rminus, marks);
+      int[] lminus = OffsetSet.minus(lcov, rcov);
+      int[] rminus = OffsetSet.minus(rcov, lcov);
+      marks = OffsetSet.invisibleIn(OffsetSet.union(lminus, rminus), chars);
+      onlyL = OffsetSet.minus(lminus, marks);
+      onlyR = OffsetSet.minus(rminus, marks);
     }
     if (marks.length > 0) {
       notes.add("invisible characters (combining marks, format, control) covered by one side's "
@@ -625,7 +274,7 @@ public final class Attribute {
     return n;
   }
 
-  /** Index of the first differing (begin, end) among words with spans; -1 if the lists match. */
+  /** Index of the first differing (begin, end) among words with spans; -1 if they match. */
   private static int firstSpanDifference(List<Token> lw, List<Token> rw) {
     int i = 0;
     int j = 0;
@@ -667,7 +316,7 @@ public final class Attribute {
   }
 
   /**
-   * attribution._word_at: text of the word holding {@code ch} (left first) and the index of
+   * Text of the word holding {@code ch} (left first) and the index of
    * that left word, or of the first left word after it.
    */
   private static WordAt wordAt(int ch, List<Token> lw, List<Token> rw) {
@@ -693,14 +342,14 @@ public final class Attribute {
     return new WordAt(null, position);
   }
 
-  /** attribution._Piece: a model-input piece with its index in the record's list. */
+  /** A model-input piece with its index in the record's list. */
   private static final class Piece {
     final int index;
     final String piece;
     final Integer id;
     final Integer begin;
     final Integer end;
-    /** span(): range(begin or 0, end or 0). */
+    /** The span [b, e): a missing offset reads as 0. */
     final int b;
     final int e;
 
@@ -730,7 +379,7 @@ public final class Attribute {
     }
   }
 
-  /** attribution._real_pieces: pieces without the offsetless special ones. */
+  /** Pieces without the offsetless special ones. */
   private static List<Piece> realPieces(List<Token> pieces) {
     List<Piece> out = new ArrayList<>(pieces.size());
     for (int i = 0; i < pieces.size(); i++) {
@@ -760,7 +409,7 @@ public final class Attribute {
     return true;
   }
 
-  /** attribution._surface: the pieces' characters, "##" continuation marks removed. */
+  /** The pieces' characters, "##" continuation marks removed. */
   private static String surface(List<Piece> pieces) {
     if (pieces.size() == 1) {
       return strip(pieces.get(0).piece);
@@ -776,22 +425,16 @@ public final class Attribute {
     return piece.startsWith("##") && piece.length() > 2 ? piece.substring(2) : piece;
   }
 
-  /** attribution._show_pieces: 'a' 'b' (not repr), or nothing. */
+  /** A group's piece strings as evidence text (Evidence.pieces). */
   private static String showPieces(List<Piece> pieces) {
-    if (pieces.isEmpty()) {
-      return "nothing";
-    }
-    StringBuilder out = new StringBuilder();
+    List<String> strings = new ArrayList<>(pieces.size());
     for (Piece p : pieces) {
-      if (out.length() > 0) {
-        out.append(' ');
-      }
-      out.append('\'').append(p.piece).append('\'');
+      strings.add(p.piece);
     }
-    return out.toString();
+    return Evidence.pieces(strings);
   }
 
-  /** attribution._truncated: the flag, else more pieces before truncation than kept. */
+  /** Whether a side was truncated: the flag, else more pieces before truncation than kept. */
   private static boolean truncated(Record rec) {
     if (rec.truncated != null) {
       return rec.truncated;
@@ -801,8 +444,8 @@ public final class Attribute {
   }
 
   /**
-   * attribution._pieces: kept pieces that differ before either side's truncation point, else
-   * different numbers of kept pieces (truncation).
+   * Stage pieces (then truncation): kept pieces that differ before either side's truncation
+   * point, else different numbers of kept pieces (truncation).
    */
   private static Cause pieces(Record l, Record r, CharMap chars, List<String> notes,
       double tolerance) {
@@ -816,7 +459,7 @@ public final class Attribute {
         return null;
       }
       return cause(UNDETERMINED, PIECES_NOT_RECORDED, null, null,
-          "pieces not recorded on " + missing + (truthy(note) ? " (" + note + ")" : "")
+          "pieces not recorded on " + missing + aside(note)
               + ": cannot tell pieces, truncation and numerics apart");
     }
     List<Piece> lreal = realPieces(lp);
@@ -868,7 +511,7 @@ public final class Attribute {
     return out;
   }
 
-  /** attribution._clusters: maximal spans joined by overlapping words or pieces. */
+  /** Maximal spans joined by overlapping words or pieces. */
   private static int[] clusters(List<Piece> lkept, List<Piece> rkept, List<Token> lw,
       List<Token> rw) {
     int n = lkept.size() + rkept.size() + (lw == null ? 0 : lw.size())
@@ -878,7 +521,7 @@ public final class Attribute {
     int count = 0;
     for (int side = 0; side < 2; side++) {
       for (Piece p : side == 0 ? lkept : rkept) {
-        keys[count++] = sortKey(p.b, Math.max(p.e, p.b + 1));
+        keys[count++] = OffsetSet.sortKey(p.b, Math.max(p.e, p.b + 1));
       }
       runEnds[side] = count;
     }
@@ -887,7 +530,7 @@ public final class Attribute {
       if (words != null) {
         for (Token w : words) {
           if (w.begin != null && w.end != null && w.end > w.begin) {
-            keys[count++] = sortKey(w.begin, w.end);
+            keys[count++] = OffsetSet.sortKey(w.begin, w.end);
           }
         }
       }
@@ -897,8 +540,8 @@ public final class Attribute {
     int[] merged = new int[2 * count];
     int m = 0;
     for (int i = 0; i < count; i++) {
-      int b = keyBegin(keys[i]);
-      int e = keyEnd(keys[i]);
+      int b = OffsetSet.keyBegin(keys[i]);
+      int e = OffsetSet.keyEnd(keys[i]);
       if (m > 0 && b < merged[m - 1]) {
         merged[m - 1] = Math.max(merged[m - 1], e);
       } else {
@@ -937,7 +580,7 @@ public final class Attribute {
     return out;
   }
 
-  /** One cluster: its span and each side's pieces in it (attribution's groups triples). */
+  /** One cluster: its span and each side's pieces in it. */
   private static final class Group {
     final int begin;
     final int end;
@@ -954,7 +597,7 @@ public final class Attribute {
     }
   }
 
-  /** attribution._first_piece_difference: group pieces by cluster, classify the first gap. */
+  /** Group pieces by cluster, classify the first gap. */
   private static Cause firstPieceDifference(List<Piece> lkept, List<Piece> rkept, boolean useIds,
       Record l, Record r, CharMap chars, List<Token> lp) {
     int[] spans = clusters(lkept, rkept, l.words, r.words);
@@ -975,7 +618,7 @@ public final class Attribute {
         continue;
       }
       String[] classified = classify(g, chars, groups);
-      String word = spanText(g.begin, g.end, chars);
+      String word = chars.spanText(g.begin, g.end);
       if (word == null) {
         word = surface(g.left.isEmpty() ? g.right : g.left);
       }
@@ -1012,7 +655,7 @@ public final class Attribute {
     return lo;
   }
 
-  /** attribution._end_index: index of the left [SEP], or the list length. */
+  /** Index of the left [SEP], or the list length. */
   private static int endIndex(List<Token> lp) {
     if (!lp.isEmpty()) {
       Token last = lp.get(lp.size() - 1);
@@ -1023,15 +666,15 @@ public final class Attribute {
     return lp.size();
   }
 
-  /** Offsets the pieces cover, invisible characters left out (attribution._classify). */
+  /** Offsets the pieces cover, invisible characters left out. */
   private static int[] visibleCoverage(List<Piece> group, CharMap chars) {
     int[] spans = new int[2 * group.size()];
     for (int i = 0; i < group.size(); i++) {
       spans[2 * i] = group.get(i).b;
       spans[2 * i + 1] = group.get(i).e;
     }
-    int[] cov = ivsOf(spans, group.size());
-    return minus(cov, invisibleIn(cov, chars));
+    int[] cov = OffsetSet.ivsOf(spans, group.size());
+    return OffsetSet.minus(cov, OffsetSet.invisibleIn(cov, chars));
   }
 
   private static boolean hasUnk(List<Piece> group) {
@@ -1055,9 +698,9 @@ public final class Attribute {
     return true;
   }
 
-  /** attribution._classify: {sub-cause, reason} for one span whose pieces differ. */
+  /** {sub-cause, reason} for one span whose pieces differ. */
   private static String[] classify(Group g, CharMap chars, Group[] groups) {
-    String source = spanText(g.begin, g.end, chars);
+    String source = chars.spanText(g.begin, g.end);
     int[] lcov = visibleCoverage(g.left, chars);
     int[] rcov = visibleCoverage(g.right, chars);
     if (!Arrays.equals(lcov, rcov)) {
@@ -1073,11 +716,12 @@ public final class Attribute {
           return new String[] {OTHER, "same piece strings, different vocabulary ids"};
         }
         return new String[] {SPLIT_DIFFERENTLY,
-            "same characters " + PyText.repr(ls) + ", segmented differently"};
+            "same characters " + Evidence.quote(ls) + ", segmented differently"};
       }
-      String shown = PyText.repr(ls) + " vs " + PyText.repr(rs);
-      if (fold(ls).equals(fold(rs))) {
-        if (!PyText.lower(ls).equals(PyText.lower(rs)) && deaccent(ls).equals(deaccent(rs))) {
+      String shown = Evidence.quote(ls) + " vs " + Evidence.quote(rs);
+      if (Chars.fold(ls).equals(Chars.fold(rs))) {
+        if (!Chars.lower(ls).equals(Chars.lower(rs))
+            && Chars.deaccent(ls).equals(Chars.deaccent(rs))) {
           return new String[] {ACCENT_ONE_SIDE, shown + ": accents kept on one side"};
         }
         return new String[] {LOWERCASE_ONE_SIDE, shown + ": lowercased on one side"};
@@ -1089,30 +733,30 @@ public final class Attribute {
     }
     String unkSide = lunk ? "left" : "right";
     String surface = surface(lunk ? g.right : g.left);
-    if (source != null && PyText.len(source) <= HF_MAX_CHARS_PER_WORD
-        && fold(source).equals(fold(surface))) {
+    if (source != null && Chars.codePoints(source) <= HF_MAX_CHARS_PER_WORD
+        && Chars.fold(source).equals(Chars.fold(surface))) {
       boolean[] profile = profile(groups, lunk ? 0 : 1, chars);
-      if (hasUpper(source) && !hasUpper(surface) && !profile[0]) {
-        boolean ambiguous = hasAccent(PyText.lower(source)) && !profile[1];
+      if (Chars.hasUpper(source) && !Chars.hasUpper(surface) && !profile[0]) {
+        boolean ambiguous = Chars.hasAccent(Chars.lower(source)) && !profile[1];
         return new String[] {LOWERCASE_ONE_SIDE, unkSide + " kept the case of "
-            + PyText.repr(source) + " (not in the vocabulary: [UNK]), the other side lowercased "
-            + "it to " + PyText.repr(surface)
+            + Evidence.quote(source) + " (not in the vocabulary: [UNK]), the other side lowercased "
+            + "it to " + Evidence.quote(surface)
             + (ambiguous ? " (or kept its accents: nothing else in the row tells)" : "")};
       }
-      if (hasAccent(source) && !hasAccent(surface) && !profile[1]) {
+      if (Chars.hasAccent(source) && !Chars.hasAccent(surface) && !profile[1]) {
         return new String[] {ACCENT_ONE_SIDE, unkSide + " kept the accents of "
-            + PyText.repr(source) + " (not in the vocabulary: [UNK]), the other side stripped "
-            + "them to " + PyText.repr(surface)};
+            + Evidence.quote(source) + " (not in the vocabulary: [UNK]), the other side stripped "
+            + "them to " + Evidence.quote(surface)};
       }
     }
-    String length = truthy(source) ? " (" + PyText.len(source) + " chars)" : "";
+    String length = truthy(source) ? " (" + Chars.codePoints(source) + " chars)" : "";
     return new String[] {UNKNOWN_TOKEN, unkSide + " has [UNK] for "
-        + PyText.repr(truthy(source) ? source : surface) + length};
+        + Evidence.quote(truthy(source) ? source : surface) + length};
   }
 
   /**
-   * attribution._profile: whether one side is seen elsewhere in the row to {lowercase, strip
-   * accents}; Python's None and False both read as false here, as only "is True" is asked.
+   * Whether one side is seen elsewhere in the row to {lowercase, strip
+   * accents}; "not seen" and "never applies" both read as false.
    */
   private static boolean[] profile(Group[] groups, int side, CharMap chars) {
     boolean lowercases = false;
@@ -1122,41 +766,41 @@ public final class Attribute {
       if (pieces.isEmpty()) {
         continue;
       }
-      String source = spanText(g.begin, g.end, chars);
+      String source = chars.spanText(g.begin, g.end);
       if (source == null || hasUnk(pieces)) {
         continue;
       }
       String surface = surface(pieces);
-      if (!fold(surface).equals(fold(source))) {
+      if (!Chars.fold(surface).equals(Chars.fold(source))) {
         continue;
       }
-      if (!lowercases && hasUpper(source)) {
-        lowercases = !hasUpper(surface);
+      if (!lowercases && Chars.hasUpper(source)) {
+        lowercases = !Chars.hasUpper(surface);
       }
-      if (!strips && hasAccent(source)) {
-        strips = !hasAccent(surface);
+      if (!strips && Chars.hasAccent(source)) {
+        strips = !Chars.hasAccent(surface);
       }
     }
     return new boolean[] {lowercases, strips};
   }
 
-  /** attribution._dropped: characters one side's pieces cover and the other's do not. */
+  /** Characters one side's pieces cover and the other's do not. */
   private static String[] dropped(Group g, int[] lcov, int[] rcov, String source,
       CharMap chars) {
-    int[] onlyL = minus(lcov, rcov);
-    int[] onlyR = minus(rcov, lcov);
-    String where = truthy(source) ? " from " + PyText.repr(source) : "";
+    int[] onlyL = OffsetSet.minus(lcov, rcov);
+    int[] onlyR = OffsetSet.minus(rcov, lcov);
+    String where = truthy(source) ? " from " + Evidence.quote(source) : "";
     for (int pass = 0; pass < 2; pass++) {
       int[] only = pass == 0 ? onlyL : onlyR;
       int[] other = pass == 0 ? onlyR : onlyL;
       if (only.length > 0 && other.length == 0) {
         int count = 0;
         for (Piece p : pass == 0 ? g.left : g.right) {
-          if (meets(only, p.b, p.e)) {
+          if (OffsetSet.meets(only, p.b, p.e)) {
             count++;
           }
         }
-        return new String[] {PIECES_DROPPED, plural(count, "piece") + " dropped" + where
+        return new String[] {PIECES_DROPPED, Evidence.count(count, "piece") + " dropped" + where
             + " on " + (pass == 0 ? "right" : "left")};
       }
     }
@@ -1164,7 +808,7 @@ public final class Attribute {
         + "; only right: " + showRuns(onlyR, chars)};
   }
 
-  /** attribution._pieces_by_index: fallback without offsets, piece by piece. */
+  /** Fallback without offsets, piece by piece. */
   private static Cause piecesByIndex(List<Piece> lreal, List<Piece> rreal, boolean useIds,
       List<Token> lp) {
     int n = Math.min(lreal.size(), rreal.size());
@@ -1183,10 +827,10 @@ public final class Attribute {
       sub = PIECES_DROPPED;
       detail = "one side has " + Math.abs(lreal.size() - rreal.size()) + " more pieces";
     } else {
-      detail = PyText.repr(a) + " vs " + PyText.repr(b);
-      if (PyText.lower(a).equals(PyText.lower(b))) {
+      detail = Evidence.quote(a) + " vs " + Evidence.quote(b);
+      if (Chars.lower(a).equals(Chars.lower(b))) {
         sub = LOWERCASE_ONE_SIDE;
-      } else if (deaccent(a).equals(deaccent(b))) {
+      } else if (Chars.deaccent(a).equals(Chars.deaccent(b))) {
         sub = ACCENT_ONE_SIDE;
       } else if (a.equals(UNK) || b.equals(UNK)) {
         sub = UNKNOWN_TOKEN;
@@ -1199,7 +843,7 @@ public final class Attribute {
         "piece " + first + " (aligned by position, offsets missing): " + detail);
   }
 
-  /** attribution._truncation: same kept pieces up to where the shorter side stops. */
+  /** Stage truncation: same kept pieces up to where the shorter side stops. */
   private static Cause truncation(Record l, Record r, List<Piece> lreal, List<Piece> rreal,
       List<Token> lp) {
     int shorter = Math.min(lreal.size(), rreal.size());
@@ -1213,16 +857,16 @@ public final class Attribute {
     String shown = truthy(word) ? word : extra.piece;
     String evidence = "kept pieces equal for the first " + shorter + "; "
         + side("left", l, lreal) + ", " + side("right", r, rreal) + ": " + shortSide
-        + " stops before " + PyText.repr(shown) + " at char " + extra.begin;
+        + " stops before " + Evidence.quote(shown) + " at char " + extra.begin;
     return cause(TRUNCATION, null, shown, position, evidence);
   }
 
   private static String side(String name, Record rec, List<Piece> real) {
     return name + " kept " + real.size() + " pieces (" + (truncated(rec) ? "truncated" : "whole")
-        + ", " + str(rec.pieceCount) + " with [CLS]/[SEP] before truncation)";
+        + ", " + Evidence.value(rec.pieceCount) + " with [CLS]/[SEP] before truncation)";
   }
 
-  /** attribution._max_delta: max |a - b| with Python max()'s NaN behaviour; null if unpaired. */
+  /** max |a - b|, the first pair's delta kept when later ones are NaN; null if unpaired. */
   private static Double maxDelta(double[] a, double[] b) {
     if (a == null || b == null || a.length != b.length) {
       return null;
@@ -1240,7 +884,7 @@ public final class Attribute {
     return max;
   }
 
-  /** attribution._labels_differ: by label when either side has one, else by label_id. */
+  /** By label when either side has one, else by label_id. */
   private static boolean labelsDiffer(Record l, Record r) {
     if (l.label != null || r.label != null) {
       return !Objects.equals(l.label, r.label);
@@ -1248,13 +892,13 @@ public final class Attribute {
     return !Objects.equals(l.labelId, r.labelId);
   }
 
-  /** attribution._outputs_differ. */
+  /** Labels differ, or some probability moved beyond tolerance. */
   private static boolean outputsDiffer(Record l, Record r, double tolerance) {
     Double delta = maxDelta(l.probabilities, r.probabilities);
     return labelsDiffer(l, r) || (delta != null && delta > tolerance);
   }
 
-  /** attribution._scores: identical input; logits (else probabilities), else the label. */
+  /** Stages numerics, boundary: identical input; logits (else probabilities), else labels. */
   private static Cause scores(Record l, Record r, double tolerance) {
     Double logitDelta = maxDelta(l.logits, r.logits);
     Double probDelta = maxDelta(l.probabilities, r.probabilities);
@@ -1264,12 +908,12 @@ public final class Attribute {
     if (!numerics && !labelsDiffer) {
       return null;
     }
-    String labels = "labels " + str(l.label) + " vs " + str(r.label);
-    String tol = PyText.formatG(tolerance);
-    String prob = PyText.formatG(probDelta != null ? probDelta : Double.NaN, 3);
+    String labels = "labels " + Evidence.value(l.label) + " vs " + Evidence.value(r.label);
+    String tol = Evidence.number(tolerance, 6);
+    String prob = Evidence.number(probDelta != null ? probDelta : Double.NaN);
     if (logitDelta != null && logitDelta > tolerance) {
       return cause(NUMERICS, null, null, null, "identical pieces; max |\u0394logit| "
-          + PyText.formatG(logitDelta, 3) + " > tolerance " + tol + "; max |\u0394p| " + prob
+          + Evidence.number(logitDelta) + " > tolerance " + tol + "; max |\u0394p| " + prob
           + "; " + labels);
     }
     if (logitDelta == null && probDelta != null && probDelta > tolerance) {
@@ -1278,6 +922,42 @@ public final class Attribute {
     }
     return cause(BOUNDARY, null, null, null, "identical pieces; scores within tolerance " + tol
         + " (max |\u0394p| " + prob + ") but " + labels + ": left "
-        + PyText.repr(l.probabilities) + " vs right " + PyText.repr(r.probabilities));
+        + Evidence.probabilities(l.probabilities) + " vs right "
+        + Evidence.probabilities(r.probabilities));
+  }
+
+  /**
+   * Fallback, for a row that differs where no stage above finds a disagreement of outputs: a
+   * row whose only difference is how the words were cut (same characters, same pieces) still
+   * parts first at the word stage, so it gets {@code words/split_differently} at the first
+   * diverging word; anything else is {@code undetermined}. Notes already gathered stay the
+   * evidence.
+   */
+  static Cause fallback(Cause found, List<AlignOp> wordOps, Divergence divergence) {
+    boolean hasEvidence = found.evidence != null && !found.evidence.isEmpty();
+    if (wordOps != null && !wordOps.isEmpty() && divergence != null
+        && WORDS.equals(divergence.level)) {
+      AlignOp op = null;
+      for (AlignOp candidate : wordOps) {
+        if (!Align.EQUAL.equals(candidate.op)) {
+          op = candidate;
+          break;
+        }
+      }
+      List<String> lt = op.leftTokens;
+      List<String> rt = op.rightTokens;
+      String word;
+      if (lt.size() == 1) {
+        word = lt.get(0);
+      } else if (rt.size() == 1) {
+        word = rt.get(0);
+      } else {
+        word = String.join(" ", lt.isEmpty() ? rt : lt);
+      }
+      return new Cause(WORDS, SPLIT_DIFFERENTLY, word, divergence.leftIndex,
+          hasEvidence ? found.evidence : "word tokens cut differently", null);
+    }
+    return new Cause(UNDETERMINED, null, null, null,
+        hasEvidence ? found.evidence : "the row differs but no stage explains it", null);
   }
 }

@@ -1,7 +1,7 @@
 package hfparity.explain;
 
 /**
- * Why two prediction records disagree (compare/attribution.py Attribution); {@code cause} null
+ * Why two prediction records disagree (see {@link Attribute}); {@code cause} null
  * when they agree. {@code position} indexes the left record's words (cause words) or pieces
  * ([CLS] at 0; pieces, truncation). {@code cfConsistent}: whether a counterfactual verdict
  * agrees with the cause, null when unchecked.
@@ -26,7 +26,7 @@ public final class Cause {
 
   @Override
   public String toString() {
-    return "Cause(" + cause + ", " + subCause + ", " + PyText.repr(word) + ", " + position
-        + ", " + PyText.repr(evidence) + ", " + cfConsistent + ")";
+    return "Cause(" + cause + ", " + subCause + ", " + Evidence.quote(word) + ", " + position
+        + ", " + Evidence.quote(evidence) + ", " + cfConsistent + ")";
   }
 }

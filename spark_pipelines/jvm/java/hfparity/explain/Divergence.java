@@ -3,8 +3,8 @@ package hfparity.explain;
 import java.util.List;
 
 /**
- * Where two token sequences first part (the dict of compare/align.py first_divergence): the first
- * op that is not equal, with up to a window of tokens each side of it.
+ * Where two token sequences first part (Align.firstDivergence; the report's first_divergence):
+ * the first op that is not equal, with up to a window of tokens each side of it.
  *
  * <p>{@code leftIndex}/{@code rightIndex} say where the divergence starts on each side, or the
  * index it would have when that side has no token there; each window runs from {@code window}

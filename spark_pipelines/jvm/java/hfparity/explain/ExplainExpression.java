@@ -31,12 +31,12 @@ import scala.collection.Seq;
  *
  * <p>Arguments, in order: status, left record struct, right record struct (the record schema of
  * parity_core/records.py; null for a missing side), cf_verdict, cf_max_abs_delta, tolerance.
- * Returns {@link #TYPE} (compare/rows.py's EXPLAIN_DDL); null for a `same` row.
+ * Returns {@link #TYPE} (compare/explanation.py's EXPLAIN_DDL); null for a `same` row.
  */
 public final class ExplainExpression extends Expression implements CodegenFallback, Serializable {
   private static final long serialVersionUID = 1L;
 
-  /** compare/rows.py EXPLAIN_DDL; {@link #column} refuses to run when the two drift apart. */
+  /** compare/explanation.py EXPLAIN_DDL; {@link #column} refuses to run if the two drift. */
   public static final StructType TYPE = StructType.fromDDL(
       "word_alignment " + alignedType() + ", piece_alignment " + alignedType()
       + ", first_divergence struct<level:string,op:string,left_index:int,right_index:int,"
@@ -72,7 +72,8 @@ public final class ExplainExpression extends Expression implements CodegenFallba
     if (!expected.equals(TYPE)) {
       throw new IllegalStateException("explanation type drift: the caller expects "
           + expected.simpleString() + " but hfparity.explain.ExplainExpression returns "
-          + TYPE.simpleString() + " (rebuild the UDF jar: python -m spark_pipelines.jvm.build_jar)");
+          + TYPE.simpleString()
+          + " (rebuild the functions jar: python -m spark_pipelines.jvm.build_jar)");
     }
     List<Expression> exprs = Arrays.asList(status.expr(), left.expr(), right.expr(),
         cfVerdict.expr(), cfMaxAbsDelta.expr(), tolerance.expr());
@@ -121,7 +122,7 @@ public final class ExplainExpression extends Expression implements CodegenFallba
         record(left, leftOrdinals), record(right, rightOrdinals), string(cfVerdict),
         cfMaxAbsDelta, tolerance == null ? 0.0 : tolerance);
     Cause c = result.cause;
-    if (c == null) {  // a same row: nothing to explain, as explain_row's all-None
+    if (c == null) {  // a same row: nothing to explain
       return null;
     }
     Divergence d = result.divergence;
@@ -172,7 +173,7 @@ public final class ExplainExpression extends Expression implements CodegenFallba
     return out;
   }
 
-  /** A record struct as a Record; null for a null struct or a null id (rows._present). */
+  /** A record struct as a Record; null for a null struct or a null id (no record). */
   static Record record(InternalRow row, int[] at) {
     if (row == null || row.isNullAt(at[0])) {
       return null;

@@ -5,7 +5,7 @@ package hfparity.explain;
  *
  * <p>{@code text} is the word's text or the piece string; {@code id} is the vocabulary id
  * (pieces only, may be null); {@code begin}/{@code end} are code-point offsets, end exclusive,
- * null for [CLS]/[SEP]. Mirrors the dicts that compare/align.py and compare/attribution.py take.
+ * null for [CLS]/[SEP].
  */
 public final class Token {
   public final String text;
@@ -20,7 +20,7 @@ public final class Token {
     this.end = end;
   }
 
-  /** What the token says, never null (align.token_text). */
+  /** What the token says, never null. */
   public String say() {
     return text == null ? "" : text;
   }
