@@ -460,7 +460,7 @@ def test_screenshot_shows_headline(page, summary, rows, tmp_path):
                       "not OCR (apt-get install -y tesseract-ocr)", stacklevel=1)
         dom = _chromium(tmp_path, "--dump-dom", index.as_uri()).stdout
         assert f'<div class="big">{rate_text}</div>' in dom
-        assert f'<div class="big">{rows_text}</div>' in dom
+        assert f'<div class="big rows">{rows_text}</div>' in dom
 
 
 # --- on rows made by the join itself (compare.rows.build_rows) from hand-made records ----------
