@@ -69,7 +69,7 @@ def _inspect(args: argparse.Namespace):  # -> CheckpointInfo
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from jobs.model_import import import_checkpoint
+    from jobs.hfparity_steps.model_import import import_checkpoint
 
     started = time.time()
     info = _inspect(args)
@@ -81,7 +81,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def _check_output(output: Path, overwrite: bool) -> None:
     """Refuse to replace an earlier check's runs unless asked; model/ is kept either way."""
-    from jobs.model_check import CONF_FILE
+    from jobs.hfparity_steps.model_check import CONF_FILE
 
     earlier = [name for name in ("hf", "sparknlp", "report", CONF_FILE) if (output / name).exists()]
     if earlier and not overwrite:
@@ -90,8 +90,8 @@ def _check_output(output: Path, overwrite: bool) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from jobs.model_check import CONF_FILE, report_path, run_jobs, write_conf
-    from jobs.model_import import import_checkpoint
+    from jobs.hfparity_steps.model_check import CONF_FILE, report_path, run_jobs, write_conf
+    from jobs.hfparity_steps.model_import import import_checkpoint
     from parity_core.config import load_config
     from parity_core.settings import derive_settings
 

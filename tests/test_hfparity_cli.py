@@ -151,7 +151,7 @@ def test_check_records_come_from_distilbert_on_both_sides(runs):
     assert fingerprint["sparknlp"]["annotator"] == \
         "com.johnsnowlabs.nlp.annotators.classifier.dl.DistilBertForSequenceClassification"
     assert fingerprint["sparknlp"]["pieces_udf"] == \
-        "hfparity.SparkNlpPieces(DistilBertClassification)"
+        "hfparity.SparkNlpWordpieces(DistilBertClassification)"
     assert fingerprint["settings"]["family"] == "distilbert"
     hf = json.loads((runs.output / "hf" / "_fingerprint.json").read_text())
     assert hf["checkpoint_sha256"] == fingerprint["checkpoint_sha256"]

@@ -34,12 +34,15 @@ from parity_core.fingerprint import read_model_manifest, run_fingerprint
 from parity_core.records import RECORD_SCHEMA
 from parity_core.settings import SPARKNLP_MAX_SENTENCE_LENGTH, EffectiveSettings, resolve_threads
 from spark_pipelines.io.corpus import text_error
+from spark_pipelines.jvm.functions import jvm_class, register_java_udf
 from spark_pipelines.jvm.tmpdir import shared_tmpdir_note
 
 ONNX_THREADS_KEY = "spark.jsl.settings.onnx.intraOpNumThreads"
 SPARKNLP_DEFAULT_ONNX_THREADS = 6  # ConfigLoader's default in the 5.5.3 jar
 PIECES_UDF = "hfparity_sparknlp_pieces"
-PIECES_CLASS = "hfparity.SparkNlpPieces"
+# Named apart from the 4-argument hfparity.SparkNlpPieces of earlier builds, so an older
+# hfparity-functions.jar on a classpath (a stale spark-defaults.conf) cannot shadow it.
+PIECES_CLASS = "hfparity.SparkNlpWordpieces"
 PIECES_TYPE = ("struct<pieces:array<struct<piece:string,id:int,begin:int,end:int>>,"
                "piece_count:int,truncated:boolean,note:string>")
 LIBRARIES = ("pyspark", "spark-nlp")
@@ -182,7 +185,10 @@ def _vocabulary_file(spark: SparkSession, classifier: Any, settings: EffectiveSe
         jvm.System.getProperty("java.io.tmpdir"), "hfparity-vocab")
     folder = Path(scratch.getAbsolutePath())
     draft = folder / "vocab.txt"
-    jvm.hfparity.SparkNlpPieces.writeVocabulary(classifier._java_obj, str(draft))
+    writer = jvm_class(spark, PIECES_CLASS)  # the class the UDF was registered from
+    if isinstance(writer, str):
+        raise RuntimeError(writer)
+    writer.writeVocabulary(classifier._java_obj, str(draft))
     data = draft.read_bytes()
     name = f"hfparity-vocab-{hashlib.sha256(data).hexdigest()[:16]}.txt"
     final = folder / name
@@ -199,8 +205,6 @@ def _vocabulary_file(spark: SparkSession, classifier: Any, settings: EffectiveSe
 
 def register_pieces_udf(spark: SparkSession) -> str | None:
     """Register the Java pieces UDF; returns why it is unavailable, or None."""
-    from spark_pipelines.jvm.functions import register_java_udf
-
     return register_java_udf(spark, PIECES_UDF, PIECES_CLASS, PIECES_TYPE)
 
 

@@ -53,7 +53,7 @@ import scala.collection.Seq;
  * Returns struct(pieces array(struct(piece, id, begin, end)), piece_count, truncated,
  * note); begin/end are Spark NLP's: UTF-16 units, end inclusive; [CLS]/[SEP] have null offsets.
  */
-public final class SparkNlpPieces
+public final class SparkNlpWordpieces
     implements UDF5<Seq<Row>, Boolean, Integer, String, String, Row> {
   private static final long serialVersionUID = 1L;
   private static final String CLASSIFICATION_PACKAGE = "com.johnsnowlabs.ml.ai.";
@@ -126,8 +126,8 @@ public final class SparkNlpPieces
       return null;
     }
     Method tokenizeSentence =
-        TOKENIZE_SENTENCE.computeIfAbsent(classification, SparkNlpPieces::tokenizeSentenceMethod);
-    Vocabulary vocabulary = VOCABULARIES.computeIfAbsent(vocab, SparkNlpPieces::loadVocabulary);
+        TOKENIZE_SENTENCE.computeIfAbsent(classification, SparkNlpWordpieces::tokenizeSentenceMethod);
+    Vocabulary vocabulary = VOCABULARIES.computeIfAbsent(vocab, SparkNlpWordpieces::loadVocabulary);
     List<Annotation> annotations = new ArrayList<>();
     for (Row row : JavaConverters.seqAsJavaList(tokens)) {
       annotations.add(Annotation.apply(row));

@@ -23,7 +23,7 @@ from parity_core.checkpoint import CheckpointInfo
 from parity_core.files import MODEL_MANIFEST
 from parity_core.fingerprint import read_model_manifest, sha256_file
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 ONNX_DIR = "onnx"
 SPARKNLP_DIR = "sparknlp_model"
 

@@ -26,7 +26,7 @@ from parity_core.config import ProjectConfig
 from parity_core.files import COMPLETE_MARKER, REPORT_FILE
 from spark_pipelines.jvm.tmpdir import private_tmpdir, submit_args
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 CONF_FILE = "hfparity.yaml"
 MASTER = "local[2]"
 
