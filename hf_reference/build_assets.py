@@ -26,6 +26,8 @@ from hf_reference.default_corpus import (
     rotten_tomatoes_file,
     stratified_split,
 )
+from hf_reference.export import export_checkpoint
+from parity_core.checkpoint import inspect_checkpoint
 from parity_core.config import cache_dir
 from parity_core.fingerprint import (
     package_versions,
@@ -39,7 +41,6 @@ LEARNING_RATE = 8e-5
 BATCH_SIZE = 32
 TRAIN_MAX_LENGTH = 128
 MIN_HELD_OUT_ACCURACY = 0.80
-MAX_ONNX_LOGIT_DELTA = 1e-4
 # Bump when the training or export code changes in a way that changes the assets.
 RECIPE_VERSION = "1"
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
@@ -165,47 +166,6 @@ def held_out_accuracy(model: Any, tokenizer: Any, held_out: Any) -> float:
     return float(np.mean(np.array(predicted) == held_out["label_id"].to_numpy()))
 
 
-def export_onnx(checkpoint: Path, out_dir: Path, check_texts: list[str]) -> float:
-    """ONNX export for Spark NLP's loadSavedModel, checked against torch with onnxruntime."""
-    import onnx
-    import onnxruntime
-    import torch
-    from transformers import AutoTokenizer, BertForSequenceClassification
-
-    model = BertForSequenceClassification.from_pretrained(str(checkpoint)).eval()
-    tokenizer = AutoTokenizer.from_pretrained(str(checkpoint))
-    (out_dir / "assets").mkdir(parents=True, exist_ok=True)
-    sample = tokenizer(["a sample to trace"], return_tensors="pt")
-    names = ["input_ids", "attention_mask", "token_type_ids"]
-    axes = {name: {0: "batch", 1: "sequence"} for name in names}
-    axes["logits"] = {0: "batch"}
-    torch.onnx.export(
-        model, tuple(sample[n] for n in names), str(out_dir / "model.onnx"),
-        input_names=names, output_names=["logits"], dynamic_axes=axes,
-        opset_version=17, dynamo=False,
-    )
-    onnx.checker.check_model(str(out_dir / "model.onnx"))
-    shutil.copy2(checkpoint / "vocab.txt", out_dir / "assets" / "vocab.txt")
-    labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
-    (out_dir / "assets" / "labels.txt").write_text("".join(f"{x}\n" for x in labels))
-    session = onnxruntime.InferenceSession(str(out_dir / "model.onnx"),
-                                           providers=["CPUExecutionProvider"])
-    worst = 0.0
-    for start in range(0, len(check_texts), 32):
-        batch = tokenizer(check_texts[start:start + 32], truncation=True,
-                          max_length=TRAIN_MAX_LENGTH, padding=True, return_tensors="pt")
-        with torch.inference_mode():
-            expected = model(**batch).logits.numpy()
-        got = session.run(["logits"], {n: batch[n].numpy().astype(np.int64) for n in names})[0]
-        worst = max(worst, float(np.abs(got - expected).max()))
-        if (got.argmax(-1) != expected.argmax(-1)).any():
-            raise RuntimeError("ONNX export and torch disagree on a label")
-    say(f"ONNX vs torch on {len(check_texts)} held-out rows: max |Δlogit| {worst:.2e}")
-    if worst > MAX_ONNX_LOGIT_DELTA:
-        raise RuntimeError(f"ONNX max |Δlogit| {worst:.2e} > {MAX_ONNX_LOGIT_DELTA}")
-    return worst
-
-
 def build(root: Path, threads: int) -> Path:
     """Build checkpoint, ONNX export and corpus under root/assets/<recipe hash>/."""
     key = recipe_hash()
@@ -220,18 +180,14 @@ def build(root: Path, threads: int) -> Path:
     work.mkdir(parents=True)
     metrics = fine_tune(work / "checkpoint", threads)
     split = stratified_split(load_labeled_snippets())
-    delta = export_onnx(work / "checkpoint", work / "onnx", split.held_out["text"].tolist()[:200])
-    hashes = {
-        "checkpoint_sha256": sha256_file(work / "checkpoint" / "model.safetensors"),
-        "vocab_sha256": sha256_file(work / "checkpoint" / "vocab.txt"),
-        "labels_sha256": sha256_file(work / "onnx" / "assets" / "labels.txt"),
-        "onnx_sha256": sha256_file(work / "onnx" / "model.onnx"),
-    }
+    exported = export_checkpoint(
+        inspect_checkpoint(work / "checkpoint", TRAIN_MAX_LENGTH, subject="default checkpoint"),
+        work / "onnx", split.held_out["text"].tolist()[:200], say=say)
     manifest = {
+        **exported.manifest,
+        "checkpoint": str(target / "checkpoint"),
         "recipe": key,
-        **hashes,
         "labels": list(LABELS),
-        "onnx_max_abs_logit_delta": delta,
         "training": metrics,
         "libraries": package_versions(LIBRARIES),
     }

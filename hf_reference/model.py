@@ -1,5 +1,9 @@
 """The reference model: safetensors weights only, no remote code, batched CPU inference.
 
+Any supported sequence-classification family loads (AutoModelForSequenceClassification;
+parity_core.checkpoint says which); token_type_ids are passed only to models that take them
+(BERT does, DistilBERT does not), as Spark NLP feeds each family's ONNX model.
+
 Batches are sorted by length so padding is small, and run under torch.inference_mode.
 `predict_ids` takes model-input ids from anywhere, which is what the counterfactual check uses
 to re-run the reference model on the other framework's pieces.
@@ -7,6 +11,7 @@ to re-run the reference model on the other framework's pieces.
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +20,7 @@ import numpy as np
 
 def load_model(checkpoint: str | Path, threads: int) -> Any:
     import torch
-    from transformers import BertForSequenceClassification
+    from transformers import AutoModelForSequenceClassification
 
     torch.set_num_threads(threads)
     folder = Path(checkpoint)
@@ -23,10 +28,15 @@ def load_model(checkpoint: str | Path, threads: int) -> Any:
         raise FileNotFoundError(
             f"model.checkpoint {folder}: model.safetensors missing (pickle weights are refused)"
         )
-    model = BertForSequenceClassification.from_pretrained(
+    model = AutoModelForSequenceClassification.from_pretrained(
         str(folder), use_safetensors=True, local_files_only=True, trust_remote_code=False
     )
     return model.eval()
+
+
+def takes_token_type_ids(model: Any) -> bool:
+    """Whether the model's forward accepts token_type_ids (BERT yes, DistilBERT no)."""
+    return "token_type_ids" in inspect.signature(model.forward).parameters
 
 
 def predict_ids(model: Any, sequences: list[list[int]], batch_size: int) -> np.ndarray:
@@ -34,6 +44,7 @@ def predict_ids(model: Any, sequences: list[list[int]], batch_size: int) -> np.n
     import torch
 
     logits = np.zeros((len(sequences), model.config.num_labels), dtype=np.float64)
+    with_types = takes_token_type_ids(model)
     order = sorted(range(len(sequences)), key=lambda i: len(sequences[i]))
     with torch.inference_mode():
         for start in range(0, len(order), batch_size):
@@ -45,8 +56,10 @@ def predict_ids(model: Any, sequences: list[list[int]], batch_size: int) -> np.n
                 seq = sequences[index]
                 ids[row, : len(seq)] = torch.tensor(seq, dtype=torch.long)
                 mask[row, : len(seq)] = 1
-            out = model(input_ids=ids, attention_mask=mask,
-                        token_type_ids=torch.zeros_like(ids)).logits
+            inputs = {"input_ids": ids, "attention_mask": mask}
+            if with_types:
+                inputs["token_type_ids"] = torch.zeros_like(ids)
+            out = model(**inputs).logits
             logits[chunk] = out.double().numpy()
     return logits
 

@@ -67,15 +67,19 @@ def check_output_path(path: str, overwrite: bool, flag: str = "--output") -> str
     return path
 
 
-def run(main: Callable[[], int]) -> None:
+def exit_code(main: Callable[[], int]) -> int:
     """Run a job's main and turn refusals into exit code 2 with a one-line message."""
     try:
-        code = main()
+        return main()
     except ParityError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        code = EXIT_BAD_INPUT
+        return EXIT_BAD_INPUT
     except Exception:  # any other failure: report it and exit with its own code
         traceback.print_exc()
         print("error: the job failed (exit 3); no output was published", file=sys.stderr)
-        code = EXIT_FAILED
-    sys.exit(code)
+        return EXIT_FAILED
+
+
+def run(main: Callable[[], int]) -> None:
+    """exit_code(main), then exit the process with it (spark-submit entry points)."""
+    sys.exit(exit_code(main))

@@ -52,17 +52,24 @@ def java_version() -> str | None:
 
 
 def checkpoint_hashes(checkpoint: str | Path) -> dict[str, str]:
-    """sha256 of the checkpoint's weights and vocab: the identity the join compares."""
+    """sha256 of the checkpoint's weights and vocab: the identity the join compares.
+
+    The vocab hash is of the bytes the ONNX export writes to assets/vocab.txt (vocab.txt, or
+    tokenizer.json's vocabulary in id order when there is no vocab.txt), so both sides agree.
+    """
     folder = Path(checkpoint)
     weights = folder / WEIGHTS_FILE
     if not weights.is_file():
         raise FileNotFoundError(
             f"checkpoint {folder}: {WEIGHTS_FILE} missing (only safetensors weights are loaded)"
         )
-    return {
-        "checkpoint_sha256": sha256_file(weights),
-        "vocab_sha256": sha256_file(folder / VOCAB_FILE),
-    }
+    if (folder / VOCAB_FILE).is_file():
+        vocab_sha256 = sha256_file(folder / VOCAB_FILE)
+    else:
+        from parity_core.checkpoint import inspect_checkpoint
+
+        vocab_sha256 = hashlib.sha256(inspect_checkpoint(folder).vocabulary_bytes()).hexdigest()
+    return {"checkpoint_sha256": sha256_file(weights), "vocab_sha256": vocab_sha256}
 
 
 def read_model_manifest(folder: str | Path) -> dict[str, Any]:

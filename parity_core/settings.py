@@ -6,12 +6,12 @@ max length cannot drift apart. Only json files are read here: no torch, no pyspa
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from parity_core.checkpoint import inspect_checkpoint
 from parity_core.config import ProjectConfig
 from parity_core.errors import ConfigError
 
@@ -35,6 +35,7 @@ class EffectiveSettings:
     sparknlp_batch_size: int
     threads: int | None
     sources: tuple[tuple[str, str], ...]
+    family: str = "bert"  # parity_core.checkpoint.FAMILIES key; older fingerprints lack it
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -55,68 +56,43 @@ class EffectiveSettings:
         return not self.do_lower_case
 
 
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"checkpoint file {path}: missing") from None
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"checkpoint file {path}: not valid JSON ({exc})") from exc
-
-
-def labels_in_id_order(model_config: dict[str, Any], where: str) -> tuple[str, ...]:
-    """Labels from config.json's id2label, in id order; refuses gaps."""
-    id2label = model_config.get("id2label")
-    if not id2label:
-        raise ConfigError(f"{where}: config.json has no id2label; the labels must be named")
-    by_id = {int(k): str(v) for k, v in id2label.items()}
-    if sorted(by_id) != list(range(len(by_id))):
-        raise ConfigError(f"{where}: id2label ids must be 0..n-1, got {sorted(by_id)}")
-    return tuple(by_id[i] for i in range(len(by_id)))
-
-
 def derive_settings(config: ProjectConfig, checkpoint: str | None = None) -> EffectiveSettings:
-    """Read tokenizer_config.json and config.json of the checkpoint and apply conf/ overrides."""
+    """Inspect the checkpoint (parity_core.checkpoint: the same refusals everywhere) and apply
+    conf/ overrides."""
     folder = Path(checkpoint or config.checkpoint_path())
     if not folder.is_dir():
         raise ConfigError(
             f"model.checkpoint {folder}: no such folder "
             "(run `make setup` to build the default model)"
         )
-    if not (folder / "model.safetensors").is_file():  # refuse here, before Spark or a worker
-        pickles = sorted(p.name for p in folder.glob("*.bin")) or ["none"]
-        raise ConfigError(
-            f"model.checkpoint {folder}: model.safetensors missing; only safetensors weights "
-            f"are loaded, pickle weights are refused (found: {', '.join(pickles)})"
-        )
-    tok = _read_json(folder / "tokenizer_config.json")
-    model = _read_json(folder / "config.json")
-    sources: dict[str, str] = {}
+    info = inspect_checkpoint(folder)
+    tok = info.tokenizer
+    sources: dict[str, str] = {"family": "config.json architectures"}
 
     lowercase_conf = config.tokenization.lowercase
     if lowercase_conf == "auto":
-        do_lower_case = bool(tok.get("do_lower_case", True))
+        do_lower_case = info.do_lower_case
         sources["do_lower_case"] = "tokenizer_config.json"
     else:
         do_lower_case = bool(lowercase_conf)
         sources["do_lower_case"] = f"{config.source}: tokenization.lowercase"
 
     # Hugging Face's BertTokenizer: strip_accents None means "strip when lowercasing".
-    strip_raw = tok.get("strip_accents")
-    strip_accents = do_lower_case if strip_raw is None else bool(strip_raw)
+    strip_accents = do_lower_case if info.strip_accents is None else info.strip_accents
     sources["strip_accents"] = (
         "tokenizer_config.json (null: follows do_lower_case)"
-        if strip_raw is None
+        if info.strip_accents is None
         else "tokenizer_config.json"
     )
 
-    positions = int(model.get("max_position_embeddings", 512))
-    model_max_length = int(min(int(tok.get("model_max_length", positions) or positions), positions))
+    model_max_length = info.model_max_length
     max_length = config.tokenization.max_length
     if max_length > model_max_length:
         raise ConfigError(
             f"{config.source}: tokenization.max_length {max_length} exceeds the checkpoint's "
-            f"model_max_length {model_max_length}"
+            f"model_max_length {model_max_length} (the lower of tokenizer_config.json "
+            f"model_max_length and config.json max_position_embeddings {info.max_positions}); "
+            f"set tokenization.max_length to at most {model_max_length}"
         )
     sources["max_length"] = f"{config.source}: tokenization.max_length"
     sources["model_max_length"] = "tokenizer_config.json / config.json"
@@ -127,7 +103,7 @@ def derive_settings(config: ProjectConfig, checkpoint: str | None = None) -> Eff
 
     return EffectiveSettings(
         checkpoint=str(folder.resolve()),
-        labels=labels_in_id_order(model, str(folder / "config.json")),
+        labels=info.labels,
         do_lower_case=do_lower_case,
         strip_accents=strip_accents,
         max_length=max_length,
@@ -138,6 +114,7 @@ def derive_settings(config: ProjectConfig, checkpoint: str | None = None) -> Eff
         sparknlp_batch_size=config.inference.sparknlp_batch_size,
         threads=threads,
         sources=tuple(sorted(sources.items())),
+        family=info.family.name,
     )
 
 

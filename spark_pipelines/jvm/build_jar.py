@@ -1,6 +1,6 @@
 """Compile the project's Java functions (spark_pipelines/jvm/java/**.java) into one jar.
 
-Two functions live there: Spark NLP's model pieces (a UDF, hfparity.SparkNlpPieces), which calls
+Two functions live there: Spark NLP's model pieces (a UDF, hfparity.SparkNlpWordpieces), which calls
 Spark NLP's own tokenization code and so must be compiled against the exact jar the sessions
 load, and the join's row explanation (a Catalyst expression over Spark's internal rows,
 hfparity.explain.ExplainExpression, so it must match the Spark the sessions run). The jar

@@ -1,8 +1,13 @@
-"""Import the checkpoint's ONNX export into Spark NLP and save it as a reusable model folder.
+"""Import an ONNX export into Spark NLP and save it as a reusable model folder.
 
-`BertForSequenceClassification.loadSavedModel` reads model.onnx + assets/vocab.txt +
-assets/labels.txt; the saved folder is what clusters load. The model manifest (weights, vocab,
-labels and ONNX sha256) is copied beside it so Spark NLP records name the same checkpoint.
+The annotator class is the family's (`BertForSequenceClassification`,
+`DistilBertForSequenceClassification`: parity_core.checkpoint.FAMILIES), named by the export's
+manifest; `loadSavedModel` reads model.onnx + assets/vocab.txt + assets/labels.txt, and the
+saved folder is what clusters load. The manifest (weights, vocab, labels and ONNX sha256) is
+copied beside it, so a second import of the same export returns at once and the Spark NLP
+records name the same checkpoint. Spark NLP keeps one model.onnx per SparkContext (a second,
+different ONNX model fails with "File …/model.onnx exists and does not match contents"), so
+each import runs in a Spark session of its own: `main` is that process.
 Run: python -m spark_pipelines.sparknlp.import_model [--onnx DIR] [--out DIR]
 """
 
@@ -13,22 +18,42 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 from pyspark.sql import SparkSession
 
+from parity_core.checkpoint import FAMILIES, Family
 from parity_core.config import cache_dir
+from parity_core.errors import ConfigError
 from parity_core.fingerprint import read_model_manifest, write_model_manifest
 
+NEEDED = ("model.onnx", "assets/vocab.txt", "assets/labels.txt")
 
-def load_from_onnx(spark: SparkSession, onnx_dir: str):  # -> BertForSequenceClassification
-    """loadSavedModel on an ONNX export folder (the on-the-fly import path)."""
-    from sparknlp.annotator import BertForSequenceClassification
 
+def family_of_export(onnx_dir: str) -> Family:
+    """The family the export's manifest names (manifests from before families: BERT)."""
+    name = read_model_manifest(onnx_dir).get("family", "bert")
+    if name not in FAMILIES:
+        raise ConfigError(f"ONNX export {onnx_dir}: manifest family {name!r} is not one of "
+                          f"{', '.join(sorted(FAMILIES))}; export it again with this version")
+    return FAMILIES[name]
+
+
+def annotator_class(family: Family) -> Any:
+    """The sparknlp.annotator class for a family."""
+    import sparknlp.annotator
+
+    return getattr(sparknlp.annotator, family.sparknlp_annotator)
+
+
+def load_from_onnx(spark: SparkSession, onnx_dir: str, family: Family | None = None) -> Any:
+    """loadSavedModel on an ONNX export folder with the family's annotator."""
     folder = Path(onnx_dir)
-    for needed in ("model.onnx", "assets/vocab.txt", "assets/labels.txt"):
+    for needed in NEEDED:
         if not (folder / needed).is_file():
             raise FileNotFoundError(f"ONNX export {folder}: {needed} missing")
-    return BertForSequenceClassification.loadSavedModel(str(folder), spark)
+    family = family or family_of_export(onnx_dir)
+    return annotator_class(family).loadSavedModel(str(folder), spark)
 
 
 def is_current(onnx_dir: str, out_dir: str) -> bool:
@@ -41,8 +66,10 @@ def is_current(onnx_dir: str, out_dir: str) -> bool:
 def import_and_save(spark: SparkSession, onnx_dir: str, out_dir: str) -> Path:
     """Import once, save atomically (write beside, then rename), keep the manifest with it."""
     out = Path(out_dir)
-    print(f"[setup] Spark NLP model: loadSavedModel({onnx_dir}) -> {out}", flush=True)
-    model = load_from_onnx(spark, onnx_dir)
+    family = family_of_export(onnx_dir)
+    print(f"[import] Spark NLP {family.sparknlp_annotator}.loadSavedModel({onnx_dir}) -> {out}",
+          flush=True)
+    model = load_from_onnx(spark, onnx_dir, family)
     tmp = out.with_name(out.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     model.write().overwrite().save(str(tmp))

@@ -1,4 +1,8 @@
-"""The Spark NLP side: DocumentAssembler -> Tokenizer -> BertForSequenceClassification, as records.
+"""The Spark NLP side: DocumentAssembler -> Tokenizer -> the family's classifier, as records.
+
+The classifier is the annotator of the checkpoint's family (BertForSequenceClassification or
+DistilBertForSequenceClassification: parity_core.checkpoint.FAMILIES), read from the saved
+model's metadata or the export's manifest and checked against the settings' family.
 
 Settings come from EffectiveSettings only (casing, max length, batch size), so this side cannot
 drift from the Hugging Face side silently: whatever Spark NLP cannot match is listed in
@@ -23,18 +27,22 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.pandas.types import from_arrow_schema
 
+from parity_core.checkpoint import FAMILIES, Family, inspect_checkpoint
 from parity_core.config import ProjectConfig
 from parity_core.errors import ConfigError
 from parity_core.fingerprint import read_model_manifest, run_fingerprint
 from parity_core.records import RECORD_SCHEMA
 from parity_core.settings import SPARKNLP_MAX_SENTENCE_LENGTH, EffectiveSettings, resolve_threads
 from spark_pipelines.io.corpus import text_error
+from spark_pipelines.jvm.functions import jvm_class, register_java_udf
 from spark_pipelines.jvm.tmpdir import shared_tmpdir_note
 
 ONNX_THREADS_KEY = "spark.jsl.settings.onnx.intraOpNumThreads"
 SPARKNLP_DEFAULT_ONNX_THREADS = 6  # ConfigLoader's default in the 5.5.3 jar
 PIECES_UDF = "hfparity_sparknlp_pieces"
-PIECES_CLASS = "hfparity.SparkNlpPieces"
+# Named apart from the 4-argument hfparity.SparkNlpPieces of earlier builds, so an older
+# hfparity-functions.jar on a classpath (a stale spark-defaults.conf) cannot shadow it.
+PIECES_CLASS = "hfparity.SparkNlpWordpieces"
 PIECES_TYPE = ("struct<pieces:array<struct<piece:string,id:int,begin:int,end:int>>,"
                "piece_count:int,truncated:boolean,note:string>")
 LIBRARIES = ("pyspark", "spark-nlp")
@@ -47,6 +55,8 @@ class SparkNlpRun:
     pipeline: Any  # pyspark.ml.PipelineModel
     model_source: str  # "saved" or "onnx-import"
     model_dir: str
+    family: Family
+    annotator: str  # the JVM class of the loaded classifier, as Spark NLP reports it
     vocab_name: str | None
     pieces_problem: str | None
     warnings: list[str] = field(default_factory=list)
@@ -91,15 +101,35 @@ def _note_shared_tmpdir(tmpdir: str) -> None:
         print(f"note: {note}", file=sys.stderr, flush=True)
 
 
-def load_classifier(spark: SparkSession, source: str, folder: str) -> Any:
-    from sparknlp.annotator import BertForSequenceClassification
+def saved_model_family(spark: SparkSession, folder: str) -> Family:
+    """The family of a saved Spark NLP model, from the class its metadata names."""
+    from pyspark.ml.util import DefaultParamsReader
 
-    from spark_pipelines.sparknlp.import_model import load_from_onnx
+    name = DefaultParamsReader.loadMetadata(folder, spark.sparkContext)["class"]
+    for family in FAMILIES.values():
+        if name.rsplit(".", 1)[-1] == family.sparknlp_annotator:
+            return family
+    supported = ", ".join(f.sparknlp_annotator for f in FAMILIES.values())
+    raise ConfigError(f"model.sparknlp_model {folder}: a saved {name}; supported: {supported}")
+
+
+def model_family(spark: SparkSession, source: str, folder: str) -> Family:
+    """The family of the configured Spark NLP model (saved model metadata or export manifest)."""
+    from spark_pipelines.sparknlp.import_model import family_of_export
+
+    return saved_model_family(spark, folder) if source == "saved" else family_of_export(folder)
+
+
+def load_classifier(spark: SparkSession, source: str, folder: str, family: Family | None = None
+                    ) -> Any:
+    """Load the saved model (or import the export) with the family's annotator class."""
+    from spark_pipelines.sparknlp.import_model import annotator_class, load_from_onnx
 
     _note_shared_tmpdir(spark.sparkContext._jvm.System.getProperty("java.io.tmpdir"))
+    family = family or model_family(spark, source, folder)
     if source == "saved":
-        return BertForSequenceClassification.load(folder)
-    return load_from_onnx(spark, folder)
+        return annotator_class(family).load(folder)
+    return load_from_onnx(spark, folder, family)
 
 
 def _jvm_static(spark: SparkSession, class_name: str, method: str) -> Any:
@@ -110,7 +140,8 @@ def _jvm_static(spark: SparkSession, class_name: str, method: str) -> Any:
     return getattr(java_class, method)()
 
 
-def parity_warnings(spark: SparkSession, settings: EffectiveSettings) -> list[str]:
+def parity_warnings(spark: SparkSession, settings: EffectiveSettings, family: Family
+                    ) -> list[str]:
     """Settings Spark NLP cannot match; each says what differs and what it does to pieces."""
     warnings = []
     if settings.max_length > SPARKNLP_MAX_SENTENCE_LENGTH:
@@ -132,7 +163,8 @@ def parity_warnings(spark: SparkSession, settings: EffectiveSettings) -> list[st
         warnings.append("tokenize_chinese_chars is false for the checkpoint, but Spark NLP's "
                         "BasicTokenizer always splits CJK characters")
     warnings.append("word rules differ: Spark NLP's Tokenizer splits on whitespace and its "
-                    "context characters, then BertClassification.tokenizeWithAlignment keeps "
+                    f"context characters, then {family.sparknlp_classification}."
+                    "tokenizeWithAlignment keeps "
                     "only the FIRST basic-tokenizer word of each Spark NLP token (result.head): "
                     "tokens such as \"don't\", \"3.14\", \"e-mail\" or \"中文\" reach the model "
                     "as their first part only, where Hugging Face passes every part")
@@ -153,26 +185,26 @@ def _vocabulary_file(spark: SparkSession, classifier: Any, settings: EffectiveSe
         jvm.System.getProperty("java.io.tmpdir"), "hfparity-vocab")
     folder = Path(scratch.getAbsolutePath())
     draft = folder / "vocab.txt"
-    jvm.hfparity.SparkNlpPieces.writeVocabulary(classifier._java_obj, str(draft))
+    writer = jvm_class(spark, PIECES_CLASS)  # the class the UDF was registered from
+    if isinstance(writer, str):
+        raise RuntimeError(writer)
+    writer.writeVocabulary(classifier._java_obj, str(draft))
     data = draft.read_bytes()
     name = f"hfparity-vocab-{hashlib.sha256(data).hexdigest()[:16]}.txt"
     final = folder / name
     os.replace(draft, final)
-    checkpoint_vocab = Path(settings.checkpoint) / "vocab.txt"
-    if checkpoint_vocab.is_file():
+    if Path(settings.checkpoint).is_dir():
         ours = data.decode("utf-8").splitlines()
-        theirs = checkpoint_vocab.read_text(encoding="utf-8").splitlines()
+        theirs = inspect_checkpoint(settings.checkpoint).vocabulary()
         if ours != theirs:
             warnings.append(f"the Spark NLP model's vocabulary ({len(ours)} tokens) differs from "
-                            f"the checkpoint's vocab.txt ({len(theirs)} tokens)")
+                            f"the checkpoint's ({len(theirs)} tokens)")
     spark.sparkContext.addFile(str(final))
     return name
 
 
 def register_pieces_udf(spark: SparkSession) -> str | None:
     """Register the Java pieces UDF; returns why it is unavailable, or None."""
-    from spark_pipelines.jvm.functions import register_java_udf
-
     return register_java_udf(spark, PIECES_UDF, PIECES_CLASS, PIECES_TYPE)
 
 
@@ -184,10 +216,17 @@ def build_pipeline(spark: SparkSession, config: ProjectConfig, settings: Effecti
     from sparknlp.base import DocumentAssembler
 
     source, folder = model_location(config)
+    family = model_family(spark, source, folder)
+    if family.name != settings.family:
+        expected = FAMILIES[settings.family].architecture if settings.family in FAMILIES \
+            else settings.family
+        raise ConfigError(f"Spark NLP model {folder}: a {family.sparknlp_annotator}, but the "
+                          f"checkpoint {settings.checkpoint} is a {expected}; import this "
+                          "checkpoint (`hfparity import`) and point model.sparknlp_model at it")
     apply_onnx_threads(spark, settings)
-    warnings = parity_warnings(spark, settings)
+    warnings = parity_warnings(spark, settings, family)
     classifier = (
-        load_classifier(spark, source, folder)
+        load_classifier(spark, source, folder, family)
         .setInputCols(["document", "token"])
         .setOutputCol("class")
         .setCaseSensitive(settings.sparknlp_case_sensitive)
@@ -207,7 +246,8 @@ def build_pipeline(spark: SparkSession, config: ProjectConfig, settings: Effecti
     ]
     empty = spark.createDataFrame([], "text string")
     pipeline = Pipeline(stages=stages).fit(empty)
-    return SparkNlpRun(pipeline, source, folder, vocab_name, problem, warnings)
+    annotator = classifier._java_obj.getClass().getName()
+    return SparkNlpRun(pipeline, source, folder, family, annotator, vocab_name, problem, warnings)
 
 
 def annotate(corpus: DataFrame, run: SparkNlpRun, settings: EffectiveSettings,
@@ -224,7 +264,8 @@ def annotate(corpus: DataFrame, run: SparkNlpRun, settings: EffectiveSettings,
             # batchAnnotate gets the document and token annotations; unpack needs both.
             PIECES_UDF, F.concat(F.col("document"), F.col("token")),
             F.lit(settings.sparknlp_case_sensitive),
-            F.lit(min(settings.max_length, SPARKNLP_MAX_SENTENCE_LENGTH)), F.lit(run.vocab_name))
+            F.lit(min(settings.max_length, SPARKNLP_MAX_SENTENCE_LENGTH)), F.lit(run.vocab_name),
+            F.lit(run.family.sparknlp_classification))
     else:
         pieces = F.struct(
             F.lit(None).cast("array<struct<piece:string,id:int,begin:int,end:int>>")
@@ -264,7 +305,10 @@ def sparknlp_fingerprint(spark: SparkSession, run: SparkNlpRun, settings: Effect
             "model_source": run.model_source,
             "model_dir": run.model_dir,
             "onnx_intra_op_threads": spark.conf.get(ONNX_THREADS_KEY, None),
-            "pieces_udf": None if run.vocab_name is None else PIECES_CLASS,
+            "annotator": run.annotator,
+            "family": run.family.name,
+            "pieces_udf": (None if run.vocab_name is None
+                           else f"{PIECES_CLASS}({run.family.sparknlp_classification})"),
         },
         "corpus": corpus_path,
     }

@@ -1,8 +1,8 @@
 package hfparity;
 
-import com.johnsnowlabs.ml.ai.BertClassification;
 import com.johnsnowlabs.nlp.Annotation;
 import com.johnsnowlabs.nlp.annotators.classifier.dl.BertForSequenceClassification;
+import com.johnsnowlabs.nlp.annotators.classifier.dl.DistilBertForSequenceClassification;
 import com.johnsnowlabs.nlp.annotators.common.TokenPiece;
 import com.johnsnowlabs.nlp.annotators.common.TokenizedSentence;
 import com.johnsnowlabs.nlp.annotators.common.TokenizedWithSentence;
@@ -25,18 +25,21 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.spark.SparkFiles;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.api.java.UDF4;
+import org.apache.spark.sql.api.java.UDF5;
 import scala.collection.JavaConverters;
 import scala.collection.Seq;
 
 /**
- * The word pieces Spark NLP 5.5.3's BertForSequenceClassification feeds its model, computed by
- * Spark NLP's own code.
+ * The word pieces Spark NLP 5.5.3's WordPiece sequence classifiers (BertForSequenceClassification,
+ * DistilBertForSequenceClassification) feed their model, computed by Spark NLP's own code.
  *
- * <p>BertForSequenceClassification.batchAnnotate unpacks the row's token annotations with
- * TokenizedWithSentence.unpack and calls BertClassification.tokenizeWithAlignment, whose
- * per-sentence body is the compiled lambda {@code $anonfun$tokenizeWithAlignment$1(caseSensitive,
- * basicTokenizer, encoder, maxSeqLength, sentence)}. We call that very lambda with a
+ * <p>XxxForSequenceClassification.batchAnnotate unpacks the row's token annotations with
+ * TokenizedWithSentence.unpack and calls the family's classification class'
+ * tokenizeWithAlignment (com.johnsnowlabs.ml.ai.BertClassification or DistilBertClassification),
+ * whose per-sentence body is the compiled lambda {@code $anonfun$tokenizeWithAlignment$1(
+ * caseSensitive, basicTokenizer, encoder, maxSeqLength, sentence)}: the same signature in both
+ * classes (javap on the 5.5.3 jar). We call that very lambda, of the class named by the last
+ * argument, with a
  * BasicTokenizer and a WordpieceEncoder built exactly as tokenizeWithAlignment builds them
  * (constructor defaults from their companions). We do not construct BertClassification itself:
  * its constructor reads ONNX session options from the active SparkSession, which executors do
@@ -46,18 +49,28 @@ import scala.collection.Seq;
  * <p>Arguments: the row's document and token annotations (array of Spark NLP annotation structs,
  * as the classifier's batchAnnotate receives them), caseSensitive,
  * maxSentenceLength, the vocabulary file name (SparkFiles name or local path, one token a line in
- * id order). Returns struct(pieces array(struct(piece, id, begin, end)), piece_count, truncated,
+ * id order), the classification class' simple name (BertClassification, DistilBertClassification).
+ * Returns struct(pieces array(struct(piece, id, begin, end)), piece_count, truncated,
  * note); begin/end are Spark NLP's: UTF-16 units, end inclusive; [CLS]/[SEP] have null offsets.
  */
-public final class SparkNlpPieces implements UDF4<Seq<Row>, Boolean, Integer, String, Row> {
+public final class SparkNlpWordpieces
+    implements UDF5<Seq<Row>, Boolean, Integer, String, String, Row> {
   private static final long serialVersionUID = 1L;
+  private static final String CLASSIFICATION_PACKAGE = "com.johnsnowlabs.ml.ai.";
   private static final Map<String, Vocabulary> VOCABULARIES = new ConcurrentHashMap<>();
-  // The lambda is synthetic, so javac cannot name it: look it up once by reflection.
-  private static final Method TOKENIZE_SENTENCE = tokenizeSentenceMethod();
+  // The lambda is synthetic, so javac cannot name it: look it up once per class by reflection.
+  private static final Map<String, Method> TOKENIZE_SENTENCE = new ConcurrentHashMap<>();
 
-  private static Method tokenizeSentenceMethod() {
+  private static Method tokenizeSentenceMethod(String classification) {
+    Class<?> owner;
     try {
-      return BertClassification.class.getDeclaredMethod(
+      owner = Class.forName(CLASSIFICATION_PACKAGE + classification);
+    } catch (ClassNotFoundException exc) {
+      throw new IllegalStateException("no Spark NLP class " + CLASSIFICATION_PACKAGE
+          + classification + "; expected BertClassification or DistilBertClassification", exc);
+    }
+    try {
+      return owner.getDeclaredMethod(
           "$anonfun$tokenizeWithAlignment$1",
           boolean.class,
           BasicTokenizer.class,
@@ -66,7 +79,7 @@ public final class SparkNlpPieces implements UDF4<Seq<Row>, Boolean, Integer, St
           TokenizedSentence.class);
     } catch (NoSuchMethodException exc) {
       throw new IllegalStateException(
-          "this Spark NLP build has no BertClassification tokenizeWithAlignment lambda with the "
+          "this Spark NLP build has no " + classification + " tokenizeWithAlignment lambda with the "
               + "5.5.3 signature; rebuild the pieces UDF for this release",
           exc);
     }
@@ -86,9 +99,14 @@ public final class SparkNlpPieces implements UDF4<Seq<Row>, Boolean, Integer, St
   }
 
   @Override
-  public Row call(Seq<Row> tokens, Boolean caseSensitive, Integer maxSentenceLength, String vocab) {
+  public Row call(
+      Seq<Row> tokens,
+      Boolean caseSensitive,
+      Integer maxSentenceLength,
+      String vocab,
+      String classification) {
     try {
-      return pieces(tokens, caseSensitive, maxSentenceLength, vocab);
+      return pieces(tokens, caseSensitive, maxSentenceLength, vocab, classification);
     } catch (Exception exc) {
       // One odd row must not fail the job: the record says why it has no pieces.
       Throwable cause = exc.getCause() != null ? exc.getCause() : exc;
@@ -96,12 +114,20 @@ public final class SparkNlpPieces implements UDF4<Seq<Row>, Boolean, Integer, St
     }
   }
 
-  static Row pieces(Seq<Row> tokens, Boolean caseSensitive, Integer maxSentenceLength, String vocab)
+  static Row pieces(
+      Seq<Row> tokens,
+      Boolean caseSensitive,
+      Integer maxSentenceLength,
+      String vocab,
+      String classification)
       throws Exception {
-    if (tokens == null || caseSensitive == null || maxSentenceLength == null || vocab == null) {
+    if (tokens == null || caseSensitive == null || maxSentenceLength == null || vocab == null
+        || classification == null) {
       return null;
     }
-    Vocabulary vocabulary = VOCABULARIES.computeIfAbsent(vocab, SparkNlpPieces::loadVocabulary);
+    Method tokenizeSentence =
+        TOKENIZE_SENTENCE.computeIfAbsent(classification, SparkNlpWordpieces::tokenizeSentenceMethod);
+    Vocabulary vocabulary = VOCABULARIES.computeIfAbsent(vocab, SparkNlpWordpieces::loadVocabulary);
     List<Annotation> annotations = new ArrayList<>();
     for (Row row : JavaConverters.seqAsJavaList(tokens)) {
       annotations.add(Annotation.apply(row));
@@ -125,7 +151,7 @@ public final class SparkNlpPieces implements UDF4<Seq<Row>, Boolean, Integer, St
     // A document-level pipeline has one sentence; the classifier scores the first annotation.
     WordpieceTokenizedSentence wordpieces =
         (WordpieceTokenizedSentence)
-            TOKENIZE_SENTENCE.invoke(
+            tokenizeSentence.invoke(
                 null, cased, basic, encoder, Integer.MAX_VALUE, sentenceList.get(0));
     TokenPiece[] all = wordpieces.tokens();
     int keep = Math.min(all.length, Math.max(0, maxSentenceLength - 2));
@@ -180,8 +206,17 @@ public final class SparkNlpPieces implements UDF4<Seq<Row>, Boolean, Integer, St
    */
   public static int writeVocabulary(BertForSequenceClassification model, String file)
       throws IOException {
-    scala.collection.immutable.Map<String, Object> vocabulary =
-        model.vocabulary().getOrDefault();
+    return writeVocabulary(model.vocabulary().getOrDefault(), file);
+  }
+
+  /** As above, for DistilBertForSequenceClassification. */
+  public static int writeVocabulary(DistilBertForSequenceClassification model, String file)
+      throws IOException {
+    return writeVocabulary(model.vocabulary().getOrDefault(), file);
+  }
+
+  static int writeVocabulary(scala.collection.immutable.Map<String, Object> vocabulary, String file)
+      throws IOException {
     Map<String, Object> java = JavaConverters.mapAsJavaMapConverter(vocabulary).asJava();
     int size = 0;
     for (Object id : java.values()) {

@@ -1,0 +1,190 @@
+"""ONNX export of a supported checkpoint, in the form Spark NLP's loadSavedModel reads.
+
+The folder gets model.onnx (the family's inputs, output `logits`, opset 17, dynamic batch and
+sequence axes), assets/vocab.txt and assets/labels.txt in id order, and a manifest with the
+sha256 of weights, vocab, labels and ONNX. The export is checked against torch with
+onnxruntime on a fixed set of varied sentences (plus any given), and refused when the largest
+|Δlogit| is above MAX_ONNX_LOGIT_DELTA: a bad export must not pass as a Spark NLP difference.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from parity_core.checkpoint import CheckpointInfo
+from parity_core.fingerprint import package_versions, sha256_file, write_model_manifest
+
+MAX_ONNX_LOGIT_DELTA = 1e-4
+OPSET = 17
+CHECK_MAX_LENGTH = 128
+LIBRARIES = ("torch", "transformers", "tokenizers", "onnx", "onnxruntime")
+# Varied English: short and long, casing, punctuation, contractions, numbers, accents, emoji.
+CHECK_TEXTS = (
+    "A wonderful, warm film.",
+    "Dull.",
+    "I don't think it's good, and I won't pretend otherwise.",
+    "The plot follows a retired detective who returns to solve one last case.",
+    "ABSOLUTELY TERRIBLE!!!",
+    "an unexpectedly moving portrait of grief, told with restraint and humour",
+    "It's 3.14 hours long -- or it feels that way.",
+    "Self-indulgent, over-long and under-written.",
+    "Café society, naïve heroes and a piñata: what's not to like?",
+    "Five stars 😀🎉",
+    "The cast (led by a superb newcomer) carries a thin script.",
+    "Neither funny nor scary; just loud.",
+    "If you loved the first one, you'll like this one too.",
+    "She says \"never again\" and means it.",
+    "A 1990s throwback with $100 million worth of explosions.",
+    "e-mail, U.S. politics, and the internet at 2 a.m.",
+    "Wait... what?",
+    "The dialogue is sharp, the pacing is brisk and the ending lands.",
+    "Too long by half an hour.",
+    "Visually stunning but emotionally hollow.",
+    "A documentary about bees that is, somehow, thrilling.",
+    "Nothing happens, slowly.",
+    "The second act drags, but the finale is worth the wait.",
+    "It rains for most of the film, which suits the mood.",
+    "Think of it as a love letter to old Hollywood musicals.",
+    "A misfire from a director who usually knows better.",
+    "Smart, funny and surprisingly tender.",
+    "The villain's plan makes no sense whatsoever.",
+    "x",
+    " ".join(["a long review that keeps going and going"] * 30),
+)
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What the export wrote and how closely ONNX matched torch."""
+
+    folder: Path
+    max_abs_logit_delta: float
+    texts_checked: int
+    label_disagreements: int
+    seconds: float
+    manifest: dict[str, Any]
+
+
+def _logits_module(model: Any, names: tuple[str, ...]) -> Any:
+    """A torch module taking the family's inputs positionally and returning only `logits`."""
+    import torch
+
+    class Logits(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, *inputs: Any) -> Any:
+            return self.model(**dict(zip(names, inputs))).logits
+
+    return Logits().eval()
+
+
+def _load(info: CheckpointInfo) -> tuple[Any, Any]:
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    model = AutoModelForSequenceClassification.from_pretrained(
+        str(info.folder), use_safetensors=True, local_files_only=True, trust_remote_code=False)
+    tokenizer = AutoTokenizer.from_pretrained(str(info.folder), local_files_only=True,
+                                              trust_remote_code=False)
+    return model.eval(), tokenizer
+
+
+def _write_onnx(model: Any, tokenizer: Any, names: tuple[str, ...], path: Path) -> None:
+    import onnx
+    import torch
+
+    sample = tokenizer(["a sample to trace", "and a second, longer one"], padding=True,
+                       return_tensors="pt")
+    inputs = tuple(sample[n] if n in sample else torch.zeros_like(sample["input_ids"])
+                   for n in names)
+    axes = {name: {0: "batch", 1: "sequence"} for name in names}
+    axes["logits"] = {0: "batch"}
+    torch.onnx.export(_logits_module(model, names), inputs, str(path), input_names=list(names),
+                      output_names=["logits"], dynamic_axes=axes, opset_version=OPSET,
+                      dynamo=False)
+    onnx.checker.check_model(str(path))
+
+
+def check_against_torch(model: Any, tokenizer: Any, onnx_path: Path, names: tuple[str, ...],
+                        texts: list[str]) -> tuple[float, int]:
+    """(max |Δlogit|, rows whose argmax differs) of ONNX vs torch, batches of 16 with padding."""
+    import onnxruntime
+    import torch
+
+    session = onnxruntime.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    worst, flips = 0.0, 0
+    for start in range(0, len(texts), 16):
+        batch = tokenizer(texts[start:start + 16], truncation=True, max_length=CHECK_MAX_LENGTH,
+                          padding=True, return_tensors="pt")
+        feed = {n: (batch[n] if n in batch else torch.zeros_like(batch["input_ids"]))
+                for n in names}
+        with torch.inference_mode():
+            expected = model(**feed).logits.numpy()
+        got = session.run(["logits"], {n: v.numpy().astype(np.int64) for n, v in feed.items()})[0]
+        worst = max(worst, float(np.abs(got - expected).max()))
+        flips += int((got.argmax(-1) != expected.argmax(-1)).sum())
+    return worst, flips
+
+
+def _write_assets(info: CheckpointInfo, model: Any, assets: Path) -> None:
+    assets.mkdir(parents=True, exist_ok=True)
+    (assets / "vocab.txt").write_bytes(info.vocabulary_bytes())
+    labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
+    if tuple(labels) != info.labels:
+        raise RuntimeError(f"{info.folder}: transformers reads labels {labels}, "
+                           f"config.json says {list(info.labels)}")
+    (assets / "labels.txt").write_text("".join(f"{x}\n" for x in labels), encoding="utf-8")
+
+
+def export_checkpoint(info: CheckpointInfo, out_dir: str | Path, extra_texts: Sequence[str] = (),
+                      say: Callable[[str], None] = print) -> ExportResult:
+    """Export, check against torch, write assets and manifest into out_dir (built beside it and
+    renamed, so a failed export leaves no folder that looks finished)."""
+    import torch
+
+    started = time.time()
+    out = Path(out_dir)
+    work = out.with_name(out.name + ".building")
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    torch.manual_seed(0)
+    model, tokenizer = _load(info)
+    names = info.family.onnx_inputs
+    _write_onnx(model, tokenizer, names, work / "model.onnx")
+    _write_assets(info, model, work / "assets")
+    texts = [*CHECK_TEXTS, *extra_texts]
+    delta, flips = check_against_torch(model, tokenizer, work / "model.onnx", names, texts)
+    say(f"ONNX vs torch on {len(texts)} texts: max |Δlogit| {delta:.2e} "
+        f"(bound {MAX_ONNX_LOGIT_DELTA:.0e}), {flips} argmax differences")
+    if delta > MAX_ONNX_LOGIT_DELTA:
+        raise RuntimeError(f"ONNX export of {info.folder}: max |Δlogit| {delta:.2e} > "
+                           f"{MAX_ONNX_LOGIT_DELTA:.0e}; the export does not reproduce torch")
+    manifest = {
+        "family": info.family.name,
+        "architecture": info.family.architecture,
+        "checkpoint": str(info.folder),
+        "checkpoint_sha256": sha256_file(info.files.weights),
+        "vocab_sha256": hashlib.sha256(info.vocabulary_bytes()).hexdigest(),
+        "labels_sha256": sha256_file(work / "assets" / "labels.txt"),
+        "onnx_sha256": sha256_file(work / "model.onnx"),
+        "labels": list(info.labels),
+        "onnx_inputs": list(names),
+        "onnx_opset": OPSET,
+        "onnx_max_abs_logit_delta": delta,
+        "onnx_check_texts": len(texts),
+        "libraries": package_versions(LIBRARIES),
+    }
+    write_model_manifest(work, manifest)
+    shutil.rmtree(out, ignore_errors=True)
+    os.replace(work, out)
+    return ExportResult(out, delta, len(texts), flips, time.time() - started, manifest)

@@ -1,0 +1,132 @@
+"""hfparity: check your own model, from a Hugging Face checkpoint folder to a parity report.
+
+  hfparity import --checkpoint DIR --output DIR [--max-length N]
+  hfparity check  --checkpoint DIR --corpus FILE [--output DIR] [--max-length N] [--overwrite]
+
+Exit codes as the jobs': 0 done (check: the runs agree within the thresholds), 1 they do not,
+2 bad input (a refused checkpoint, corpus or output, named with the fix), 3 a failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from jobs.cli import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_OK,
+    check_corpus_path,
+    exit_code,
+)
+from parity_core.errors import BadInput
+
+SUPPORTED_NOTE = "supported: BertForSequenceClassification, DistilBertForSequenceClassification"
+
+
+def say(message: str) -> None:
+    print(f"[hfparity] {message}", flush=True)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hfparity", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    imp = commands.add_parser("import", help="export a checkpoint to ONNX and import it into "
+                              f"Spark NLP ({SUPPORTED_NOTE})")
+    check = commands.add_parser("check", help="import when needed, then run both jobs and the "
+                                "join on a corpus and print the verdict")
+    for sub in (imp, check):
+        sub.add_argument("--checkpoint", required=True, help="Hugging Face checkpoint folder")
+        sub.add_argument("--max-length", type=int, default=128,
+                         help="model-input length, [CLS]/[SEP] included (default 128)")
+    imp.add_argument("--output", required=True, help="folder for onnx/ and sparknlp_model/")
+    check.add_argument("--corpus", required=True, help="corpus: parquet, CSV or JSON lines")
+    check.add_argument("--output", default="out/check",
+                       help="folder for model/, hfparity.yaml, hf/, sparknlp/, report/")
+    check.add_argument("--overwrite", action="store_true",
+                       help="replace an earlier check's runs and report (the import is reused)")
+    return parser
+
+
+def _inspect(args: argparse.Namespace):  # -> CheckpointInfo
+    from parity_core.checkpoint import inspect_checkpoint
+
+    if not 3 <= args.max_length <= 512:
+        raise BadInput(f"--max-length {args.max_length}: must be between 3 and 512 "
+                       "([CLS] and [SEP] included)")
+    started = time.time()
+    info = inspect_checkpoint(args.checkpoint, args.max_length, subject="--checkpoint")
+    for warning in info.warnings:
+        print(f"warning: {warning}", file=sys.stderr, flush=True)
+    say(f"inspect: {info.family.architecture}, {len(info.labels)} labels "
+        f"{list(info.labels)}, {'uncased' if info.do_lower_case else 'cased'}, "
+        f"max positions {info.max_positions} ({time.time() - started:.1f} s)")
+    return info
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from jobs.hfparity_steps.model_import import import_checkpoint
+
+    started = time.time()
+    info = _inspect(args)
+    model = import_checkpoint(info, args.output, say=say)
+    say(f"ONNX max |Δlogit| vs torch: {model.onnx_max_abs_logit_delta:.2e}")
+    say(f"done in {time.time() - started:.1f} s: Spark NLP model {model.sparknlp_model}")
+    return EXIT_OK
+
+
+def _check_output(output: Path, overwrite: bool) -> None:
+    """Refuse to replace an earlier check's runs unless asked; model/ is kept either way."""
+    from jobs.hfparity_steps.model_check import CONF_FILE
+
+    earlier = [name for name in ("hf", "sparknlp", "report", CONF_FILE) if (output / name).exists()]
+    if earlier and not overwrite:
+        raise BadInput(f"--output {output}: already holds a check ({', '.join(earlier)}); "
+                       "pass --overwrite to replace it (the imported model is reused)")
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from jobs.hfparity_steps.model_check import CONF_FILE, report_path, run_jobs, write_conf
+    from jobs.hfparity_steps.model_import import import_checkpoint
+    from parity_core.config import load_config
+    from parity_core.settings import derive_settings
+
+    started = time.time()
+    info = _inspect(args)
+    corpus = str(Path(check_corpus_path(args.corpus, "--corpus")).resolve())
+    output = Path(args.output).resolve()
+    _check_output(output, args.overwrite)
+    model = import_checkpoint(info, output / "model", say=say)
+    say(f"ONNX max |Δlogit| vs torch: {model.onnx_max_abs_logit_delta:.2e}")
+    conf = write_conf(output / CONF_FILE, info.folder, model.sparknlp_model, model.onnx,
+                      args.max_length)
+    derive_settings(load_config(conf))  # the jobs' own refusals, before any Spark starts
+    say(f"conf: {conf}")
+    results = run_jobs(conf, corpus, output, args.overwrite, say)
+    failed = [r for r in results if r.code not in (0, 1) or (r.code == 1 and r.name != "compare")]
+    report = report_path(output)
+    if failed or report is None or len(results) < 3:
+        step = failed[0] if failed else results[-1]
+        say(f"{step.name} failed (exit {step.code}) after {time.time() - started:.1f} s")
+        return EXIT_BAD_INPUT if step.code == EXIT_BAD_INPUT else EXIT_FAILED
+    verdict = results[-1]
+    say(f"verdict: {verdict.last_line}")
+    say(f"report: {report}  (rows: {report.parent / 'rows'}, conf: {conf})")
+    say(f"check done in {time.time() - started:.1f} s")
+    return verdict.code
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    command = cmd_import if args.command == "import" else cmd_check
+    return exit_code(lambda: command(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

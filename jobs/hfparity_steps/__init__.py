@@ -1,0 +1,1 @@
+"""The steps `hfparity import` and `hfparity check` run (jobs/hfparity.py parses and prints)."""

@@ -1,0 +1,119 @@
+"""`hfparity check`: the three spark-submit jobs on one checkpoint, with a conf written for it.
+
+The jobs run by spark-submit of jobs/hf_reference.py, jobs/sparknlp_pipeline.py and
+jobs/compare.py, not by in-process library calls: each gets its own driver JVM (Spark NLP keeps
+one model.onnx per SparkContext, and the import before them loaded one), its own private
+java.io.tmpdir (Spark NLP 5.5.3 leaves model copies there), and its own exit code, and the
+commands printed are the ones a user repeats with the conf written here. `--jars` is passed
+explicitly (the cached Spark NLP jars plus this checkout's hfparity-functions.jar), so a
+spark-defaults.conf naming another build of the functions jar does not win.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import yaml
+
+from parity_core.config import ProjectConfig
+from parity_core.files import COMPLETE_MARKER, REPORT_FILE
+from spark_pipelines.jvm.tmpdir import private_tmpdir, submit_args
+
+REPO = Path(__file__).resolve().parents[2]
+CONF_FILE = "hfparity.yaml"
+MASTER = "local[2]"
+
+
+@dataclass(frozen=True)
+class StepResult:
+    name: str
+    code: int
+    seconds: float
+    last_line: str  # the step's last stdout line (compare: the verdict line)
+
+
+def write_conf(path: Path, checkpoint: Path, sparknlp_model: Path, onnx: Path,
+               max_length: int) -> Path:
+    """A conf YAML for this checkpoint: the defaults plus its model paths and max length."""
+    defaults = ProjectConfig()
+    document = {
+        "model": {"checkpoint": str(checkpoint), "sparknlp_model": str(sparknlp_model),
+                  "onnx_export": str(onnx)},
+        "tokenization": {**asdict(defaults.tokenization), "max_length": max_length},
+        "inference": asdict(defaults.inference),
+        "corpus": asdict(defaults.corpus),
+        "compare": asdict(defaults.compare),
+    }
+    header = (f"# Written by `hfparity check` for {checkpoint}.\n"
+              "# Repeat the run with the spark-submit commands it printed.\n")
+    path.write_text(header + yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def spark_submit() -> str:
+    return str(Path(sys.executable).parent / "spark-submit")
+
+
+def _submit_flags() -> list[str]:
+    from spark_pipelines.jvm.jars import session_jars
+
+    return ["--master", MASTER, "--jars", ",".join(session_jars()),
+            "--conf", f"spark.pyspark.python={sys.executable}"]
+
+
+def run_step(name: str, script: str, args: list[str], say: Callable[[str], None]) -> StepResult:
+    """spark-submit one job with a private driver temp folder; its stdout is passed through."""
+    command = [spark_submit(), *_submit_flags(), str(REPO / "jobs" / script), *args]
+    jars = f'"$({shlex.quote(sys.executable)} -m spark_pipelines.jvm.package --jars)"'
+    say(f"{name}: {shlex.quote(spark_submit())} --master {shlex.quote(MASTER)} --jars {jars} "
+        f"{shlex.join([str(REPO / 'jobs' / script), *args])}")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)}
+    started = time.time()
+    last = ""
+    with private_tmpdir() as scratch:
+        command[1:1] = submit_args(scratch)
+        with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env) as process:
+            assert process.stdout is not None
+            for line in process.stdout:
+                print(line, end="", flush=True)
+                last = line.strip() or last
+        code = process.returncode
+    seconds = time.time() - started
+    say(f"{name}: exit {code} after {seconds:.1f} s")
+    return StepResult(name, code, seconds, last)
+
+
+def run_jobs(conf: Path, corpus: str, output: Path, overwrite: bool,
+             say: Callable[[str], None]) -> tuple[StepResult, ...]:
+    """The Hugging Face job, the Spark NLP job, then the join; stops at the first failure."""
+    common = ["--config", str(conf), *(["--overwrite"] if overwrite else [])]
+    steps = (
+        ("Hugging Face job", "hf_reference.py",
+         [*common, "--input", corpus, "--output", str(output / "hf")]),
+        ("Spark NLP job", "sparknlp_pipeline.py",
+         [*common, "--input", corpus, "--output", str(output / "sparknlp")]),
+        ("compare", "compare.py",
+         [*common, "--left", str(output / "hf"), "--right", str(output / "sparknlp"),
+          "--corpus", corpus, "--output", str(output / "report")]),
+    )
+    results = []
+    for name, script, args in steps:
+        result = run_step(name, script, args, say)
+        results.append(result)
+        if result.code != 0 and script != "compare.py":
+            break
+    return tuple(results)
+
+
+def report_path(output: Path) -> Path | None:
+    """The report's index.html when the join published a complete report."""
+    report = output / "report"
+    return report / REPORT_FILE if (report / COMPLETE_MARKER).is_file() else None

@@ -1,0 +1,91 @@
+"""`hfparity import`: a Hugging Face checkpoint folder -> ONNX export -> saved Spark NLP model.
+
+Steps: inspect (parity_core.checkpoint: refusals before any work), export and check against
+torch (hf_reference.export), import with the family's Spark NLP annotator
+(spark_pipelines.sparknlp.import_model) in a process of its own, because Spark NLP keeps one
+model.onnx per SparkContext. The output folder holds onnx/ and sparknlp_model/, each with the
+manifest; when the saved model's manifest names this checkpoint's weights and vocab, a second
+run returns at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from parity_core.checkpoint import CheckpointInfo
+from parity_core.files import MODEL_MANIFEST
+from parity_core.fingerprint import read_model_manifest, sha256_file
+
+REPO = Path(__file__).resolve().parents[2]
+ONNX_DIR = "onnx"
+SPARKNLP_DIR = "sparknlp_model"
+
+
+@dataclass(frozen=True)
+class ImportedModel:
+    """Where the export and the saved Spark NLP model are, and what the export measured."""
+
+    onnx: Path
+    sparknlp_model: Path
+    cached: bool
+    onnx_max_abs_logit_delta: float
+    manifest: dict
+
+
+def _identity(info: CheckpointInfo) -> dict[str, str]:
+    """What a finished import must have been made from: family, weights and vocab sha256."""
+    return {"family": info.family.name, "checkpoint_sha256": sha256_file(info.files.weights),
+            "vocab_sha256": hashlib.sha256(info.vocabulary_bytes()).hexdigest()}
+
+
+def _current_manifest(folder: Path, identity: dict[str, str]) -> dict | None:
+    """The saved model's manifest when it was imported from this checkpoint, else None."""
+    if not (folder / "metadata").is_dir() or not (folder / MODEL_MANIFEST).is_file():
+        return None
+    manifest = read_model_manifest(folder)
+    same = all(manifest.get(key) == value for key, value in identity.items())
+    return manifest if same else None
+
+
+def _import_in_own_process(onnx: Path, out: Path) -> None:
+    """spark_pipelines.sparknlp.import_model in a new Python process: its own SparkContext."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)}
+    done = subprocess.run([sys.executable, "-m", "spark_pipelines.sparknlp.import_model",
+                           "--onnx", str(onnx), "--out", str(out)], env=env, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"Spark NLP import of {onnx} failed (exit {done.returncode}); "
+                           "its output is above")
+
+
+def import_checkpoint(info: CheckpointInfo, output: str | Path,
+                      say: Callable[[str], None] = print) -> ImportedModel:
+    """Export and import `info`'s checkpoint into output/{onnx,sparknlp_model} unless a
+    finished import of the same weights and vocab is already there."""
+    out = Path(output).resolve()
+    onnx, saved = out / ONNX_DIR, out / SPARKNLP_DIR
+    started = time.time()
+    identity = _identity(info)
+    manifest = _current_manifest(saved, identity)
+    if manifest is not None:
+        say(f"import: cached ({saved}: manifest matches {info.files.weights.name} sha256 "
+            f"{identity['checkpoint_sha256'][:12]}), {time.time() - started:.1f} s")
+        return ImportedModel(onnx, saved, True, manifest["onnx_max_abs_logit_delta"], manifest)
+    from hf_reference.export import export_checkpoint
+
+    step = time.time()
+    exported = export_checkpoint(info, onnx, say=lambda line: say(f"export: {line}"))
+    say(f"export: {info.family.architecture} -> {onnx} ({exported.seconds:.1f} s)")
+    step = time.time()
+    _import_in_own_process(onnx, saved)
+    say(f"import: Spark NLP {info.family.sparknlp_annotator} saved to {saved} "
+        f"({time.time() - step:.1f} s, own Spark process)")
+    manifest = read_model_manifest(saved)
+    return ImportedModel(onnx, saved, False, exported.max_abs_logit_delta, manifest)

@@ -1,0 +1,244 @@
+"""Inspect a Hugging Face checkpoint folder and refuse, before any Spark or torch work, what the
+parity check cannot run.
+
+Only JSON and text files are read (no torch, no pyspark), so the jobs, `hfparity import` and
+`hfparity check` all refuse the same folders with the same message: `<subject> <folder>: <file>:
+problem; fix`. What passes is described by a typed `CheckpointInfo` (family, labels, casing,
+positions, files) that settings derivation, the ONNX export and the Spark NLP import read.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from parity_core.errors import ConfigError
+
+WEIGHTS = "model.safetensors"
+CONFIG = "config.json"
+TOKENIZER_CONFIG = "tokenizer_config.json"
+TOKENIZER_JSON = "tokenizer.json"
+VOCAB_TXT = "vocab.txt"
+SPECIAL_TOKENS = ("[CLS]", "[SEP]", "[UNK]", "[PAD]")
+GENERIC_LABEL = re.compile(r"^LABEL_\d+$")
+
+
+@dataclass(frozen=True)
+class Family:
+    """A model family both frameworks can run: the names each side knows it by."""
+
+    name: str  # "bert", "distilbert": config.json model_type
+    architecture: str  # transformers class in config.json `architectures`
+    sparknlp_annotator: str  # sparknlp.annotator class (also the JVM class' simple name)
+    sparknlp_classification: str  # com.johnsnowlabs.ml.ai class holding tokenizeWithAlignment
+    onnx_inputs: tuple[str, ...]  # what Spark NLP feeds the ONNX model, in this order
+
+
+FAMILIES: dict[str, Family] = {
+    "bert": Family("bert", "BertForSequenceClassification", "BertForSequenceClassification",
+                   "BertClassification", ("input_ids", "attention_mask", "token_type_ids")),
+    "distilbert": Family("distilbert", "DistilBertForSequenceClassification",
+                         "DistilBertForSequenceClassification", "DistilBertClassification",
+                         ("input_ids", "attention_mask")),
+}
+BY_ARCHITECTURE = {family.architecture: family for family in FAMILIES.values()}
+SUPPORTED = ", ".join(sorted(BY_ARCHITECTURE))
+
+
+@dataclass(frozen=True)
+class CheckpointFiles:
+    """Where each input lives; `tokenizer_json` and `vocab_txt` may be None (not both)."""
+
+    config: Path
+    tokenizer_config: Path
+    weights: Path
+    tokenizer_json: Path | None
+    vocab_txt: Path | None
+
+
+@dataclass(frozen=True)
+class CheckpointInfo:
+    """What a supported checkpoint is, as the export, the import and the settings need it."""
+
+    folder: Path
+    family: Family
+    labels: tuple[str, ...]
+    do_lower_case: bool
+    strip_accents: bool | None  # None: follows do_lower_case (Hugging Face's BERT rule)
+    max_positions: int  # config.json max_position_embeddings
+    model_max_length: int  # tokenizer limit, never above max_positions
+    tokenizer: dict[str, Any]  # tokenizer_config.json as read
+    files: CheckpointFiles
+    warnings: tuple[str, ...]
+
+    def vocabulary(self) -> list[str]:
+        """The WordPiece vocabulary in id order: vocab.txt, else tokenizer.json's model.vocab."""
+        if self.files.vocab_txt is not None:
+            return self.files.vocab_txt.read_text(encoding="utf-8").splitlines()
+        path = self.files.tokenizer_json
+        assert path is not None  # inspect_checkpoint refuses a folder with neither file
+        return _vocab_from_tokenizer_json(json.loads(path.read_text(encoding="utf-8")), path)
+
+    def vocabulary_bytes(self) -> bytes:
+        """vocab.txt as Spark NLP's assets/vocab.txt gets it (vocab.txt itself when present)."""
+        if self.files.vocab_txt is not None:
+            return self.files.vocab_txt.read_bytes()
+        return "".join(f"{token}\n" for token in self.vocabulary()).encode("utf-8")
+
+
+def _refuse(subject: str, folder: Path, file: str, problem: str) -> ConfigError:
+    where = f"{subject} {folder}" + (f": {file}" if file else "")
+    return ConfigError(f"{where}: {problem}")
+
+
+def _read_json(path: Path, folder: Path, subject: str) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise _refuse(subject, folder, path.name, "missing") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise _refuse(subject, folder, path.name, f"not valid JSON ({exc})") from exc
+    if not isinstance(data, dict):
+        raise _refuse(subject, folder, path.name, "must hold a JSON object")
+    return data
+
+
+def _vocab_from_tokenizer_json(data: dict[str, Any], path: Path | None) -> list[str]:
+    vocab = data.get("model", {}).get("vocab")
+    if not isinstance(vocab, dict) or not vocab:
+        raise ConfigError(f"{path}: model.vocab missing; write vocab.txt beside it")
+    ordered = sorted(vocab.items(), key=lambda item: item[1])
+    if [i for _, i in ordered] != list(range(len(ordered))):
+        raise ConfigError(f"{path}: model.vocab ids are not 0..n-1; cannot write vocab.txt")
+    return [token for token, _ in ordered]
+
+
+def _family(model: dict[str, Any], folder: Path, subject: str) -> Family:
+    architectures = model.get("architectures") or []
+    if architectures:
+        family = BY_ARCHITECTURE.get(str(architectures[0]))
+        if family is None:
+            raise _refuse(subject, folder, CONFIG,
+                          f"architecture {architectures[0]} is not supported (supported: "
+                          f"{SUPPORTED}); fine-tune one of those and save it with "
+                          "save_pretrained")
+        return family
+    family = FAMILIES.get(str(model.get("model_type", "")))
+    if family is None:
+        raise _refuse(subject, folder, CONFIG,
+                      f"no `architectures` and model_type {model.get('model_type')!r} is not "
+                      f"supported (supported: {SUPPORTED})")
+    return family
+
+
+def _labels(model: dict[str, Any], folder: Path, subject: str) -> tuple[tuple[str, ...], list[str]]:
+    id2label = model.get("id2label")
+    if not isinstance(id2label, dict) or not id2label:
+        raise _refuse(subject, folder, CONFIG, "no id2label; name the labels "
+                      "(config.id2label = {0: 'negative', 1: 'positive'}) and save again")
+    try:
+        by_id = {int(k): str(v) for k, v in id2label.items()}
+    except ValueError as exc:
+        raise _refuse(subject, folder, CONFIG, f"id2label keys must be integers ({exc})") from exc
+    if sorted(by_id) != list(range(len(by_id))):
+        raise _refuse(subject, folder, CONFIG, f"id2label ids must be 0..n-1, got {sorted(by_id)}")
+    labels = tuple(by_id[i] for i in range(len(by_id)))
+    if len(labels) < 2:
+        raise _refuse(subject, folder, CONFIG, f"{len(labels)} label; a classifier needs 2 or more")
+    if len(set(labels)) != len(labels):
+        raise _refuse(subject, folder, CONFIG, f"id2label names repeat: {list(labels)}")
+    warnings = []
+    if all(GENERIC_LABEL.match(label) for label in labels):
+        warnings.append(f"{folder / CONFIG}: labels are the generic {labels[0]}…{labels[-1]}; "
+                        "the report will use these names (set id2label to name them)")
+    return labels, warnings
+
+
+def _tokenizer_files(folder: Path, subject: str) -> tuple[Path | None, Path | None, dict | None]:
+    tokenizer_json = folder / TOKENIZER_JSON
+    vocab_txt = folder / VOCAB_TXT
+    if not (folder / TOKENIZER_CONFIG).is_file():
+        raise _refuse(subject, folder, TOKENIZER_CONFIG, "missing; save the tokenizer with the "
+                      "model (tokenizer.save_pretrained(folder))")
+    if not tokenizer_json.is_file() and not vocab_txt.is_file():
+        raise _refuse(subject, folder, f"{TOKENIZER_JSON} / {VOCAB_TXT}",
+                      "no vocabulary (neither file is there); save the tokenizer with the model "
+                      "(tokenizer.save_pretrained(folder))")
+    fast = None
+    if tokenizer_json.is_file():
+        fast = _read_json(tokenizer_json, folder, subject)
+        kind = (fast.get("model") or {}).get("type")
+        if kind != "WordPiece":
+            raise _refuse(subject, folder, TOKENIZER_JSON,
+                          f"tokenizer model is {kind}, not WordPiece; Spark NLP's "
+                          f"{SUPPORTED} read a WordPiece vocab.txt only")
+    return (tokenizer_json if fast is not None else None,
+            vocab_txt if vocab_txt.is_file() else None, fast)
+
+
+def _casing(tok: dict[str, Any], fast: dict[str, Any] | None) -> tuple[bool, bool | None]:
+    """do_lower_case and strip_accents: tokenizer_config.json, else tokenizer.json's normalizer."""
+    normalizer = (fast or {}).get("normalizer") or {}
+    lower = tok.get("do_lower_case", normalizer.get("lowercase", True))
+    strip = tok["strip_accents"] if "strip_accents" in tok else normalizer.get("strip_accents")
+    return bool(lower), None if strip is None else bool(strip)
+
+
+def inspect_checkpoint(folder: str | Path, max_length: int | None = None,
+                       subject: str = "model.checkpoint") -> CheckpointInfo:
+    """Describe a checkpoint folder, or raise ConfigError naming the file at fault and the fix.
+
+    `subject` names where the folder came from (a config key or a command-line flag).
+    """
+    path = Path(folder).expanduser()
+    if not path.is_dir():
+        raise _refuse(subject, path, "", "no such folder")
+    model = _read_json(path / CONFIG, path, subject)
+    family = _family(model, path, subject)
+    if not (path / WEIGHTS).is_file():
+        pickles = sorted(p.name for p in path.glob("*.bin")) or ["none"]
+        raise _refuse(subject, path, "", f"{WEIGHTS} missing; only safetensors weights are "
+                      f"loaded, pickle weights are refused (found: {', '.join(pickles)}); "
+                      "save with model.save_pretrained(folder, safe_serialization=True)")
+    tokenizer_json, vocab_txt, fast = _tokenizer_files(path, subject)
+    tok = _read_json(path / TOKENIZER_CONFIG, path, subject)
+    labels, warnings = _labels(model, path, subject)
+    positions = int(model.get("max_position_embeddings", 512))
+    tok_limit = tok.get("model_max_length") or positions
+    model_max_length = int(min(int(tok_limit), positions))
+    if max_length is not None and max_length > positions:
+        raise _refuse(subject, path, CONFIG, f"max_length {max_length} exceeds "
+                      f"max_position_embeddings {positions}; use a max length of at most "
+                      f"{positions}")
+    do_lower_case, strip_accents = _casing(tok, fast)
+    info = CheckpointInfo(
+        folder=path.resolve(), family=family, labels=labels, do_lower_case=do_lower_case,
+        strip_accents=strip_accents, max_positions=positions, model_max_length=model_max_length,
+        tokenizer=tok,
+        files=CheckpointFiles(path / CONFIG, path / TOKENIZER_CONFIG, path / WEIGHTS,
+                              tokenizer_json, vocab_txt),
+        warnings=tuple(warnings))
+    return _check_vocabulary(info, fast, subject)
+
+
+def _check_vocabulary(info: CheckpointInfo, fast: dict[str, Any] | None, subject: str
+                      ) -> CheckpointInfo:
+    """Spark NLP looks the special tokens up by name and masks id 0: both must hold."""
+    vocab = info.vocabulary()
+    missing = [token for token in SPECIAL_TOKENS if token not in vocab]
+    source = VOCAB_TXT if info.files.vocab_txt is not None else TOKENIZER_JSON
+    if missing:
+        raise _refuse(subject, info.folder, source, f"no {', '.join(missing)} in the "
+                      "vocabulary; Spark NLP's WordPiece classifiers look these up by name")
+    warnings = list(info.warnings)
+    if vocab.index("[PAD]") != 0:
+        warnings.append(f"{info.folder / source}: [PAD] is id {vocab.index('[PAD]')}, but Spark "
+                        "NLP's attention mask is `id != 0`: id 0 is masked, padding is not")
+    both = fast is not None and info.files.vocab_txt is not None
+    if both and _vocab_from_tokenizer_json(fast, info.files.tokenizer_json) != vocab:
+        warnings.append(f"{info.folder}: vocab.txt and tokenizer.json's vocabulary differ; "
+                        "Hugging Face uses tokenizer.json, Spark NLP gets vocab.txt")
+    return replace(info, warnings=tuple(warnings))
