@@ -41,6 +41,7 @@ jars: deps
 
 assets: jars
 	$(PY) -m hf_reference.build_assets
+	$(PY) -m hf_reference.build_test_models
 	$(PY) -m spark_pipelines.sparknlp.import_model
 
 test: setup
