@@ -39,10 +39,15 @@ deps: $(STAMP)
 jars: deps
 	$(PY) -m spark_pipelines.jvm.setup
 
+# Checkpoints: the default model, then the test models; each goes through `hfparity import`,
+# the path a user's own checkpoint takes (a second run finds each manifest and returns).
+IMPORTED := default models/cased_bert models/distilbert
 assets: jars
 	$(PY) -m hf_reference.build_assets
 	$(PY) -m hf_reference.build_test_models
-	$(PY) -m spark_pipelines.sparknlp.import_model
+	for name in $(IMPORTED); do
+	  $(PY) -m jobs.hfparity import --checkpoint "$(HFPARITY_CACHE)/$$name/checkpoint" --output "$(HFPARITY_CACHE)/$$name"
+	done
 
 test: setup
 	$(PY) -m pytest -q --durations=20
