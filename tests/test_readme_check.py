@@ -20,7 +20,8 @@ import pyarrow.parquet as pq
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-MARKER = "<!-- check-your-own-model commands: tests/test_readme_check.py runs this block verbatim -->"
+MARKER = ("<!-- check-your-own-model commands: tests/test_readme_check.py runs this block "
+          "verbatim -->")
 PLAIN_ROWS = 60
 
 
@@ -63,7 +64,8 @@ def test_readme_check_block_on_the_cased_bert(model_b, tmp_path):
     for command, allowed in zip(commands, ((0,), (0, 1))):
         done = subprocess.run(["bash", "-c", command], cwd=REPO, env=env, capture_output=True,
                               text=True, timeout=1800, check=False)
-        assert done.returncode in allowed, f"{command}: exit {done.returncode}\n{done.stderr[-4000:]}"
+        assert done.returncode in allowed, (
+            f"{command}: exit {done.returncode}\n{done.stderr[-4000:]}")
         printed.append(done.stdout)
 
     imported, checked = printed
