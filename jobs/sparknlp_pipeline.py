@@ -28,6 +28,8 @@ EXAMPLES = """\
   spark-submit $(python -m spark_pipelines.jvm.coordinates) \\
       --jars ~/.cache/hfparity/functions/5.5.3/hfparity-functions.jar \\
       jobs/sparknlp_pipeline.py --config conf/default.yaml --input corpus.csv --output out/snlp
+  .venv/bin/spark-submit jobs/sparknlp_pipeline.py --config conf/default.yaml \
+      --input corpus.csv --output out/deployed --pipeline /models/deployed_pipeline
 """
 
 
@@ -35,6 +37,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = base_parser(__doc__, EXAMPLES)
     parser.add_argument("--input", required=True, help="corpus: parquet, CSV or JSON lines")
     parser.add_argument("--output", required=True, help="records folder (parquet)")
+    parser.add_argument("--pipeline", default=None,
+                        help="score a deployment as it is: a saved PipelineModel, or a Spark NLP "
+                             "classifier folder (wrapped in DocumentAssembler -> Tokenizer with "
+                             "Spark NLP's defaults); audited against model.checkpoint")
     args = parser.parse_args(argv)
     config = check_config(args.config)
     check_corpus_path(args.input)
@@ -43,14 +49,20 @@ def main(argv: list[str] | None = None) -> int:
     from spark_pipelines.sparknlp.pipeline import model_location
 
     settings = derive_settings(config)
-    model_location(config)  # names model.sparknlp_model / model.onnx_export if unusable
+    if args.pipeline:
+        from spark_pipelines.sparknlp.deployment import check_deployment_folder
+
+        check_deployment_folder(args.pipeline)
+    else:
+        model_location(config)  # names model.sparknlp_model / model.onnx_export if unusable
 
     from spark_pipelines.jvm.session import get_session
     from spark_pipelines.sparknlp.job import run_sparknlp
 
     spark = get_session("hfparity-sparknlp")
     started = time.time()
-    summary = run_sparknlp(spark, config, settings, args.input, args.output, args.overwrite)
+    summary = run_sparknlp(spark, config, settings, args.input, args.output, args.overwrite,
+                           args.pipeline)
     seconds = time.time() - started
     print(f"sparknlp_pipeline: {summary.rows} records ({summary.rows_in} rows in) -> "
           f"{args.output} in {seconds:.1f} s ({summary.rows / max(seconds, 1e-9):.1f} rows/s); "

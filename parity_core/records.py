@@ -50,9 +50,19 @@ RECORD_FIELDS = [
     pa.field("label_id", pa.int32()),
     pa.field("probabilities", pa.list_(pa.float64())),
     pa.field("logits", pa.list_(pa.float64())),
+    # How many predictions the framework made for the row (a sentence detector upstream makes
+    # one per sentence) and the rule that made the recorded label of several (LABEL_RULE_MEAN).
+    # Null where the producer makes one prediction per text by construction (Hugging Face).
+    pa.field("predictions", pa.int32()),
+    pa.field("label_rule", pa.string()),
 ]
 RECORD_SCHEMA = pa.schema(RECORD_FIELDS)
 RECORD_COLUMNS = tuple(f.name for f in RECORD_FIELDS)
+
+# Several predictions of one row are averaged (probabilities, then argmax): Spark NLP's own
+# document-level rule (coalesceSentences), and the one that uses every sentence the deployment
+# scored, where "the first sentence" would silently drop the rest of the text.
+LABEL_RULE_MEAN = "mean_of_probabilities"
 
 # Field-metadata key of the `id` column under which a records folder carries its run
 # fingerprint (JSON); spark_pipelines/io/records.py writes and reads it.

@@ -15,6 +15,7 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from parity_core.audit import VOCABULARY, audit_of
 from parity_core.config import ProjectConfig
 from parity_core.errors import BadInput
 from spark_pipelines.io.corpus import corpus_digest, read_corpus
@@ -70,10 +71,17 @@ def check_schemas(left: dict[str, str], right: dict[str, str], left_dir: str, ri
 
 def check_model(left_fp: dict[str, Any], right_fp: dict[str, Any], left_dir: str,
                 right_dir: str) -> None:
-    """The same checkpoint and vocabulary on both sides (else --allow-model-mismatch)."""
+    """The same checkpoint and vocabulary on both sides (else --allow-model-mismatch).
+
+    A vocabulary that a run's deployment audit reports as differing is not refused: the audit
+    says so first in the report, and the join attributes the rows it changes.
+    """
+    audited = {VOCABULARY: "vocab_sha256"}
+    excused = {audited[f.setting] for fp in (left_fp, right_fp) if (a := audit_of(fp))
+               for f in a.findings if f.setting in audited}
     for name in MODEL_FIELDS:
         lv, rv = left_fp.get(name), right_fp.get(name)
-        if lv != rv:
+        if lv != rv and name not in excused:
             raise BadInput(
                 f"fingerprint field {name} differs: left ({left_dir}) {lv}, right ({right_dir}) "
                 f"{rv}; these runs used different models (pass --allow-model-mismatch to compare "

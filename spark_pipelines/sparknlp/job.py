@@ -23,14 +23,24 @@ class SparkNlpSummary:
 
 
 def run_sparknlp(spark: SparkSession, config: ProjectConfig, settings: EffectiveSettings,
-                 corpus_path: str, out_dir: str, overwrite: bool = False) -> SparkNlpSummary:
-    """Score the corpus with Spark NLP and publish the records folder; counts come from disk."""
+                 corpus_path: str, out_dir: str, overwrite: bool = False,
+                 pipeline_dir: str | None = None) -> SparkNlpSummary:
+    """Score the corpus with Spark NLP and publish the records folder; counts come from disk.
+
+    pipeline_dir: a deployment as it is (a saved PipelineModel or classifier folder), scored
+    with its own settings and audited, instead of the pipeline matched to the checkpoint.
+    """
     corpus = read_corpus(spark, corpus_path, config.corpus.id_column, config.corpus.text_column)
-    run = build_pipeline(spark, config, settings)
+    if pipeline_dir:
+        from spark_pipelines.sparknlp.deploy_run import build_deployment_run
+
+        run = build_deployment_run(spark, config, settings, pipeline_dir)
+    else:
+        run = build_pipeline(spark, config, settings)
     for warning in run.warnings:
         print(f"warning: {warning}", flush=True)
     records = annotate(corpus, run, settings)
-    fingerprint = sparknlp_fingerprint(spark, run, settings, corpus_path)
+    fingerprint = sparknlp_fingerprint(spark, run, settings, corpus_path, config)
     fingerprint["corpus_digest"] = corpus_digest(corpus)
     write_records(records, out_dir, fingerprint, overwrite)
     written, _ = read_records(spark, out_dir)

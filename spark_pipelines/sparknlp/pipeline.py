@@ -27,6 +27,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.pandas.types import from_arrow_schema
 
+from parity_core.audit import AUDIT_KEY, DeploymentAudit
 from parity_core.checkpoint import FAMILIES, Family, inspect_checkpoint
 from parity_core.config import ProjectConfig
 from parity_core.errors import ConfigError
@@ -60,6 +61,15 @@ class SparkNlpRun:
     vocab_name: str | None
     pieces_problem: str | None
     warnings: list[str] = field(default_factory=list)
+    # Columns and classifier settings the records read; a deployment as it is brings its own.
+    text_col: str = "text"
+    doc_col: str = "document"
+    token_col: str = "token"
+    class_col: str = "class"
+    case_sensitive: bool | None = None
+    max_sentence_length: int | None = None
+    vocab_sha256: str | None = None
+    audit: DeploymentAudit | None = None
 
 
 def model_location(config: ProjectConfig) -> tuple[str, str]:
@@ -174,9 +184,8 @@ def parity_warnings(spark: SparkSession, settings: EffectiveSettings, family: Fa
     return warnings
 
 
-def _vocabulary_file(spark: SparkSession, classifier: Any, settings: EffectiveSettings,
-                     warnings: list[str]) -> str:
-    """The model's own vocabulary, shipped to executors with addFile; returns its file name.
+def _vocabulary_file(spark: SparkSession, classifier: Any) -> tuple[str, bytes]:
+    """The model's own vocabulary, shipped to executors with addFile: (file name, its bytes).
 
     Written in a driver scratch folder that Spark itself deletes when the driver stops.
     """
@@ -193,14 +202,15 @@ def _vocabulary_file(spark: SparkSession, classifier: Any, settings: EffectiveSe
     name = f"hfparity-vocab-{hashlib.sha256(data).hexdigest()[:16]}.txt"
     final = folder / name
     os.replace(draft, final)
-    if Path(settings.checkpoint).is_dir():
-        ours = data.decode("utf-8").splitlines()
-        theirs = inspect_checkpoint(settings.checkpoint).vocabulary()
-        if ours != theirs:
-            warnings.append(f"the Spark NLP model's vocabulary ({len(ours)} tokens) differs from "
-                            f"the checkpoint's ({len(theirs)} tokens)")
     spark.sparkContext.addFile(str(final))
-    return name
+    return name, data
+
+
+def checkpoint_vocabulary(settings: EffectiveSettings) -> list[str] | None:
+    """The checkpoint's vocabulary in id order, when the checkpoint folder is here."""
+    if not Path(settings.checkpoint).is_dir():
+        return None
+    return inspect_checkpoint(settings.checkpoint).vocabulary()
 
 
 def register_pieces_udf(spark: SparkSession) -> str | None:
@@ -238,7 +248,13 @@ def build_pipeline(spark: SparkSession, config: ProjectConfig, settings: Effecti
         raise ConfigError(f"Spark NLP model {folder}: labels {classes} are not the checkpoint's "
                           f"{list(settings.labels)}")
     problem = register_pieces_udf(spark)
-    vocab_name = None if problem else _vocabulary_file(spark, classifier, settings, warnings)
+    vocab_name = None
+    if not problem:
+        vocab_name, data = _vocabulary_file(spark, classifier)
+        ours, theirs = data.decode("utf-8").splitlines(), checkpoint_vocabulary(settings)
+        if theirs is not None and ours != theirs:
+            warnings.append(f"the Spark NLP model's vocabulary ({len(ours)} tokens) differs "
+                            f"from the checkpoint's ({len(theirs)} tokens)")
     stages = [
         DocumentAssembler().setInputCol("text").setOutputCol("document"),
         Tokenizer().setInputCols(["document"]).setOutputCol("token"),
@@ -247,7 +263,10 @@ def build_pipeline(spark: SparkSession, config: ProjectConfig, settings: Effecti
     empty = spark.createDataFrame([], "text string")
     pipeline = Pipeline(stages=stages).fit(empty)
     annotator = classifier._java_obj.getClass().getName()
-    return SparkNlpRun(pipeline, source, folder, family, annotator, vocab_name, problem, warnings)
+    return SparkNlpRun(pipeline, source, folder, family, annotator, vocab_name, problem, warnings,
+                       case_sensitive=settings.sparknlp_case_sensitive,
+                       max_sentence_length=min(settings.max_length,
+                                               SPARKNLP_MAX_SENTENCE_LENGTH))
 
 
 def annotate(corpus: DataFrame, run: SparkNlpRun, settings: EffectiveSettings,
@@ -256,15 +275,16 @@ def annotate(corpus: DataFrame, run: SparkNlpRun, settings: EffectiveSettings,
     spark = corpus.sparkSession
     target = min_partitions or spark.sparkContext.defaultParallelism
     frame = corpus.select("id", "text")
+    if run.text_col != "text":
+        frame = frame.select("id", "text", F.col("text").alias(run.text_col))
     if frame.rdd.getNumPartitions() < target:
         frame = frame.repartition(target, "id")  # hash by id: deterministic on task retry
     annotated = run.pipeline.transform(frame)
     if run.vocab_name is not None:
         pieces = F.call_function(
             # batchAnnotate gets the document and token annotations; unpack needs both.
-            PIECES_UDF, F.concat(F.col("document"), F.col("token")),
-            F.lit(settings.sparknlp_case_sensitive),
-            F.lit(min(settings.max_length, SPARKNLP_MAX_SENTENCE_LENGTH)), F.lit(run.vocab_name),
+            PIECES_UDF, F.concat(F.col(run.doc_col), F.col(run.token_col)),
+            F.lit(run.case_sensitive), F.lit(run.max_sentence_length), F.lit(run.vocab_name),
             F.lit(run.family.sparknlp_classification))
     else:
         pieces = F.struct(
@@ -275,9 +295,11 @@ def annotate(corpus: DataFrame, run: SparkNlpRun, settings: EffectiveSettings,
             F.lit(run.pieces_problem).alias("note"))
     columns = annotated.select(
         F.col("id"), F.col("text"), F.lit(text_error(corpus)).cast("string").alias("text_error"),
-        F.col("token.result").alias("tok_result"), F.col("token.begin").alias("tok_begin"),
-        F.col("token.end").alias("tok_end"), F.col("class.result").alias("class_result"),
-        F.col("class.metadata").alias("class_metadata"), pieces.alias("pieces"))
+        F.col(f"{run.token_col}.result").alias("tok_result"),
+        F.col(f"{run.token_col}.begin").alias("tok_begin"),
+        F.col(f"{run.token_col}.end").alias("tok_end"),
+        F.col(f"{run.class_col}.result").alias("class_result"),
+        F.col(f"{run.class_col}.metadata").alias("class_metadata"), pieces.alias("pieces"))
     from spark_pipelines.sparknlp.records import records_from_batches
 
     convert = records_from_batches(json.dumps(list(settings.labels)))
@@ -285,12 +307,18 @@ def annotate(corpus: DataFrame, run: SparkNlpRun, settings: EffectiveSettings,
 
 
 def sparknlp_fingerprint(spark: SparkSession, run: SparkNlpRun, settings: EffectiveSettings,
-                         corpus_path: str | None = None) -> dict[str, Any]:
+                         corpus_path: str | None = None, config: ProjectConfig | None = None
+                         ) -> dict[str, Any]:
     """run_fingerprint for framework "sparknlp": model hashes from the folder's manifest."""
     from spark_pipelines.jvm.coordinates import derive_coordinates
 
-    manifest = read_model_manifest(run.model_dir)
-    hashes = {key: manifest[key] for key in ("checkpoint_sha256", "vocab_sha256")}
+    if run.audit is not None:
+        from spark_pipelines.sparknlp.deploy_run import deployment_hashes
+
+        hashes = deployment_hashes(run, settings, config)
+    else:
+        manifest = read_model_manifest(run.model_dir)
+        hashes = {key: manifest[key] for key in ("checkpoint_sha256", "vocab_sha256")}
     checkpoint_manifest = Path(settings.checkpoint) / "hfparity_manifest.json"
     if checkpoint_manifest.is_file():
         expected = json.loads(checkpoint_manifest.read_text(encoding="utf-8"))
@@ -312,4 +340,6 @@ def sparknlp_fingerprint(spark: SparkSession, run: SparkNlpRun, settings: Effect
         },
         "corpus": corpus_path,
     }
+    if run.audit is not None:
+        extra[AUDIT_KEY] = run.audit.to_dict()
     return run_fingerprint("sparknlp", LIBRARIES, hashes, settings.to_dict(), run.warnings, extra)

@@ -15,6 +15,7 @@ from typing import Any
 import pyarrow as pa
 
 from parity_core.records import (
+    LABEL_RULE_MEAN,
     RECORD_COLUMNS,
     RECORD_SCHEMA,
     STATUS_ERROR,
@@ -113,15 +114,20 @@ def build_record(row: dict[str, Any], labels: Sequence[str]) -> dict[str, Any]:
     if not classes:
         record.update(status=STATUS_NO_PREDICTION, error=NO_LABEL_ERROR)
         return record
-    label = classes[0]
-    metadata = _as_dict((row["class_metadata"] or [None])[0])
-    if label not in labels:
-        raise ValueError(f"Spark NLP label {label!r} is not one of the checkpoint's {labels}")
-    record.update(label=label, label_id=list(labels).index(label),
-                  probabilities=probabilities_from_metadata(metadata, labels))
-    if len(classes) > 1:
-        note = f"Spark NLP gave {len(classes)} class annotations; the first is recorded"
-        record["pieces_note"] = "; ".join(filter(None, [record["pieces_note"], note]))
+    record["predictions"] = len(classes)
+    metadata = [_as_dict(m) for m in (row["class_metadata"] or [])]
+    unknown = [label for label in classes if label not in labels]
+    if unknown:
+        raise ValueError(f"Spark NLP label {unknown[0]!r} is not one of the checkpoint's {labels}")
+    if len(classes) == 1:
+        probabilities = probabilities_from_metadata(metadata[0], labels)
+        label = classes[0]
+    else:  # one prediction per sentence: LABEL_RULE_MEAN (parity_core.records says why)
+        each = [probabilities_from_metadata(m, labels) for m in metadata[:len(classes)]]
+        probabilities = [sum(column) / len(each) for column in zip(*each)]
+        label = labels[max(range(len(labels)), key=probabilities.__getitem__)]
+        record["label_rule"] = LABEL_RULE_MEAN
+    record.update(label=label, label_id=list(labels).index(label), probabilities=probabilities)
     return record
 
 

@@ -1,0 +1,159 @@
+"""A Spark NLP deployment as it is: a saved PipelineModel, or a classifier folder saved elsewhere.
+
+Stages are found by type, never by position or column name: the classifier is the stage whose
+JVM class is a family's *ForSequenceClassification; the stages that feed it are followed back
+through their input and output columns. A classifier folder without a pipeline is wrapped in
+DocumentAssembler -> Tokenizer with Spark NLP's defaults (what `pretrained()` users do), and the
+audit says so. Nothing is reset: the deployed classifier keeps its own caseSensitive,
+maxSentenceLength, labels and vocabulary, which is the point of auditing it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pyspark.sql import SparkSession
+
+from parity_core.checkpoint import FAMILIES, Family
+from parity_core.errors import ConfigError
+
+PIPELINE_CLASS = "org.apache.spark.ml.PipelineModel"
+ASSEMBLER = "DocumentAssembler"
+TOKENIZERS = ("TokenizerModel", "RegexTokenizer", "RecursiveTokenizerModel", "Tokenizer")
+SENTENCE_DETECTORS = ("SentenceDetector", "SentenceDetectorDLModel")
+WRAPPED_NOTE = ("a classifier folder without a pipeline: wrapped in DocumentAssembler -> "
+                "Tokenizer with Spark NLP's defaults, as a deployment that loads it alone would")
+
+
+@dataclass
+class Deployment:
+    """The deployed pipeline and its stages by role (each a pyspark stage object)."""
+
+    pipeline: Any  # pyspark.ml.PipelineModel
+    source: str  # "pipeline" or "classifier"
+    location: str
+    family: Family
+    classifier: Any
+    tokenizer: Any | None
+    assembler: Any | None
+    sentence_detectors: list[Any]
+    text_stages: list[Any]  # anything else feeding the classifier: it may change the text
+    text_col: str
+    doc_col: str
+    token_col: str
+    class_col: str
+    notes: list[str]
+
+
+def java_name(stage: Any) -> str:
+    """The simple JVM class name of a pipeline stage."""
+    return str(stage._java_obj.getClass().getSimpleName())
+
+
+def param(stage: Any, name: str) -> Any:
+    """A JVM param's value (set or default), None when the stage has no such param or it is
+    neither set nor defaulted."""
+    jobj = stage._java_obj
+    if not jobj.hasParam(name) or not jobj.isDefined(jobj.getParam(name)):
+        return None
+    value = jobj.getOrDefault(jobj.getParam(name))
+    return list(value) if hasattr(value, "__iter__") and not isinstance(value, str) else value
+
+
+def _family(stage: Any) -> Family | None:
+    name = java_name(stage)
+    return next((f for f in FAMILIES.values() if f.sparknlp_annotator == name), None)
+
+
+def _metadata_class(spark: SparkSession, folder: str) -> str:
+    from pyspark.ml.util import DefaultParamsReader
+
+    return str(DefaultParamsReader.loadMetadata(folder, spark.sparkContext)["class"])
+
+
+def check_deployment_folder(folder: str) -> None:
+    """Refuse a folder that is not a saved Spark ML stage before Spark starts."""
+    if "://" in folder:
+        return
+    if not (Path(folder) / "metadata").is_dir():
+        raise ConfigError(f"--pipeline {folder}: not a saved Spark NLP pipeline or classifier "
+                          "(no metadata/ folder); save it with PipelineModel.write().save(DIR) "
+                          "or classifier.write().save(DIR)")
+
+
+def _wrap(spark: SparkSession, classifier: Any) -> Any:
+    """DocumentAssembler -> Tokenizer (defaults) -> classifier, on the classifier's input cols."""
+    from pyspark.ml import Pipeline
+    from sparknlp.annotator import Tokenizer
+    from sparknlp.base import DocumentAssembler
+
+    doc_col, token_col = param(classifier, "inputCols")
+    stages = [DocumentAssembler().setInputCol("text").setOutputCol(doc_col),
+              Tokenizer().setInputCols([doc_col]).setOutputCol(token_col), classifier]
+    return Pipeline(stages=stages).fit(spark.createDataFrame([], "text string"))
+
+
+def _feeding(stages: list[Any], classifier: Any) -> list[Any]:
+    """The stages whose output reaches the classifier, in pipeline order."""
+    producers = {}
+    for stage in stages:
+        out = param(stage, "outputCol")
+        if out is not None:
+            producers[out] = stage
+    needed, seen = list(param(classifier, "inputCols") or []), set()
+    while needed:
+        column = needed.pop()
+        stage = producers.get(column)
+        if stage is None or id(stage) in seen:
+            continue
+        seen.add(id(stage))
+        needed.extend(param(stage, "inputCols") or [])
+        single = param(stage, "inputCol")
+        if single:
+            needed.append(single)
+    return [s for s in stages if id(s) in seen]
+
+
+def load_deployment(spark: SparkSession, folder: str) -> Deployment:
+    """Load the deployment and name its stages by role; refuses what has no classifier."""
+    from pyspark.ml import PipelineModel
+
+    from spark_pipelines.sparknlp.import_model import annotator_class
+    from spark_pipelines.sparknlp.pipeline import saved_model_family
+
+    notes: list[str] = []
+    if _metadata_class(spark, folder) == PIPELINE_CLASS:
+        pipeline, source = PipelineModel.load(folder), "pipeline"
+    else:
+        family = saved_model_family(spark, folder)
+        pipeline, source = _wrap(spark, annotator_class(family).load(folder)), "classifier"
+        notes.append(WRAPPED_NOTE)
+    stages = list(pipeline.stages)
+    classifiers = [s for s in stages if _family(s) is not None]
+    if len(classifiers) != 1:
+        supported = ", ".join(f.sparknlp_annotator for f in FAMILIES.values())
+        raise ConfigError(f"--pipeline {folder}: {len(classifiers)} sequence classifiers among "
+                          f"its stages {[java_name(s) for s in stages]}; exactly one of "
+                          f"{supported} is needed")
+    classifier = classifiers[0]
+    feeding = _feeding(stages, classifier)
+    by_role: dict[str, list[Any]] = {"assembler": [], "tokenizer": [], "sentence": [],
+                                     "text": []}
+    for stage in feeding:
+        name = java_name(stage)
+        role = ("assembler" if name == ASSEMBLER else "tokenizer" if name in TOKENIZERS
+                else "sentence" if name in SENTENCE_DETECTORS else "text")
+        by_role[role].append(stage)
+    assembler = (by_role["assembler"] or [None])[0]
+    if assembler is None:
+        raise ConfigError(f"--pipeline {folder}: no DocumentAssembler feeds the classifier")
+    doc_col, token_col = param(classifier, "inputCols")
+    return Deployment(
+        pipeline=pipeline, source=source, location=folder, family=_family(classifier),
+        classifier=classifier, tokenizer=(by_role["tokenizer"] or [None])[0],
+        assembler=assembler, sentence_detectors=by_role["sentence"],
+        text_stages=by_role["text"], text_col=str(param(assembler, "inputCol")),
+        doc_col=doc_col, token_col=token_col, class_col=str(param(classifier, "outputCol")),
+        notes=notes)
