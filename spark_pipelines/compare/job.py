@@ -23,6 +23,7 @@ from parity_core.config import ProjectConfig
 from parity_core.errors import BadInput
 from parity_core.files import COMPLETE_MARKER, REPORT_FILE, ROWS_DIR, SUMMARY_FILE, is_remote
 from parity_core.settings import EffectiveSettings
+from spark_pipelines.compare.deployment import DeploymentFacts, deployment_facts
 from spark_pipelines.compare.inputs import CompareInputs, load_inputs
 from spark_pipelines.compare.rows import build_rows
 from spark_pipelines.compare.summary_model import Summary, plain
@@ -87,7 +88,8 @@ def _occupied(fs: Any, path: Any) -> bool:
 
 
 def report_rows(spark: SparkSession, inputs: CompareInputs, settings: EffectiveSettings,
-                tolerance: float, counterfactual: bool) -> DataFrame:
+                tolerance: float, counterfactual: bool,
+                deployment: DeploymentFacts | None = None) -> DataFrame:
     """The report rows, with the counterfactual re-run joined in when asked."""
     scores = None
     if counterfactual:
@@ -96,7 +98,7 @@ def report_rows(spark: SparkSession, inputs: CompareInputs, settings: EffectiveS
         scores = counterfactual_scores(inputs.left, inputs.right,
                                        reference_settings(inputs.left_fingerprint, settings),
                                        tolerance)
-    return build_rows(inputs.corpus, inputs.left, inputs.right, tolerance, scores)
+    return build_rows(inputs.corpus, inputs.left, inputs.right, tolerance, scores, deployment)
 
 
 def _publish(spark: SparkSession, rows: DataFrame, summary_of: Callable[[DataFrame], Summary],
@@ -141,10 +143,14 @@ def run_compare(spark: SparkSession, config: ProjectConfig, settings: EffectiveS
         raise BadInput(f"--output {out_dir}: already exists; pass --overwrite to replace it")
     inputs = load_inputs(spark, config, left_dir, right_dir, corpus_path, allow_model_mismatch)
     cf_on = use_counterfactual(counterfactual, inputs.left_fingerprint)
-    rows = report_rows(spark, inputs, settings, config.compare.probability_tolerance, cf_on)
+    tolerance = config.compare.probability_tolerance
+    facts = deployment_facts(inputs.left, inputs.right, inputs.left_fingerprint,
+                             inputs.right_fingerprint, settings.labels, tolerance)
+    rows = report_rows(spark, inputs, settings, tolerance, cf_on, facts)
     summary = _publish(
         spark, rows,
         lambda written: build_summary(written, inputs.left_fingerprint,
-                                      inputs.right_fingerprint, config, settings, cache=False),
+                                      inputs.right_fingerprint, config, settings, cache=False,
+                                      deployment=facts),
         out_dir, overwrite)
     return CompareResult(summary, out_dir, cf_on)

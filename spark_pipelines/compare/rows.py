@@ -16,6 +16,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
 from parity_core.records import RECORD_COLUMNS, STATUS_ERROR, STATUS_OK
+from spark_pipelines.compare.deployment import DeploymentFacts, deployment_columns
 from spark_pipelines.compare.explanation import explain_function
 from spark_pipelines.compare.schema import (
     ERROR_LEFT,
@@ -133,11 +134,13 @@ def report_ids(corpus: DataFrame, left: DataFrame, right: DataFrame) -> DataFram
 
 
 def build_rows(corpus: DataFrame, left: DataFrame, right: DataFrame, tolerance: float,
-               counterfactual: DataFrame | None = None) -> DataFrame:
+               counterfactual: DataFrame | None = None,
+               deployment: DeploymentFacts | None = None) -> DataFrame:
     """The report rows (ROWS_DDL) for `corpus` (id, text) and two record DataFrames.
 
     counterfactual: optional DataFrame[id, cf_probabilities, cf_verdict, cf_max_abs_delta]
     (hf_on_spark.counterfactual.counterfactual_scores), left-joined by id before attribution.
+    deployment: the deployment audit and label permutation that name a deployment cause.
     """
     joined = (
         report_ids(corpus, left, right)
@@ -177,8 +180,11 @@ def build_rows(corpus: DataFrame, left: DataFrame, right: DataFrame, tolerance: 
             F.col("status"), F.col("l"), F.col("r"), F.col("cf_verdict"),
             F.col("cf_max_abs_delta"), F.lit(float(tolerance)))).alias("_x"),
     )
+    deployment_cause, deployment_evidence = deployment_columns(deployment)
     text = F.col("text")
     columns = {
+        "deployment_cause": deployment_cause,
+        "deployment_evidence": deployment_evidence,
         "id": F.col("id"),
         "status": F.col("status"),
         "changes": F.col("changes"),
@@ -202,7 +208,8 @@ def build_rows(corpus: DataFrame, left: DataFrame, right: DataFrame, tolerance: 
     for name in ("cause", "sub_cause", "cause_word", "cause_position", "cause_evidence"):
         columns[name] = F.col(f"_x.{name}")
     for side, alias in (("left", "l"), ("right", "r")):
-        for field in ("status", "error", "label", "probabilities", "truncated", "piece_count"):
+        for field in ("status", "error", "label", "probabilities", "truncated", "piece_count",
+                      "predictions"):
             columns[f"{side}_{field}"] = F.col(f"{alias}.{field}")
     schema = rows_schema(corpus.sparkSession)
     return explained.select(*[columns[f.name].cast(f.dataType).alias(f.name)

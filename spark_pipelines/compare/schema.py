@@ -79,6 +79,12 @@ ROWS_DDL = ", ".join([
     "cause_evidence string",
     "cf_verdict string", "cf_probabilities array<double>", "cf_max_abs_delta double",
     "cf_consistent boolean",
+    # Predictions each side made for the row (several: a sentence detector; null: one by
+    # construction), and the deployment setting behind the row, with the audit's evidence
+    # (compare/deployment.py): label_order, vocabulary, sentence_splitting, maxSentenceLength,
+    # caseSensitive, text_stage.
+    "left_predictions int", "right_predictions int",
+    "deployment_cause string", "deployment_evidence string",
 ])
 
 LENGTH_BUCKETS = ((0, "0"), (1, "1-49"), (50, "50-99"), (100, "100-199"), (200, "200-499"),

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
@@ -31,6 +32,7 @@ from pyspark.sql import functions as F
 from parity_core.config import ProjectConfig
 from parity_core.settings import EffectiveSettings
 from spark_pipelines.compare import schema
+from spark_pipelines.compare.deployment import DeploymentFacts
 from spark_pipelines.compare.summary_model import (
     DEFINITIONS,
     DELTA_BIN_EDGES,
@@ -44,6 +46,8 @@ from spark_pipelines.compare.summary_model import (
     Confusion,
     Counterfactual,
     DeltaBin,
+    DeploymentCause,
+    DeploymentReport,
     Example,
     Fingerprints,
     Gate,
@@ -69,8 +73,8 @@ WINDOW_BEFORE, WINDOW_AFTER = 6, 10  # aligned positions kept around the first d
 
 
 def build_summary(rows: DataFrame, left_fingerprint: dict, right_fingerprint: dict,
-                  config: ProjectConfig, settings: EffectiveSettings, cache: bool = True
-                  ) -> Summary:
+                  config: ProjectConfig, settings: EffectiveSettings, cache: bool = True,
+                  deployment: DeploymentFacts | None = None) -> Summary:
     """The summary of a report's rows (a DataFrame of schema.ROWS_DDL).
 
     cache: persist the rows for the passes unless already cached; pass False when `rows` is
@@ -83,7 +87,8 @@ def build_summary(rows: DataFrame, left_fingerprint: dict, right_fingerprint: di
     if persist_here:
         rows = rows.persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        return _summarise(rows, left_fingerprint, right_fingerprint, config, settings)
+        summary = _summarise(rows, left_fingerprint, right_fingerprint, config, settings)
+        return replace(summary, deployment=deployment_report(rows, deployment))
     finally:
         if persist_here:
             rows.unpersist()
@@ -110,6 +115,7 @@ def _summarise(rows: DataFrame, left_fp: dict, right_fp: dict, config: ProjectCo
     tokens = {level: tuple(_token_entry(t) for t in top.get(("tokens", level), []))
               for level in TOKEN_LEVELS}
     return Summary(
+        deployment=deployment_report(None, None),
         rows=totals["rows"],
         corpus_rows=totals["corpus_rows"],
         status_counts=MappingProxyType({s: totals[f"status_{s}"] for s in schema.STATUSES}),
@@ -424,3 +430,22 @@ def _example_columns() -> list[Column]:
 
 def _example(row: Any) -> Example:
     return decode(Example, row.asDict(recursive=True), f"example {row['id']!r}")
+
+
+def deployment_report(rows: DataFrame | None, facts: DeploymentFacts | None
+                      ) -> DeploymentReport:
+    """The audit (from the facts) and the rows of each deployment cause, most rows first."""
+    causes: tuple[DeploymentCause, ...] = ()
+    if rows is not None and "deployment_cause" in rows.columns:
+        counted = (rows.where(F.col("deployment_cause").isNotNull())
+                   .groupBy("deployment_cause")
+                   .agg(F.count(F.lit(1)).alias("rows"),
+                        F.first("deployment_evidence", ignorenulls=True).alias("evidence"))
+                   .collect())
+        causes = tuple(sorted((DeploymentCause(r["deployment_cause"], r["rows"], r["evidence"])
+                               for r in counted), key=lambda c: (-c.rows, c.cause)))
+    audit = facts.audit if facts is not None else None
+    if audit is None:
+        return DeploymentReport(False, None, None, (), (), (), causes)
+    return DeploymentReport(True, audit.source, audit.location, audit.stages, audit.notes,
+                            audit.findings, causes)

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
+from parity_core.audit import AuditFinding
 from parity_core.config import CompareConfig
 from parity_core.files import REPORT_FILE
 from spark_pipelines.compare.schema import DISAGREEING_STATUSES, STATUSES, delta_exceeds
@@ -291,9 +292,38 @@ class Fingerprints:
 
 
 @dataclass(frozen=True)
+class DeploymentCause:
+    """Rows one deployment setting explains (compare/deployment.py), with the audit's evidence."""
+
+    cause: str
+    rows: int
+    evidence: str | None
+
+
+@dataclass(frozen=True)
+class DeploymentReport:
+    """The deployment audit a run carried (none: `audited` false) and the deployment causes, most
+    rows first: what the report shows before anything else, since one setting can explain
+    thousands of rows."""
+
+    audited: bool
+    source: str | None
+    location: str | None
+    stages: tuple[str, ...]
+    notes: tuple[str, ...]
+    findings: tuple[AuditFinding, ...]
+    causes: tuple[DeploymentCause, ...]
+
+    @property
+    def top(self) -> DeploymentCause | None:
+        return self.causes[0] if self.causes else None
+
+
+@dataclass(frozen=True)
 class Summary:
     """summary.json as a value: every figure the page and the verdict line show."""
 
+    deployment: DeploymentReport
     rows: int
     corpus_rows: int
     status_counts: Mapping[str, int]
@@ -350,13 +380,23 @@ class Summary:
         return plain(self)
 
     def to_json(self) -> str:
-        """The summary.json text."""
-        return json.dumps(self.to_plain(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        """The summary.json text: top-level keys in field order (the deployment audit first),
+        nested keys sorted."""
+        top = {key: _sort_keys(value) for key, value in self.to_plain().items()}
+        return json.dumps(top, indent=2, ensure_ascii=False) + "\n"
 
     @classmethod
     def from_json(cls, text: str) -> Summary:
         """A summary.json read back; refuses unknown or missing keys and wrong types."""
         return decode(cls, json.loads(text))
+
+
+def _sort_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _sort_keys(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_sort_keys(v) for v in value]
+    return value
 
 
 def _ordered(mapping: Mapping[str, Any], order: tuple[str, ...]) -> Mapping[str, Any]:
