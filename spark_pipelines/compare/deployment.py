@@ -11,8 +11,8 @@ aggregate over the two runs' labels:
   goes, on at least PERMUTATION_SHARE of its rows, to one right label, no two to the same) and
   the row's right label is its left label permuted; the evidence counts the rows whose
   probabilities agree within the tolerance once permuted.
-- vocabulary: the audit reports another vocabulary, and the row's pieces are the same strings
-  with other ids.
+- vocabulary: the audit reports another vocabulary, and a piece of the row has another id on
+  the other side (the same string, renumbered).
 - sentence_splitting: a side made several predictions for the row (a sentence detector).
 - maxSentenceLength: the audit reports it, a side truncated and the two kept a different number
   of pieces (the engine may name an earlier stage first, e.g. casing, but the cut is the
@@ -154,8 +154,9 @@ def deployment_columns(facts: DeploymentFacts | None) -> tuple[Column, Column]:
         moved = F.col("r.label") == _mapped(facts.permutation.mapping, F.col("l.label"))
         rules.append((LABEL_ORDER, moved & (F.col("l.label") != F.col("r.label"))))
     if reported(VOCABULARY):
-        strings = F.transform(lp, lambda p: p["piece"]) == F.transform(rp, lambda p: p["piece"])
-        rules.append((VOCABULARY, (lp != rp) & strings))
+        renumbered = F.exists(lp, lambda p: F.exists(
+            rp, lambda q: (q["piece"] == p["piece"]) & (q["id"] != p["id"])))
+        rules.append((VOCABULARY, renumbered))
     rules.append((SENTENCE_SPLITTING, (F.coalesce(F.col("r.predictions"), F.lit(1)) > 1)
                   | (F.coalesce(F.col("l.predictions"), F.lit(1)) > 1)))
     if reported(MAX_SENTENCE_LENGTH):
