@@ -23,15 +23,21 @@ def test_checkpoint_has_labels_vocab_and_recorded_accuracy(settings):
 
 
 def test_manifest_hashes_name_the_files_on_disk(project_config, settings):
+    """The checkpoint's manifest names its weights and vocab; the import's (onnx/ and the saved
+    Spark NLP model, written by `hfparity import`) names the same ones and the ONNX on disk."""
     manifest = read_model_manifest(settings.checkpoint)
     folder = Path(settings.checkpoint)
     assert manifest["checkpoint_sha256"] == sha256_file(folder / "model.safetensors")
     assert manifest["vocab_sha256"] == sha256_file(folder / "vocab.txt")
     onnx = Path(project_config.onnx_export_path())
-    assert manifest["onnx_sha256"] == sha256_file(onnx / "model.onnx")
+    imported = read_model_manifest(onnx)
+    for key in ("checkpoint_sha256", "vocab_sha256", "labels_sha256"):
+        assert imported[key] == manifest[key], key
+    assert imported["family"] == "bert"
+    assert imported["onnx_sha256"] == sha256_file(onnx / "model.onnx")
     assert (onnx / "assets" / "labels.txt").read_text().splitlines() == ["negative", "positive"]
-    assert read_model_manifest(project_config.sparknlp_model_path()) == manifest
-    assert manifest["onnx_max_abs_logit_delta"] <= 1e-4
+    assert read_model_manifest(project_config.sparknlp_model_path()) == imported
+    assert imported["onnx_max_abs_logit_delta"] <= 1e-4
 
 
 def test_torch_checkpoint_and_onnx_export_agree(project_config, settings, default_corpus_path):

@@ -163,7 +163,7 @@ result = run_compare(spark, ProjectConfig(), runs.settings, str(runs.left), str(
                      str(runs.corpus), str(Path({folder!r}) / "report"), counterfactual="off")
 loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("torch", "transformers"))
 print(json.dumps({{"loaded": loaded, "counterfactual": result.counterfactual,
-                  "rows": result.summary["rows"], "passed": result.passed}}))
+                  "rows": result.summary.rows, "passed": result.passed}}))
 """
 
 
