@@ -13,11 +13,10 @@ from spark_pipelines.compare.summary_model import Summary
 def deployment_section(summary: Summary) -> str:
     """Findings side by side, then the causes they explain with their row counts."""
     report = summary.deployment
+    if not report.audited and not report.causes:
+        return ""  # a matched pipeline: nothing to audit, the headline comes first
     out = ['<section class="deployment"><h2>Deployment audit</h2>']
-    if not report.audited:
-        out.append("<p class=cap>No deployment audit: neither run scored a deployment as it is "
-                   "(the Spark NLP run used the pipeline matched to the checkpoint).</p>")
-    else:
+    if report.audited:
         out.append(f"<p class=cap>{_text(report.source)} {_text(report.location)}: "
                    f"{_text(' → '.join(report.stages))}</p>")
         out.extend(f"<p class=cap>{_text(note)}</p>" for note in report.notes)
