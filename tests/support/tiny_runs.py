@@ -85,7 +85,7 @@ def write_tiny_runs(spark: Any, folder: Path) -> TinyRuns:
     scores = {"left": {"a": 0.9, "b": 0.2, "c": 0.7}, "right": {"a": 0.9, "b": 0.2, "c": 0.4}}
     for side, framework in (("left", "huggingface"), ("right", "sparknlp")):
         records = [_record(i, TEXTS[i], scores[side][i], side == "left") for i in TEXTS]
-        frame = spark.createDataFrame([tuple(r[c] for c in RECORD_COLUMNS) for r in records],
+        frame = spark.createDataFrame([tuple(r.get(c) for c in RECORD_COLUMNS) for r in records],
                                       SPARK_RECORD_SCHEMA)
         fingerprint = {"schema_version": "1", "framework": framework,
                        "checkpoint_sha256": "0" * 64, "vocab_sha256": "1" * 64,
