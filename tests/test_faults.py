@@ -160,16 +160,28 @@ def fault_runs(fault_corpus) -> dict[str, Any]:
             event = json.loads(line)
             events[(event["job"], event["event"])] = event
             if event["event"] == "start" and event["job"].endswith(":faulty"):
-                workers = _wait_for(lambda: python_workers(process.pid), 600,
-                                    f"a Python worker of {event['job']}", process)
-                time.sleep(1.0)  # let it get into its task
-                os.kill(workers[0], signal.SIGKILL)
-                killed[event["job"]] = workers[0]
+                killed[event["job"]] = _kill_a_busy_worker(process, event["job"])
         assert process.wait(timeout=60) == 0, "".join(stderr)[-4000:]
     finally:
         if process.poll() is None:
             _kill_tree(process)
     return {"out": out, "events": events, "killed": killed, "stderr": "".join(stderr)}
+
+
+def _kill_a_busy_worker(process: subprocess.Popen, job: str) -> int:
+    """SIGKILL a Python worker of the job once it has had a second to get into its task; a
+    worker that ended meanwhile (a short-lived one) is skipped and the next one is tried."""
+    while process.poll() is None:
+        _wait_for(lambda: python_workers(process.pid), 600, f"a Python worker of {job}",
+                  process)
+        time.sleep(1.0)  # let it get into its task
+        for pid in python_workers(process.pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                continue
+            return pid
+    raise AssertionError(f"{job}: the job ended before a Python worker could be killed")
 
 
 def _assert_retried_and_equal(fault_runs: dict[str, Any], framework: str,
