@@ -48,7 +48,7 @@ def read_corpus(path: str, id_column: str, text_column: str) -> tuple[list[str],
     return [str(i) for i in frame[id_column]], texts
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     from spark_pipelines.hf_on_spark.experiment import FLIPS
 
     parser = base_parser(__doc__, EXAMPLES)
@@ -59,7 +59,7 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=None, help="torch threads")
     parser.add_argument("--min-share", type=float, default=0.99,
                         help="exit 1 if a flip attributes less than this share to its stage")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     config = check_config(args.config)
     corpus = args.input or str(Path(config.checkpoint_path()).parent / "corpus" / "default.parquet")
     check_corpus_path(corpus)
