@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pyspark.sql import SparkSession
-from pyspark.sql import functions as F
 
 from parity_core.config import ProjectConfig
 from parity_core.settings import EffectiveSettings
@@ -41,11 +40,12 @@ def run_sparknlp(spark: SparkSession, config: ProjectConfig, settings: Effective
         print(f"warning: {warning}", flush=True)
     records = annotate(corpus, run, settings)
     fingerprint = sparknlp_fingerprint(spark, run, settings, corpus_path, config)
-    fingerprint["corpus_digest"] = corpus_digest(corpus)
+    digest = corpus_digest(corpus)  # its row count is rows_in: no second pass over the corpus
+    fingerprint["corpus_digest"] = digest
     write_records(records, out_dir, fingerprint, overwrite)
     written, _ = read_records(spark, out_dir)
     counts = {r["status"]: r["count"] for r in written.groupBy("status").count().collect()}
-    rows_in = corpus.select(F.count(F.lit(1))).first()[0]
+    rows_in = int(digest["rows"])
     rows = sum(counts.values())
     if rows != rows_in:
         raise RuntimeError(f"{out_dir}: {rows} records for {rows_in} corpus rows")

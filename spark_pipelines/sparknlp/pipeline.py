@@ -33,7 +33,7 @@ from parity_core.config import ProjectConfig
 from parity_core.errors import ConfigError
 from parity_core.fingerprint import read_model_manifest, run_fingerprint
 from parity_core.records import RECORD_SCHEMA
-from parity_core.settings import SPARKNLP_MAX_SENTENCE_LENGTH, EffectiveSettings, resolve_threads
+from parity_core.settings import SPARKNLP_MAX_SENTENCE_LENGTH, EffectiveSettings
 from spark_pipelines.io.corpus import text_error
 from spark_pipelines.jvm.functions import jvm_class, register_java_udf
 from spark_pipelines.jvm.tmpdir import shared_tmpdir_note
@@ -90,15 +90,27 @@ def model_location(config: ProjectConfig) -> tuple[str, str]:
     return "onnx-import", onnx
 
 
+def onnx_threads_per_task(spark: SparkSession, settings: EffectiveSettings) -> int:
+    """ONNX intra-op threads for one task: inference.threads, else the task's CPUs.
+
+    Every concurrent task runs the model, so threads per task x tasks must not exceed the
+    executor's cores: with spark.task.cpus (default 1) per task that is spark.task.cpus. More
+    oversubscribes the cores (2 tasks x 2 threads on local[2] ran the bare pipeline at 0.6x of
+    1 thread per task: benchmarks/sparknlp_profile.py, --onnx-threads 2 vs 1).
+    """
+    if settings.threads:
+        return settings.threads
+    return max(1, int(spark.conf.get("spark.task.cpus", "1") or "1"))
+
+
 def apply_onnx_threads(spark: SparkSession, settings: EffectiveSettings) -> str:
-    """Size ONNX intra-op threads to the cores (Spark NLP's default is 6) unless set already.
+    """Size ONNX intra-op threads per task (Spark NLP's default is 6) unless set already.
 
     Spark NLP reads the key once per JVM, when the first ONNX model loads, so this runs before.
     """
     current = spark.conf.get(ONNX_THREADS_KEY, None)
     if current is None:
-        cores = spark.conf.get("spark.executor.cores", None)
-        current = str(settings.threads or (int(cores) if cores else resolve_threads(settings)))
+        current = str(onnx_threads_per_task(spark, settings))
         spark.conf.set(ONNX_THREADS_KEY, current)
     return current
 
