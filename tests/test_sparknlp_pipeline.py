@@ -129,3 +129,15 @@ def test_write_read_records_carry_fingerprint_in_both_places(spark, sparknlp_run
         write_records(df, out, fingerprint)
     write_records(df.limit(2), out, fingerprint, overwrite=True)
     assert read_records(spark, out)[0].count() == 2
+
+
+def test_onnx_threads_per_task_keep_tasks_times_threads_within_cores(spark, settings32):
+    """Every concurrent task runs the ONNX model: threads per task x tasks <= cores (issue 20)."""
+    from spark_pipelines.sparknlp.pipeline import onnx_threads_per_task
+
+    task_cpus = int(spark.conf.get("spark.task.cpus", "1"))
+    threads = onnx_threads_per_task(spark, replace(settings32, threads=None))
+    cores = spark.sparkContext.defaultParallelism  # local[2]: 2 cores, 2 // task_cpus tasks
+    assert threads == task_cpus
+    assert (cores // task_cpus) * threads <= cores
+    assert onnx_threads_per_task(spark, replace(settings32, threads=3)) == 3
