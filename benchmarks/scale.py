@@ -142,7 +142,7 @@ def spark_submit(script: Path, args: list[str], conf: dict[str, str] | None = No
     command = [str(Path(sys.executable).parent / "spark-submit"), "--master", "local[2]"]
     for key, value in (conf or {}).items():
         command += ["--conf", f"{key}={value}"]
-    return command + [str(script), *args]
+    return [*command, str(script), *args]
 
 
 def make_corpus(source: Path, rows: int, out: Path) -> Path:
@@ -279,10 +279,9 @@ def main(argv: list[str] | None = None) -> int:
         base_corpus = make_corpus(source, base_rows, work / "baseline.parquet")
         me = [str(Path(__file__).resolve()), "--config", args.config]
         if "bare" in stages:
-            done = run_stage(spark_submit(Path(me[0]), me[1:] + ["--bare-sparknlp",
-                                                                  str(base_corpus)],
-                                          {"spark.jsl.settings.onnx.intraOpNumThreads": "1"}),
-                             REPO)
+            bare = spark_submit(Path(me[0]), [*me[1:], "--bare-sparknlp", str(base_corpus)],
+                                {"spark.jsl.settings.onnx.intraOpNumThreads": "1"})
+            done = run_stage(bare, REPO)
             figures["bare_sparknlp"] = _measured(done["stdout"], "rows_per_s")
             print(f"bare Spark NLP ({base_rows} rows): {figures['bare_sparknlp']:.1f} rows/s",
                   flush=True)
@@ -334,8 +333,9 @@ def print_table(rows: int, small_rows: int, small: dict, per_size: dict, figures
         print(f"ratio HF job steady / in-process HF: "
               f"{per_size['hf']['steady_rows_per_s'] / figures['inprocess_hf']:.2f}")
     if "join" in per_size and "snlp" in per_size:
+        join, snlp = per_size["join"], per_size["snlp"]
         print(f"ratio join steady / Spark NLP job steady: "
-              f"{per_size['join']['steady_rows_per_s'] / per_size['snlp']['steady_rows_per_s']:.2f}")
+              f"{join['steady_rows_per_s'] / snlp['steady_rows_per_s']:.2f}")
     print(flush=True)
 
 
