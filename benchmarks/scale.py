@@ -220,20 +220,25 @@ def job_args(config: str, corpus: Path, out: Path) -> list[str]:
 
 def run_jobs(code: Path, config: str, corpus: Path, work: Path, tag: str, stages: set[str]
              ) -> dict[str, dict]:
-    results: dict[str, dict] = {}
+    """Both producers, then the join; each stage's figures are printed as soon as it ends."""
+    commands: dict[str, tuple[list[str], tuple[int, ...]]] = {}
     if "snlp" in stages:
-        results["snlp"] = run_stage(spark_submit(code / "jobs" / "sparknlp_pipeline.py",
-                                                 job_args(config, corpus, work / f"snlp-{tag}")),
-                                    code)
+        commands["snlp"] = (spark_submit(code / "jobs" / "sparknlp_pipeline.py",
+                                         job_args(config, corpus, work / f"snlp-{tag}")), (0,))
     if "hf" in stages:
-        results["hf"] = run_stage(spark_submit(code / "jobs" / "hf_reference.py",
-                                               job_args(config, corpus, work / f"hf-{tag}")), code)
+        commands["hf"] = (spark_submit(code / "jobs" / "hf_reference.py",
+                                       job_args(config, corpus, work / f"hf-{tag}")), (0,))
     if "join" in stages and {"snlp", "hf"} <= stages:
-        results["join"] = run_stage(spark_submit(code / "jobs" / "compare.py", [
+        commands["join"] = (spark_submit(code / "jobs" / "compare.py", [
             "--config", config, "--left", str(work / f"hf-{tag}"),
             "--right", str(work / f"snlp-{tag}"), "--corpus", str(corpus),
             "--output", str(work / f"report-{tag}"), "--overwrite",
-            "--counterfactual", "off"]), code, ok=(0, 1))
+            "--counterfactual", "off"]), (0, 1))  # 1: parity outside thresholds, still a run
+    results: dict[str, dict] = {}
+    for stage, (command, ok) in commands.items():
+        results[stage] = run_stage(command, code, ok)
+        print(f"  {stage} ({tag}): {results[stage]['wall']:.1f} s wall, peak MiB "
+              f"{results[stage]['memory']}; load {os.getloadavg()[0]:.1f}", flush=True)
     return results
 
 
