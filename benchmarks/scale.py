@@ -304,7 +304,9 @@ def main(argv: list[str] | None = None) -> int:
             big = run_jobs(code, args.config, corpus, work, str(rows), stages)
             per_size = {}
             for stage, result in big.items():
-                steady = (rows - args.small) / max(result["wall"] - small[stage]["wall"], 1e-9)
+                extra = result["wall"] - small[stage]["wall"]
+                # The machine's load changed between the two runs when N rows took no longer.
+                steady = (rows - args.small) / extra if extra > 0 else float("nan")
                 per_size[stage] = {
                     "wall": round(result["wall"], 1), "rows_per_s_wall": rows / result["wall"],
                     "steady_rows_per_s": steady,
