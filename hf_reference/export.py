@@ -146,11 +146,37 @@ def _write_assets(info: CheckpointInfo, model: Any, assets: Path) -> None:
     (assets / "labels.txt").write_text("".join(f"{x}\n" for x in labels), encoding="utf-8")
 
 
+def _quantize(model: Any, tokenizer: Any, names: tuple[str, ...], work: Path,
+              texts: list[str], say: Callable[[str], None]) -> tuple[float, int, dict[str, Any]]:
+    """Replace work/model.onnx (fp32, already checked) by its int8 dynamic quantization, check
+    that against torch with the int8 bound; (max |Δlogit|, argmax differences, manifest fields)."""
+    from hf_reference.quantize import MAX_INT8_LOGIT_DELTA, quantize_int8
+
+    fp32, int8 = work / "model.onnx", work / "model.int8.onnx"
+    fields = quantize_int8(fp32, int8)
+    fields["onnx_fp32_sha256"] = sha256_file(fp32)
+    delta, flips = check_against_torch(model, tokenizer, int8, names, texts)
+    say(f"int8 ONNX vs torch on {len(texts)} texts: max |Δlogit| {delta:.2e} "
+        f"(int8 bound {MAX_INT8_LOGIT_DELTA:.0e}), {flips} argmax differences")
+    if delta > MAX_INT8_LOGIT_DELTA:
+        raise RuntimeError(f"int8 quantization of {fp32}: max |Δlogit| {delta:.2e} > "
+                           f"{MAX_INT8_LOGIT_DELTA:.0e}; the quantized model is broken")
+    os.replace(int8, fp32)
+    return delta, flips, fields
+
+
 def export_checkpoint(info: CheckpointInfo, out_dir: str | Path, extra_texts: Sequence[str] = (),
-                      say: Callable[[str], None] = print) -> ExportResult:
+                      say: Callable[[str], None] = print, quantize: str = "none"
+                      ) -> ExportResult:
     """Export, check against torch, write assets and manifest into out_dir (built beside it and
-    renamed, so a failed export leaves no folder that looks finished)."""
+    renamed, so a failed export leaves no folder that looks finished). quantize "int8" then
+    replaces model.onnx by its int8 dynamic quantization (hf_reference.quantize)."""
     import torch
+
+    from hf_reference.quantize import QUANTIZATIONS
+
+    if quantize not in QUANTIZATIONS:
+        raise ValueError(f"quantize {quantize!r}: use one of {', '.join(QUANTIZATIONS)}")
 
     started = time.time()
     out = Path(out_dir)
@@ -169,6 +195,11 @@ def export_checkpoint(info: CheckpointInfo, out_dir: str | Path, extra_texts: Se
     if delta > MAX_ONNX_LOGIT_DELTA:
         raise RuntimeError(f"ONNX export of {info.folder}: max |Δlogit| {delta:.2e} > "
                            f"{MAX_ONNX_LOGIT_DELTA:.0e}; the export does not reproduce torch")
+    quantized: dict[str, Any] = {"quantization": "none"}
+    if quantize != "none":
+        fp32_delta = delta
+        delta, flips, quantized = _quantize(model, tokenizer, names, work, texts, say)
+        quantized["onnx_fp32_max_abs_logit_delta"] = fp32_delta
     manifest = {
         "family": info.family.name,
         "architecture": info.family.architecture,
@@ -183,6 +214,7 @@ def export_checkpoint(info: CheckpointInfo, out_dir: str | Path, extra_texts: Se
         "onnx_max_abs_logit_delta": delta,
         "onnx_check_texts": len(texts),
         "libraries": package_versions(LIBRARIES),
+        **quantized,
     }
     write_model_manifest(work, manifest)
     shutil.rmtree(out, ignore_errors=True)

@@ -35,6 +35,19 @@ def _has_surrogate(text: str) -> bool:
     return any(0xD800 <= ord(ch) <= 0xDFFF for ch in text)
 
 
+def numerics_fingerprint(settings: EffectiveSettings) -> dict[str, Any]:
+    """How the reference computes: precision, device (with the GPU's name), torch and
+    transformers versions; recorded so two environments' runs say how they differ."""
+    import torch
+    import transformers
+
+    device_name = (torch.cuda.get_device_name(0) if settings.device == "cuda"
+                   and torch.cuda.is_available() else "cpu")
+    return {"precision": settings.precision, "device": settings.device,
+            "device_name": device_name, "torch": torch.__version__,
+            "transformers": transformers.__version__}
+
+
 class ReferenceScorer:
     """Tokenizer + model of one checkpoint, loaded once, used for many batches."""
 
@@ -44,7 +57,8 @@ class ReferenceScorer:
         self.tokenizer = load_tokenizer(
             settings.checkpoint, settings.do_lower_case, settings.strip_accents
         )
-        self.model = load_model(settings.checkpoint, self.threads)
+        self.model = load_model(settings.checkpoint, self.threads, settings.precision,
+                                settings.device)
         labels = tuple(self.model.config.id2label[i] for i in range(self.model.config.num_labels))
         if labels != settings.labels:
             raise ValueError(f"checkpoint labels {labels} differ from settings {settings.labels}")

@@ -1,7 +1,8 @@
 """hfparity: check your own model, from a Hugging Face checkpoint folder to a parity report.
 
-  hfparity import --checkpoint DIR --output DIR [--max-length N]
+  hfparity import --checkpoint DIR --output DIR [--max-length N] [--quantize int8]
   hfparity check  --checkpoint DIR --corpus FILE [--output DIR] [--max-length N] [--overwrite]
+                  [--quantize int8]
 
 Exit codes as the jobs': 0 done (check: the runs agree within the thresholds), 1 they do not,
 2 bad input (a refused checkpoint, corpus or output, named with the fix), 3 a failure.
@@ -43,6 +44,9 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--checkpoint", required=True, help="Hugging Face checkpoint folder")
         sub.add_argument("--max-length", type=int, default=128,
                          help="model-input length, [CLS]/[SEP] included (default 128)")
+        sub.add_argument("--quantize", choices=("none", "int8"), default="none",
+                         help="deploy an int8 (onnxruntime dynamic) quantization of the ONNX "
+                         "export to Spark NLP (default none: fp32)")
     imp.add_argument("--output", required=True, help="folder for onnx/ and sparknlp_model/")
     check.add_argument("--corpus", required=True, help="corpus: parquet, CSV or JSON lines")
     check.add_argument("--output", default="out/check",
@@ -68,13 +72,19 @@ def _inspect(args: argparse.Namespace):  # -> CheckpointInfo
     return info
 
 
+def _say_delta(model) -> None:  # model: ImportedModel
+    quantization = model.manifest.get("quantization", "none")
+    kind = "ONNX" if quantization == "none" else f"{quantization} ONNX"
+    say(f"{kind} max |Δlogit| vs torch: {model.onnx_max_abs_logit_delta:.2e}")
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from jobs.hfparity_steps.model_import import import_checkpoint
 
     started = time.time()
     info = _inspect(args)
-    model = import_checkpoint(info, args.output, say=say)
-    say(f"ONNX max |Δlogit| vs torch: {model.onnx_max_abs_logit_delta:.2e}")
+    model = import_checkpoint(info, args.output, say=say, quantize=args.quantize)
+    _say_delta(model)
     say(f"done in {time.time() - started:.1f} s: Spark NLP model {model.sparknlp_model}")
     return EXIT_OK
 
@@ -100,8 +110,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     corpus = str(Path(check_corpus_path(args.corpus, "--corpus")).resolve())
     output = Path(args.output).resolve()
     _check_output(output, args.overwrite)
-    model = import_checkpoint(info, output / "model", say=say)
-    say(f"ONNX max |Δlogit| vs torch: {model.onnx_max_abs_logit_delta:.2e}")
+    model = import_checkpoint(info, output / "model", say=say, quantize=args.quantize)
+    _say_delta(model)
     conf = write_conf(output / CONF_FILE, info.folder, model.sparknlp_model, model.onnx,
                       args.max_length)
     derive_settings(load_config(conf))  # the jobs' own refusals, before any Spark starts

@@ -9,6 +9,7 @@ token list is converted, none crosses to Python and nothing is collected to the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pyspark.sql import Column, DataFrame
@@ -39,6 +40,7 @@ NON_ASCII = r"[^\x00-\x7F]"
 INNER_PUNCT = r"[\p{L}\p{N}]\p{P}+[\p{L}\p{N}]"
 
 CF_COLUMNS = ("cf_probabilities", "cf_verdict", "cf_max_abs_delta")
+NUMERICS = "numerics"  # the explainer's cause (hfparity.explain.Attribute.NUMERICS)
 
 
 def rows_schema(spark: Any) -> StructType:
@@ -133,14 +135,29 @@ def report_ids(corpus: DataFrame, left: DataFrame, right: DataFrame) -> DataFram
             .distinct())
 
 
+def _localised(explained: DataFrame,
+               localiser: Callable[[DataFrame], DataFrame] | None) -> DataFrame:
+    """explained + layer_localisation: the localiser's result for rows whose cause is numerics
+    (explained is persisted first, so the counterfactual and explainer run once), else null."""
+    if localiser is None:
+        return explained.select("*", F.lit(None).alias("layer_localisation"))
+    explained = explained.persist()
+    numerics = explained.where(F.col("_x.cause") == F.lit(NUMERICS)).select(
+        "id", F.col("r.pieces").alias("pieces"))
+    return explained.join(localiser(numerics), "id", "left")
+
+
 def build_rows(corpus: DataFrame, left: DataFrame, right: DataFrame, tolerance: float,
                counterfactual: DataFrame | None = None,
-               deployment: DeploymentFacts | None = None) -> DataFrame:
+               deployment: DeploymentFacts | None = None,
+               localiser: Callable[[DataFrame], DataFrame] | None = None) -> DataFrame:
     """The report rows (ROWS_DDL) for `corpus` (id, text) and two record DataFrames.
 
     counterfactual: optional DataFrame[id, cf_probabilities, cf_verdict, cf_max_abs_delta]
     (hf_on_spark.counterfactual.counterfactual_scores), left-joined by id before attribution.
     deployment: the deployment audit and label permutation that name a deployment cause.
+    localiser: DataFrame[id, pieces] -> DataFrame[id, layer_localisation] for numerics rows
+    (hf_on_spark.localisation.localise_layers, bound by the job).
     """
     joined = (
         report_ids(corpus, left, right)
@@ -180,6 +197,7 @@ def build_rows(corpus: DataFrame, left: DataFrame, right: DataFrame, tolerance: 
             F.col("status"), F.col("l"), F.col("r"), F.col("cf_verdict"),
             F.col("cf_max_abs_delta"), F.lit(float(tolerance)))).alias("_x"),
     )
+    explained = _localised(explained, localiser)
     deployment_cause, deployment_evidence = deployment_columns(deployment)
     text = F.col("text")
     columns = {
@@ -204,6 +222,7 @@ def build_rows(corpus: DataFrame, left: DataFrame, right: DataFrame, tolerance: 
         "cf_probabilities": F.col("cf_probabilities"),
         "cf_max_abs_delta": F.col("cf_max_abs_delta"),
         "cf_consistent": F.col("_x.cf_consistent"),
+        "layer_localisation": F.col("layer_localisation"),
     }
     for name in ("cause", "sub_cause", "cause_word", "cause_position", "cause_evidence"):
         columns[name] = F.col(f"_x.{name}")

@@ -48,6 +48,9 @@ DIVERGENCE_TYPE = (
     "left_window:array<string>,right_window:array<string>>"
 )
 
+LOCALISATION_TYPE = ("struct<layers:array<string>,max_abs_delta:array<double>,"
+                     "first_past:string,tolerance:double,error:string>")
+
 # Spark DDL of <output>/rows/, column order as written.
 ROWS_DDL = ", ".join([
     "id string",
@@ -85,6 +88,10 @@ ROWS_DDL = ", ".join([
     # caseSensitive, text_stage.
     "left_predictions int", "right_predictions int",
     "deployment_cause string", "deployment_evidence string",
+    # Per-layer localisation of numerics rows (hf_on_spark/localisation.py; null elsewhere or
+    # when the right side's ONNX graph is not at hand): layer names (embeddings, layer.0 …,
+    # logits), max |Δ| per layer over the row's pieces, the first layer past the tolerance.
+    f"layer_localisation {LOCALISATION_TYPE}",
 ])
 
 LENGTH_BUCKETS = ((0, "0"), (1, "1-49"), (50, "50-99"), (100, "100-199"), (200, "200-499"),

@@ -33,6 +33,7 @@ from parity_core.config import ProjectConfig
 from parity_core.settings import EffectiveSettings
 from spark_pipelines.compare import schema
 from spark_pipelines.compare.deployment import DeploymentFacts
+from spark_pipelines.compare.summary_layers import layer_localisation
 from spark_pipelines.compare.summary_model import (
     DEFINITIONS,
     DELTA_BIN_EDGES,
@@ -88,7 +89,8 @@ def build_summary(rows: DataFrame, left_fingerprint: dict, right_fingerprint: di
         rows = rows.persist(StorageLevel.MEMORY_AND_DISK)
     try:
         summary = _summarise(rows, left_fingerprint, right_fingerprint, config, settings)
-        return replace(summary, deployment=deployment_report(rows, deployment))
+        layers = layer_localisation(rows) if "layer_localisation" in rows.columns else None
+        return replace(summary, deployment=deployment_report(rows, deployment), layers=layers)
     finally:
         if persist_here:
             rows.unpersist()

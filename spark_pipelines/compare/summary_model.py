@@ -320,6 +320,21 @@ class DeploymentReport:
 
 
 @dataclass(frozen=True)
+class LayerLocalisation:
+    """Where numerics rows part, per layer (rows/ layer_localisation, aggregated): how many rows
+    were localised, the per-layer median and max of their max |Δ|, and per layer the rows
+    whose first layer past the tolerance it is (`(none)`: no layer was)."""
+
+    rows: int
+    errors: int
+    tolerance: float
+    layers: tuple[str, ...]
+    median_abs_delta: tuple[float, ...]
+    max_abs_delta: tuple[float, ...]
+    first_past: Mapping[str, int]
+
+
+@dataclass(frozen=True)
 class Summary:
     """summary.json as a value: every figure the page and the verdict line show."""
 
@@ -340,6 +355,7 @@ class Summary:
     settings: Json
     thresholds: CompareConfig
     definitions: Mapping[str, str]
+    layers: LayerLocalisation | None = None  # None: no numerics row was localised
 
     def __post_init__(self) -> None:
         """Mappings in the page's order (summary.json sorts keys, so reading it back would

@@ -306,6 +306,17 @@ def annotate(corpus: DataFrame, run: SparkNlpRun, settings: EffectiveSettings,
     return columns.mapInArrow(convert, from_arrow_schema(RECORD_SCHEMA))
 
 
+def model_numerics(model_dir: str | None) -> dict[str, Any]:
+    """How the deployed model computes: quantization (none for fp32 and for manifests from before
+    quantization) and the ONNX sha256, from the model folder's manifest when it has one."""
+    try:
+        manifest = read_model_manifest(model_dir) if model_dir else {}
+    except FileNotFoundError:
+        manifest = {}
+    return {"quantization": manifest.get("quantization", "none"),
+            "onnx_sha256": manifest.get("onnx_sha256")}
+
+
 def sparknlp_fingerprint(spark: SparkSession, run: SparkNlpRun, settings: EffectiveSettings,
                          corpus_path: str | None = None, config: ProjectConfig | None = None
                          ) -> dict[str, Any]:
@@ -340,6 +351,7 @@ def sparknlp_fingerprint(spark: SparkSession, run: SparkNlpRun, settings: Effect
         },
         "corpus": corpus_path,
     }
+    extra["sparknlp"].update(model_numerics(run.model_dir))
     if run.audit is not None:
         extra[AUDIT_KEY] = run.audit.to_dict()
     return run_fingerprint("sparknlp", LIBRARIES, hashes, settings.to_dict(), run.warnings, extra)
