@@ -41,6 +41,7 @@ INNER_PUNCT = r"[\p{L}\p{N}]\p{P}+[\p{L}\p{N}]"
 
 CF_COLUMNS = ("cf_probabilities", "cf_verdict", "cf_max_abs_delta")
 NUMERICS = "numerics"  # the explainer's cause (hfparity.explain.Attribute.NUMERICS)
+NOT_REPRODUCED = "not_reproduced"  # the counterfactual's verdict (hf_on_spark/verdict.py)
 
 
 def rows_schema(spark: Any) -> StructType:
@@ -137,13 +138,16 @@ def report_ids(corpus: DataFrame, left: DataFrame, right: DataFrame) -> DataFram
 
 def _localised(explained: DataFrame,
                localiser: Callable[[DataFrame], DataFrame] | None) -> DataFrame:
-    """explained + layer_localisation: the localiser's result for rows whose cause is numerics
-    (explained is persisted first, so the counterfactual and explainer run once), else null."""
+    """explained + layer_localisation: the localiser's result for rows whose numbers differ on
+    the same pieces (cause numerics, or the counterfactual on the right side's pieces did not
+    reproduce it: a tokenization difference that also carries a numerics one); else null.
+    explained is persisted first, so the counterfactual and explainer run once."""
     if localiser is None:
         return explained.select("*", F.lit(None).alias("layer_localisation"))
     explained = explained.persist()
-    numerics = explained.where(F.col("_x.cause") == F.lit(NUMERICS)).select(
-        "id", F.col("r.pieces").alias("pieces"))
+    numerics = explained.where(
+        (F.col("_x.cause") == F.lit(NUMERICS)) | (F.col("cf_verdict") == F.lit(NOT_REPRODUCED))
+    ).select("id", F.col("r.pieces").alias("pieces"))
     return explained.join(localiser(numerics), "id", "left")
 
 

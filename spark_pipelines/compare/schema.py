@@ -88,8 +88,9 @@ ROWS_DDL = ", ".join([
     # caseSensitive, text_stage.
     "left_predictions int", "right_predictions int",
     "deployment_cause string", "deployment_evidence string",
-    # Per-layer localisation of numerics rows (hf_on_spark/localisation.py; null elsewhere or
-    # when the right side's ONNX graph is not at hand): layer names (embeddings, layer.0 …,
+    # Per-layer localisation of rows whose numbers differ on the same pieces (cause numerics or
+    # cf_verdict not_reproduced; hf_on_spark/localisation.py; null elsewhere or when the right
+    # side's ONNX graph is not at hand): layer names (embeddings, layer.0 …,
     # logits), max |Δ| per layer over the row's pieces, the first layer past the tolerance.
     f"layer_localisation {LOCALISATION_TYPE}",
 ])
