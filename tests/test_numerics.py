@@ -134,6 +134,30 @@ def test_int8_export_is_quantized_checked_with_its_own_bound_and_recorded(work):
     assert manifest["onnx_fp32_max_abs_logit_delta"] <= MAX_ONNX_LOGIT_DELTA
     assert MAX_ONNX_LOGIT_DELTA < result.max_abs_logit_delta <= MAX_INT8_LOGIT_DELTA
     assert (work / "int8" / "assets" / "vocab.txt").is_file()
+    # The layer outputs are found in the quantized graph too (its quantize nodes skipped), and
+    # quantization shows from the embeddings on (int8 Gather of the embedding tables).
+    from hf_reference.layer_probe import LayerProbe
+    from hf_reference.model import load_model
+
+    probe = LayerProbe(load_model(_cased_bert(), 1), work / "int8" / "model.onnx",
+                       manifest["onnx_inputs"])
+    deltas = probe.deltas([[2, 300, 301, 302, 3], [2, 400, 3]])
+    assert probe.names == ["embeddings", "layer.0", "layer.1", "logits"]
+    assert (deltas[:, 0] > 1e-4).all() and (deltas[:, -1] <= MAX_INT8_LOGIT_DELTA).all()
+
+
+def test_layer_summary_reads_back_and_draws_one_line_per_statistic():
+    from types import MappingProxyType
+
+    from spark_pipelines.compare.report_layers import layer_plot
+    from spark_pipelines.compare.summary_model import LayerLocalisation, decode, plain
+
+    loc = LayerLocalisation(3, 0, 1e-3, ("embeddings", "layer.0", "logits"), (1e-6, 0.1, 0.2),
+                            (2e-6, 0.3, 0.4), MappingProxyType({"layer.0": 3}))
+    assert decode(LayerLocalisation, json.loads(json.dumps(plain(loc)))) == loc
+    svg = layer_plot(loc)
+    assert svg.count("<polyline") == 2 and svg.count("<circle") == 6
+    assert 'stroke-dasharray="4 3"' in svg  # the tolerance
 
 
 def test_unsupported_precision_or_device_is_refused_by_name():
