@@ -58,8 +58,9 @@ def layers_section(summary: Summary) -> str:
     if loc is None:
         return ""
     out = ['<section class="layers"><h2>Where the numbers part (per layer)</h2>',
-           f'<p class=cap>{format_rows(loc.rows)} whose cause is numerics, re-run on the same '
-           "pieces: the reference's hidden states against the right side's ONNX graph with "
+           f'<p class=cap>{format_rows(loc.rows)} whose numbers differ on the same pieces '
+           "(cause numerics, or the counterfactual did not reproduce the right side), re-run on "
+           "the right side's pieces: the reference's hidden states against its ONNX graph with "
            f"its layer outputs exposed; tolerance {_num(loc.tolerance, 3)}"
            + (f"; {loc.errors:,} could not be localised" if loc.errors else "") + ".</p>"]
     if loc.layers:
