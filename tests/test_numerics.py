@@ -50,8 +50,10 @@ def corpus(work) -> Path:
 
 
 def _perturb(source: Path, target: Path, layer: int) -> None:
-    """A copy of the checkpoint with every weight matrix of one encoder layer nudged by 1% of
-    its own spread (fixed seed): small, but past any float rounding."""
+    """A copy of the checkpoint with every weight matrix of one encoder layer nudged by noise of
+    10% of its own spread (fixed seed). The model's probabilities are saturated (median top
+    class 0.993 on the slice), so this moves them by ~2e-5 (median): measured in-process, 93% of
+    the slice's rows move by more than 1e-5, no label flips; layer.1's hidden state by >= 0.04."""
     import torch
     from safetensors.torch import load_file, save_file
 
@@ -61,14 +63,15 @@ def _perturb(source: Path, target: Path, layer: int) -> None:
     prefix = f".layer.{layer}."
     for name, tensor in weights.items():
         if prefix in name and name.endswith(".weight") and tensor.dim() == 2:
-            noise = torch.randn(tensor.shape, generator=generator) * tensor.std() * 0.01
+            noise = torch.randn(tensor.shape, generator=generator) * tensor.std() * 0.1
             weights[name] = (tensor + noise).contiguous()
     save_file(weights, str(target / "model.safetensors"), metadata={"format": "pt"})
 
 
-def _conf(path: Path, checkpoint: Path, onnx: Path) -> Path:
+def _conf(path: Path, checkpoint: Path, onnx: Path, tolerance: float = 1e-3) -> Path:
     document = {"model": {"checkpoint": str(checkpoint), "sparknlp_model": "",
-                          "onnx_export": str(onnx)}}
+                          "onnx_export": str(onnx)},
+                "compare": {"probability_tolerance": tolerance}}
     path.write_text(yaml.safe_dump(document), encoding="utf-8")
     return path
 
@@ -203,13 +206,16 @@ def test_bf16_run_compares_with_fp32_like_any_pair(spark, work, corpus, hf_fp32)
 
 def test_localisation_names_the_perturbed_layer(spark, work, corpus, hf_fp32, perturbed):
     """HF on the original weights vs Spark NLP on the copy with layer.1 nudged. The rows the
-    perturbation changed are those whose right-side output the reference cannot reproduce on
-    the same pieces (cf not_reproduced: cause numerics, or a token difference on top); each is
-    localised, and the first layer past the tolerance must be layer.1 for >= 99% of them."""
+    perturbation changed are those whose right-side output (|Δp| tolerance 1e-5) the reference
+    cannot reproduce on the same pieces (cf not_reproduced: cause numerics, or a token
+    difference on top); each is localised, and the first layer past the tolerance must be
+    layer.1 for >= 99% of them."""
     from spark_pipelines.compare.job import run_compare
 
     left, settings = hf_fp32
-    config = load_config(_conf(work / "localise.yaml", _cased_bert(), perturbed["onnx"]))
+    # |Δp| tolerance 1e-5: ten times fp32 ONNX-vs-torch noise here, below the perturbation's
+    # effect on saturated probabilities (see _perturb).
+    config = load_config(_conf(work / "localise.yaml", _cased_bert(), perturbed["onnx"], 1e-5))
     out = work / "report_perturbed"
     result = run_compare(spark, config, settings, str(left), str(perturbed["sparknlp"]),
                          str(corpus), str(out), allow_model_mismatch=True)
