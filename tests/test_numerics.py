@@ -177,6 +177,7 @@ def test_unsupported_precision_or_device_is_refused_by_name():
     check_numerics("bf16", "cpu")  # bf16 runs on this CPU torch
 
 
+@pytest.mark.slow
 def test_bf16_run_compares_with_fp32_like_any_pair(spark, work, corpus, hf_fp32):
     """Two Hugging Face runs that differ only in precision: the join accepts them, the
     fingerprints say which precision each used, and the counterfactual (re-run in the left
@@ -204,6 +205,7 @@ def test_bf16_run_compares_with_fp32_like_any_pair(spark, work, corpus, hf_fp32)
     assert result.summary.layers is None  # no ONNX graph on a Hugging Face right side
 
 
+@pytest.mark.slow
 def test_localisation_names_the_perturbed_layer(spark, work, corpus, hf_fp32, perturbed):
     """HF on the original weights vs Spark NLP on the copy with layer.1 nudged. The rows the
     perturbation changed are those whose right-side output (|Δp| tolerance 1e-5) the reference
