@@ -13,6 +13,10 @@ must never hold more than one basic-tokenizer word. The pattern therefore matche
   makes both sides see the same word);
 - the same around CJK ideographs, one per token, when the checkpoint's tokenizer splits them
   (tokenize_chinese_chars).
+Known gap, measured with java.util.regex on Java 17: a lookbehind never matches after a
+supplementary-plane character, so an ideograph above U+FFFF followed by a letter stays in one
+token with it (Hugging Face splits them); Spark NLP's BasicTokenizer reads UTF-16 units and does
+not split there either, so no pattern of this form can.
 """
 
 from __future__ import annotations
