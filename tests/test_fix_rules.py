@@ -54,3 +54,20 @@ def test_candidates_follow_the_checkpoint_not_a_model(settings):
     no_cjk = _settings(settings, tokenize_chinese_chars=False)
     (tokenizer,) = derive_candidates(matched, no_cjk, 10, {})
     assert "4E00" not in tokenizer.after and "4E00" in basic_tokenizer_pattern()
+
+
+def test_fix_refuses_a_folder_that_is_not_a_report(tmp_path, capsys):
+    from jobs.hfparity import main
+
+    assert main(["fix", "--report", str(tmp_path)]) == 2
+    assert f"--report {tmp_path}: no summary.json" in capsys.readouterr().err
+
+
+def test_fix_refuses_a_report_without_its_records(tmp_path, capsys):
+    from jobs.hfparity import main
+
+    report = tmp_path / "report"
+    (report / "rows").mkdir(parents=True)
+    (report / "summary.json").write_text("{}", encoding="utf-8")
+    assert main(["fix", "--report", str(report)]) == 2
+    assert f"--left {tmp_path / 'hf'}: not a records folder" in capsys.readouterr().err
