@@ -27,9 +27,9 @@ class Limits:
 
 
 REASONS = {
-    "no_text": "empty or whitespace-only text: Spark NLP's DocumentAssembler gives no "
-               "annotation, so the classifier gives no label (Hugging Face scores [CLS] [SEP]); "
-               "no setting makes Spark NLP score an empty document",
+    "no_text": "no text to score (empty, only spaces, NBSP included, or null): Spark NLP gives "
+               "no label to a document without tokens, where Hugging Face scores [CLS] [SEP]; "
+               "a null text neither side scores; no setting makes Spark NLP score it",
     "format_characters": "a zero-width, soft-hyphen or other format/control character inside a "
                          "word: Hugging Face's normalizer deletes it and joins the word, Spark "
                          "NLP's BasicTokenizer keeps format characters (or splits at control "
