@@ -4,8 +4,8 @@ Every stage is kept in place except the one a change names: the tokenizer feedin
 classifier is replaced by a RegexTokenizer on the same columns, the classifier gets its
 caseSensitive / maxSentenceLength set, or is replaced by the classifier imported from the
 checkpoint (a loaded classifier's labels and vocabulary are protected features in Spark NLP:
-set once, at import). The base pipeline is loaded afresh for each build, so one build never
-changes another's stages.
+set once, at import). The base pipeline is loaded afresh for each build (unless the caller
+hands over a loaded one it will not use again), so one build never changes another's stages.
 """
 
 from __future__ import annotations
@@ -47,11 +47,15 @@ def regex_tokenizer(input_cols: Sequence[str], output_col: str, settings: Effect
 
 
 def changed_pipeline(spark: SparkSession, base_dir: str, changes: Sequence[str],
-                     settings: EffectiveSettings, checkpoint_classifier: str | None) -> Any:
-    """A fitted PipelineModel: the pipeline saved at base_dir with `changes` applied."""
+                     settings: EffectiveSettings, checkpoint_classifier: str | None,
+                     loaded: Deployment | None = None) -> Any:
+    """A fitted PipelineModel: the pipeline saved at base_dir with `changes` applied.
+
+    loaded: base_dir already loaded, whose stages this build may change (saves one model load
+    when the caller will not use it again)."""
     from pyspark.ml import Pipeline
 
-    deployment = load_deployment(spark, base_dir)
+    deployment = loaded or load_deployment(spark, base_dir)
     classifier = deployment.classifier
     if CLASSIFIER in changes:
         if checkpoint_classifier is None:

@@ -87,12 +87,13 @@ def remaining_groups(after: pd.DataFrame, limits: Limits) -> tuple[FixRemaining,
 
 def _rerun(spark: SparkSession, config: ProjectConfig, settings: EffectiveSettings,
            inputs: FixInputs, base_dir: str, changes: tuple[str, ...], pipeline_dir: Path,
-           work: Path) -> tuple[object, pd.DataFrame]:
+           work: Path, loaded: object | None = None) -> tuple[object, pd.DataFrame]:
     """Save the changed pipeline, score the corpus with it, join with the reference records."""
     from spark_pipelines.compare.job import run_compare
     from spark_pipelines.sparknlp.job import run_sparknlp
 
-    pipeline = changed_pipeline(spark, base_dir, changes, settings, config.sparknlp_model_path())
+    pipeline = changed_pipeline(spark, base_dir, changes, settings, config.sparknlp_model_path(),
+                                loaded)
     pipeline.write().overwrite().save(str(pipeline_dir))
     records = work / "sparknlp"
     run_sparknlp(spark, config, settings, inputs.corpus, str(records), overwrite=True,
@@ -120,8 +121,8 @@ def run_fix(spark: SparkSession, config: ProjectConfig, settings: EffectiveSetti
     before = read_rows(inputs.report_dir)
     base_dir = _base_pipeline(spark, config, settings, inputs, out)
     audit = audit_of(inputs.right_fingerprint)
-    facts = base_facts(load_deployment(spark, base_dir),
-                       vocabulary_matches=audit is None or audit.finding(VOCABULARY) is None)
+    base = load_deployment(spark, base_dir)
+    facts = base_facts(base, vocabulary_matches=audit is None or audit.finding(VOCABULARY) is None)
     word_rows = int((before["words_equal"] == False).sum())  # noqa: E712
     causes = before["deployment_cause"].dropna().value_counts().to_dict()
     candidates = derive_candidates(facts, settings, word_rows, causes)
@@ -135,7 +136,8 @@ def run_fix(spark: SparkSession, config: ProjectConfig, settings: EffectiveSetti
         pipeline_dir = out / PROPOSAL_DIR if chosen else out / RUNS_DIR / name / PROPOSAL_DIR
         say(f"re-running Spark NLP on every corpus row with: {', '.join(changes)}")
         pipeline, rows = _rerun(spark, config, settings, inputs, base_dir, changes, pipeline_dir,
-                                out / RUNS_DIR / name)
+                                out / RUNS_DIR / name, base)
+        base = None  # its stages may have changed: later builds load the base afresh
         lost = regressions(before, rows)
         runs.append(FixRun(name, changes, typed_figures(figures(rows)), len(lost),
                            str(pipeline_dir), str(out / RUNS_DIR / name / "sparknlp")))
