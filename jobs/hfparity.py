@@ -3,6 +3,7 @@
   hfparity import --checkpoint DIR --output DIR [--max-length N] [--quantize int8]
   hfparity check  --checkpoint DIR --corpus FILE [--output DIR] [--max-length N] [--overwrite]
                   [--quantize int8]
+  hfparity fix    --report DIR [--output DIR] [--config FILE] [--overwrite]
 
 Exit codes as the jobs': 0 done (check: the runs agree within the thresholds), 1 they do not,
 2 bad input (a refused checkpoint, corpus or output, named with the fix), 3 a failure.
@@ -53,6 +54,17 @@ def _parser() -> argparse.ArgumentParser:
                        help="folder for model/, hfparity.yaml, hf/, sparknlp/, report/")
     check.add_argument("--overwrite", action="store_true",
                        help="replace an earlier check's runs and report (the import is reused)")
+    fix = commands.add_parser("fix", help="propose the Spark NLP pipeline change that restores "
+                              "parity, measured on the report's corpus, saved and verified")
+    fix.add_argument("--report", required=True, help="a report folder (check's or compare's)")
+    fix.add_argument("--output", default=None, help="folder for the proposal (default: "
+                     "fix/ beside the report)")
+    fix.add_argument("--config", default=None, help="conf (default: hfparity.yaml beside the "
+                     "report, else conf/default.yaml)")
+    fix.add_argument("--left", default=None, help="Hugging Face records (default: ../hf)")
+    fix.add_argument("--right", default=None, help="Spark NLP records (default: ../sparknlp)")
+    fix.add_argument("--corpus", default=None, help="corpus (default: the Spark NLP run's)")
+    fix.add_argument("--overwrite", action="store_true", help="replace an earlier fix output")
     return parser
 
 
@@ -130,11 +142,38 @@ def cmd_check(args: argparse.Namespace) -> int:
     return verdict.code
 
 
+def cmd_fix(args: argparse.Namespace) -> int:
+    from jobs.hfparity_steps.model_fix import default_config, record_verification, run_fix_steps
+    from parity_core.config import load_config
+    from parity_core.settings import derive_settings
+    from spark_pipelines.fix.inputs import resolve_inputs
+
+    started = time.time()
+    inputs = resolve_inputs(args.report, args.left, args.right, args.corpus)
+    conf = Path(args.config).resolve() if args.config else default_config(inputs.report_dir)
+    derive_settings(load_config(conf))  # the jobs' own refusals, before any Spark starts
+    output = Path(args.output or inputs.report_dir.parent / "fix").resolve()
+    if output.exists() and any(output.iterdir()) and not args.overwrite:
+        raise BadInput(f"--output {output}: already holds a fix; pass --overwrite to replace it")
+    say(f"report {inputs.report_dir}; conf {conf}; corpus {inputs.corpus}")
+    results = run_fix_steps(conf, inputs, output, args.overwrite, say)
+    last = results[-1]
+    if last.code not in (0, 1) or (last.name != "compare" and last.code != 0):
+        say(f"{last.name} failed (exit {last.code}) after {time.time() - started:.1f} s")
+        return EXIT_BAD_INPUT if last.code == EXIT_BAD_INPUT else EXIT_FAILED
+    if last.name == "compare":
+        page = record_verification(output, inputs, last)
+        say(f"verdict on the saved proposal: {last.last_line}")
+        say(f"report with How to fix: {page}")
+    say(f"fix done in {time.time() - started:.1f} s")
+    return last.code
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    command = cmd_import if args.command == "import" else cmd_check
+    command = {"import": cmd_import, "check": cmd_check, "fix": cmd_fix}[args.command]
     return exit_code(lambda: command(args))
 
 

@@ -78,11 +78,13 @@ details pre{font-size:12px;background:#fafafa;padding:8px;overflow-x:auto}
 def render_report(summary: Summary) -> str:
     """The whole page as a string (UTF-8 when written)."""
     from spark_pipelines.compare.report_deployment import deployment_section
+    from spark_pipelines.compare.report_fix import fix_section
     from spark_pipelines.compare.report_layers import layers_section
 
-    sections = [deployment_section(summary), _headline(summary), _plots(summary),
-                _confusion(summary), _slices(summary), _tokens(summary), _causes(summary),
-                layers_section(summary), _worst(summary), _provenance(summary)]
+    sections = [fix_section(summary.how_to_fix), deployment_section(summary),
+                _headline(summary), _plots(summary), _confusion(summary), _slices(summary),
+                _tokens(summary), _causes(summary), layers_section(summary), _worst(summary),
+                _provenance(summary)]
     title = "Prediction parity report: " + " vs ".join(
         str(_framework(fp, side)) for side, fp in (("left", summary.fingerprints.left),
                                                    ("right", summary.fingerprints.right)))

@@ -21,6 +21,7 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 from parity_core.audit import AuditFinding
 from parity_core.config import CompareConfig
 from parity_core.files import REPORT_FILE
+from spark_pipelines.compare.fix_model import HowToFix
 from spark_pipelines.compare.schema import DISAGREEING_STATUSES, STATUSES, delta_exceeds
 
 NONE_LABEL = "(none)"
@@ -356,6 +357,8 @@ class Summary:
     thresholds: CompareConfig
     definitions: Mapping[str, str]
     layers: LayerLocalisation | None = None  # None: no numerics row was localised
+    # Written by `hfparity fix` only; absent from summary.json until then.
+    how_to_fix: HowToFix | None = None
 
     def __post_init__(self) -> None:
         """Mappings in the page's order (summary.json sorts keys, so reading it back would
@@ -396,9 +399,13 @@ class Summary:
         return plain(self)
 
     def to_json(self) -> str:
-        """The summary.json text: top-level keys in field order (the deployment audit first),
-        nested keys sorted."""
-        top = {key: _sort_keys(value) for key, value in self.to_plain().items()}
+        """The summary.json text: top-level keys in field order (the deployment audit first, after
+        how_to_fix when `hfparity fix` wrote one), nested keys sorted."""
+        plain_summary = self.to_plain()
+        fix = plain_summary.pop("how_to_fix")
+        top = {key: _sort_keys(value) for key, value in plain_summary.items()}
+        if fix is not None:  # what to do comes before what was found
+            top = {"how_to_fix": _sort_keys(fix), **top}
         return json.dumps(top, indent=2, ensure_ascii=False) + "\n"
 
     @classmethod
