@@ -1,7 +1,8 @@
 """ONNX export of a supported checkpoint, in the form Spark NLP's loadSavedModel reads.
 
 The folder gets model.onnx (the family's inputs, output `logits`, opset 17, dynamic batch and
-sequence axes), assets/vocab.txt and assets/labels.txt in id order, and a manifest with the
+sequence axes), the family's assets (assets/vocab.txt and assets/labels.txt in id order, plus
+assets/merges.txt for a BPE family), and a manifest with the
 sha256 of weights, vocab, labels and ONNX. The export is checked against torch with
 onnxruntime on a fixed set of varied sentences (plus any given), and refused when the largest
 |Δlogit| is above MAX_ONNX_LOGIT_DELTA: a bad export must not pass as a Spark NLP difference.
@@ -139,6 +140,9 @@ def check_against_torch(model: Any, tokenizer: Any, onnx_path: Path, names: tupl
 def _write_assets(info: CheckpointInfo, model: Any, assets: Path) -> None:
     assets.mkdir(parents=True, exist_ok=True)
     (assets / "vocab.txt").write_bytes(info.vocabulary_bytes())
+    if "merges.txt" in info.family.assets:  # BPE: pairs in rank order, no "#version" header
+        (assets / "merges.txt").write_text("".join(f"{m}\n" for m in info.merges()),
+                                           encoding="utf-8")
     labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
     if tuple(labels) != info.labels:
         raise RuntimeError(f"{info.folder}: transformers reads labels {labels}, "
@@ -176,6 +180,8 @@ def export_checkpoint(info: CheckpointInfo, out_dir: str | Path, extra_texts: Se
         "checkpoint_sha256": sha256_file(info.files.weights),
         "vocab_sha256": hashlib.sha256(info.vocabulary_bytes()).hexdigest(),
         "labels_sha256": sha256_file(work / "assets" / "labels.txt"),
+        **({"merges_sha256": sha256_file(work / "assets" / "merges.txt")}
+           if (work / "assets" / "merges.txt").is_file() else {}),
         "onnx_sha256": sha256_file(work / "model.onnx"),
         "labels": list(info.labels),
         "onnx_inputs": list(names),

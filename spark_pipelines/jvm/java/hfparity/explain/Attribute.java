@@ -34,6 +34,10 @@ import java.util.Objects;
  *       A side without recorded pieces makes the row {@code undetermined/pieces_not_recorded}
  *       when the outputs differ.
  *   <li><b>truncation</b> ({@link #truncation}): same kept pieces, but one side kept fewer.
+ *   <li><b>model_input</b> ({@link #modelInput}): same pieces, but what the sides fed the model
+ *       differs (both recorded it): sub-cause {@code input_ids} (other ids, e.g. the start or
+ *       end token's), {@code attention_mask} (e.g. Spark NLP's {@code id != 0} masks a start
+ *       token whose id is 0) or {@code token_type_ids}; position: the first differing one.
  *   <li><b>numerics</b> / <b>boundary</b> ({@link #scores}): identical model input; logits
  *       (else probabilities) beyond tolerance are {@code numerics}; scores within tolerance but
  *       other labels are {@code boundary}.
@@ -59,6 +63,10 @@ public final class Attribute {
   public static final String WORDS = "words";
   public static final String PIECES = "pieces";
   public static final String TRUNCATION = "truncation";
+  public static final String MODEL_INPUT = "model_input";
+  public static final String INPUT_IDS = "input_ids";
+  public static final String ATTENTION_MASK = "attention_mask";
+  public static final String TOKEN_TYPE_IDS = "token_type_ids";
   public static final String NUMERICS = "numerics";
   public static final String BOUNDARY = "boundary";
   public static final String UNDETERMINED = "undetermined";
@@ -96,6 +104,9 @@ public final class Attribute {
       }
       if (found == null) {
         found = pieces(left, right, chars, notes, tolerance);
+      }
+      if (found == null) {
+        found = modelInput(left, right);
       }
       if (found == null) {
         found = scores(left, right, tolerance);
@@ -136,6 +147,7 @@ public final class Attribute {
       case WORDS:
       case PIECES:
       case TRUNCATION:
+      case MODEL_INPUT:
       case BOUNDARY:
         return REPRODUCED.equals(verdict);
       default:
@@ -365,7 +377,7 @@ public final class Attribute {
   }
 
   private static boolean isSpecial(String piece) {
-    if (piece == null || piece.length() < 5 || piece.charAt(0) != '[') {
+    if (piece == null || piece.length() < 3 || (piece.charAt(0) != '[' && piece.charAt(0) != '<')) {
       return false;
     }
     switch (piece) {
@@ -373,6 +385,10 @@ public final class Attribute {
       case "[SEP]":
       case "[PAD]":
       case "[MASK]":
+      case "<s>":
+      case "</s>":
+      case "<pad>":
+      case "<mask>":
         return true;
       default:
         return false;
@@ -841,6 +857,56 @@ public final class Attribute {
     int position = first < lreal.size() ? lreal.get(first).index : endIndex(lp);
     return cause(PIECES, sub, truthy(a) ? a : b, position,
         "piece " + first + " (aligned by position, offsets missing): " + detail);
+  }
+
+  /**
+   * Stage model_input: the pieces agree, but the ids, attention mask or token type ids the two
+   * sides fed their models differ. Only when both sides recorded their model input; a side
+   * that is not fed token type ids (null) and one fed zeros are the same input.
+   */
+  static Cause modelInput(Record l, Record r) {
+    String[] names = {INPUT_IDS, ATTENTION_MASK, TOKEN_TYPE_IDS};
+    int[][] left = {l.inputIds, l.attentionMask, l.tokenTypeIds};
+    int[][] right = {r.inputIds, r.attentionMask, r.tokenTypeIds};
+    for (int k = 0; k < names.length; k++) {
+      int[] a = left[k];
+      int[] b = right[k];
+      if (k == 2) {
+        a = a == null && b != null && allZero(b) ? b : a;
+        b = b == null && a != null && allZero(a) ? a : b;
+      }
+      if (a == null || b == null || Arrays.equals(a, b)) {
+        continue;
+      }
+      List<Integer> at = new ArrayList<>();
+      for (int i = 0; i < Math.max(a.length, b.length); i++) {
+        Integer x = i < a.length ? a[i] : null;
+        Integer y = i < b.length ? b[i] : null;
+        if (!Objects.equals(x, y)) {
+          at.add(i);
+        }
+      }
+      int first = at.get(0);
+      String piece = l.pieces != null && first < l.pieces.size() ? l.pieces.get(first).text : null;
+      String evidence = "same pieces, other " + names[k] + " at " + at.size() + " of "
+          + Math.max(a.length, b.length) + " positions (first: position " + first
+          + (piece != null ? ", piece " + Evidence.quote(piece) : "") + ", left "
+          + Evidence.value(first < a.length ? a[first] : null) + " vs right "
+          + Evidence.value(first < b.length ? b[first] : null) + "; input id "
+          + Evidence.value(l.inputIds != null && first < l.inputIds.length
+              ? l.inputIds[first] : null) + ")";
+      return cause(MODEL_INPUT, names[k], piece, first, evidence);
+    }
+    return null;
+  }
+
+  private static boolean allZero(int[] values) {
+    for (int v : values) {
+      if (v != 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Stage truncation: same kept pieces up to where the shorter side stops. */
