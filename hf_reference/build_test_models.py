@@ -30,7 +30,7 @@ from parity_core.fingerprint import package_versions, sha256_file, write_model_m
 # Bump when something outside the hashed sources changes the assets.
 RECIPE_VERSION = "1"
 LIBRARIES = ("torch", "transformers", "tokenizers", "safetensors")
-CODE_FILES = ("build_test_models.py", "scratch_tokenizer.py", "scratch_bpe.py",
+CODE_FILES = ("build_test_models.py", "scratch_tokenizer.py", "scratch_bpe.py", "scratch_spm.py",
               "scratch_training.py", "three_label_corpus.py", "default_corpus.py")
 MIN_MARGIN_OVER_MAJORITY = 0.05
 MIN_LABEL_RECALL = 0.3  # refuse a head that (nearly) never predicts one of the labels
@@ -67,6 +67,10 @@ RECIPES = {
     "distilbert": Recipe("distilbert", "distilbert", lowercase=True),
     # Byte-level BPE trained here, RoBERTa's special ids (<s> is 0: Spark NLP masks id 0).
     "roberta": Recipe("roberta", "roberta", lowercase=False),
+    # SentencePiece (unigram) models trained here, each with its family's special ids.
+    "xlm_roberta": Recipe("xlm_roberta", "xlm-roberta", lowercase=False),
+    "deberta": Recipe("deberta", "deberta-v2", lowercase=False),
+    "albert": Recipe("albert", "albert", lowercase=True),
 }
 TOKENIZER_CLASS = {"bert": "BertTokenizer", "distilbert": "DistilBertTokenizer"}
 
@@ -105,6 +109,12 @@ def build_tokenizer(recipe: Recipe, texts: list[str], folder: Path) -> tuple[Any
         bpe = train_byte_level_bpe(texts, recipe.vocab_size, recipe.min_frequency)
         tokenizer = save_roberta_tokenizer(bpe, folder)
         return tokenizer, tokenizer_facts(tokenizer)
+    if recipe.family in ("xlm-roberta", "deberta-v2", "albert"):
+        from hf_reference import scratch_spm
+
+        model = scratch_spm.train_sentencepiece(texts, recipe.family, recipe.vocab_size)
+        tokenizer = scratch_spm.save_spm_tokenizer(model, recipe.family, folder)
+        return tokenizer, scratch_spm.tokenizer_facts(tokenizer)
     from hf_reference.scratch_tokenizer import (
         casing_facts,
         check_casing,
@@ -185,6 +195,17 @@ def build_checkpoint(recipe: Recipe, folder: Path, threads: int) -> dict[str, An
     return metrics
 
 
+def vocabulary_file(recipe: Recipe, checkpoint: Path) -> Path:
+    """The file that holds the recipe's vocabulary (hashed into the manifest)."""
+    if recipe.family == "roberta":
+        return checkpoint / "vocab.json"
+    if recipe.family in ("xlm-roberta", "deberta-v2", "albert"):
+        from hf_reference.scratch_spm import SPM_FAMILIES
+
+        return checkpoint / SPM_FAMILIES[recipe.family].model_file
+    return checkpoint / "vocab.txt"
+
+
 def build(root: Path, recipe: Recipe, threads: int) -> Path:
     """Build (or find) root/assets/models/<recipe hash>/checkpoint; atomic rename when done."""
     key = recipe_hash(recipe)
@@ -207,8 +228,7 @@ def build(root: Path, recipe: Recipe, threads: int) -> Path:
         "do_lower_case": recipe.lowercase,
         "strip_accents": recipe.lowercase,
         "checkpoint_sha256": sha256_file(checkpoint / "model.safetensors"),
-        "vocab_sha256": sha256_file(checkpoint / ("vocab.json" if recipe.family == "roberta"
-                                                  else "vocab.txt")),
+        "vocab_sha256": sha256_file(vocabulary_file(recipe, checkpoint)),
         "tokenizer_sha256": sha256_file(checkpoint / "tokenizer.json"),
         "data_sha256": sha256_file(rotten_tomatoes_file()),
         "code_sha256": code_sha256(),

@@ -27,7 +27,8 @@ import java.util.Objects;
  *       ({@link #clusters}); the first differing cluster is classified into a sub-cause, in this
  *       order: {@code pieces_dropped} (one side's pieces cover characters the other's do not),
  *       {@code other} (same piece strings, other ids), {@code split_differently} (same
- *       characters, other segmentation), {@code accent_one_side} / {@code lowercase_one_side}
+ *       characters, other segmentation), {@code space_marker} (equal once the word-start
+ *       marker of byte-level BPE or SentencePiece is removed, and only one side has it), {@code accent_one_side} / {@code lowercase_one_side}
  *       (equal once folded; an [UNK] on one side whose source folds to the other side's surface
  *       is blamed on case or accents, using what that side does elsewhere in the row), {@code
  *       unknown_token}, else {@code other}. Without offsets, pieces are compared by position.
@@ -76,6 +77,7 @@ public final class Attribute {
   public static final String UNKNOWN_TOKEN = "unknown_token";
   public static final String PIECES_DROPPED = "pieces_dropped";
   public static final String SPLIT_DIFFERENTLY = "split_differently";
+  public static final String SPACE_MARKER = "space_marker";
   public static final String OTHER = "other";
   public static final String MISSING = "missing";
   public static final String PIECES_NOT_RECORDED = "pieces_not_recorded";
@@ -437,6 +439,11 @@ public final class Attribute {
     return out.toString();
   }
 
+  /** A surface without the word-start markers of byte-level BPE (Ġ) and SentencePiece (▁). */
+  private static String withoutSpaceMarker(String surface) {
+    return surface.replace("\u0120", "").replace("\u2581", "");
+  }
+
   private static String strip(String piece) {
     return piece.startsWith("##") && piece.length() > 2 ? piece.substring(2) : piece;
   }
@@ -735,6 +742,13 @@ public final class Attribute {
             "same characters " + Evidence.quote(ls) + ", segmented differently"};
       }
       String shown = Evidence.quote(ls) + " vs " + Evidence.quote(rs);
+      String lbare = withoutSpaceMarker(ls);
+      String rbare = withoutSpaceMarker(rs);
+      if (lbare.equals(rbare) && (ls.length() != lbare.length()) != (rs.length() != rbare.length())) {
+        String marked = ls.length() != lbare.length() ? "left" : "right";
+        return new String[] {SPACE_MARKER, shown + ": only the " + marked + " side marks the "
+            + "word's leading space (byte-level BPE \u0120 / SentencePiece \u2581)"};
+      }
       if (Chars.fold(ls).equals(Chars.fold(rs))) {
         if (!Chars.lower(ls).equals(Chars.lower(rs))
             && Chars.deaccent(ls).equals(Chars.deaccent(rs))) {
