@@ -2,7 +2,8 @@
 
 The folder gets model.onnx (the family's inputs, output `logits`, opset 17, dynamic batch and
 sequence axes), the family's assets (assets/vocab.txt and assets/labels.txt in id order, plus
-assets/merges.txt for a BPE family), and a manifest with the
+assets/merges.txt for a BPE family; the SentencePiece .model file instead of vocab.txt for
+XLM-R, DeBERTa-v2 and ALBERT), and a manifest with the
 sha256 of weights, vocab, labels and ONNX. The export is checked against torch with
 onnxruntime on a fixed set of varied sentences (plus any given), and refused when the largest
 |Δlogit| is above MAX_ONNX_LOGIT_DELTA: a bad export must not pass as a Spark NLP difference.
@@ -139,7 +140,11 @@ def check_against_torch(model: Any, tokenizer: Any, onnx_path: Path, names: tupl
 
 def _write_assets(info: CheckpointInfo, model: Any, assets: Path) -> None:
     assets.mkdir(parents=True, exist_ok=True)
-    (assets / "vocab.txt").write_bytes(info.vocabulary_bytes())
+    spm_file = info.family.spm_file
+    if spm_file is not None:  # SentencePiece: the .model file itself, under the family's name
+        (assets / spm_file).write_bytes(info.vocabulary_bytes())
+    else:
+        (assets / "vocab.txt").write_bytes(info.vocabulary_bytes())
     if "merges.txt" in info.family.assets:  # BPE: pairs in rank order, no "#version" header
         (assets / "merges.txt").write_text("".join(f"{m}\n" for m in info.merges()),
                                            encoding="utf-8")

@@ -43,6 +43,11 @@ class Family:
     assets: tuple[str, ...] = ("vocab.txt", "labels.txt")  # what loadSavedModel reads
     lowercase_default: bool = True  # do_lower_case when the tokenizer does not say
 
+    @property
+    def spm_file(self) -> str | None:
+        """The SentencePiece model file (checkpoint and Spark NLP asset name), if any."""
+        return next((name for name in self.assets if name.endswith(".model")), None)
+
 
 FAMILIES: dict[str, Family] = {
     "bert": Family("bert", "BertForSequenceClassification", "BertForSequenceClassification",
@@ -58,6 +63,24 @@ FAMILIES: dict[str, Family] = {
                       ("input_ids", "attention_mask"), tokenizer_model="BPE",
                       special_tokens=("<s>", "</s>", "<pad>", "<unk>"),
                       assets=("vocab.txt", "merges.txt", "labels.txt"), lowercase_default=False),
+    # SentencePiece families: loadSavedModel reads assets/<the .model file> + labels.txt; the
+    # checkpoint must ship that file (a tokenizer.json is not accepted in its place).
+    "xlm-roberta": Family("xlm-roberta", "XLMRobertaForSequenceClassification",
+                          "XlmRoBertaForSequenceClassification", "XlmRoBertaClassification",
+                          ("input_ids", "attention_mask"), tokenizer_model="Unigram",
+                          special_tokens=("<s>", "</s>", "<pad>", "<unk>"),
+                          assets=("sentencepiece.bpe.model", "labels.txt"),
+                          lowercase_default=False),
+    "deberta-v2": Family("deberta-v2", "DebertaV2ForSequenceClassification",
+                         "DeBertaForSequenceClassification", "DeBertaClassification",
+                         ("input_ids", "attention_mask"), tokenizer_model="Unigram",
+                         special_tokens=("[CLS]", "[SEP]", "[PAD]", "[UNK]"),
+                         assets=("spm.model", "labels.txt"), lowercase_default=False),
+    "albert": Family("albert", "AlbertForSequenceClassification",
+                     "AlbertForSequenceClassification", "AlbertClassification",
+                     ("input_ids", "attention_mask", "token_type_ids"), tokenizer_model="Unigram",
+                     special_tokens=("[CLS]", "[SEP]", "<pad>", "<unk>"),
+                     assets=("spiece.model", "labels.txt"), lowercase_default=True),
 }
 BY_ARCHITECTURE = {family.architecture: family for family in FAMILIES.values()}
 SUPPORTED = ", ".join(sorted(BY_ARCHITECTURE))
@@ -106,7 +129,10 @@ class CheckpointInfo:
         return [" ".join(m) if isinstance(m, list) else str(m) for m in merges]
 
     def vocabulary_bytes(self) -> bytes:
-        """vocab.txt as Spark NLP's assets/vocab.txt gets it (vocab.txt itself when present)."""
+        """vocab.txt as Spark NLP's assets/vocab.txt gets it (vocab.txt itself when present);
+        for a SentencePiece family, its .model file (what Spark NLP reads)."""
+        if self.family.spm_file is not None:
+            return (self.folder / self.family.spm_file).read_bytes()
         if self.files.vocab_txt is not None and self.family.tokenizer_model == "WordPiece":
             return self.files.vocab_txt.read_bytes()
         return "".join(f"{token}\n" for token in self.vocabulary()).encode("utf-8")
@@ -131,6 +157,8 @@ def _read_json(path: Path, folder: Path, subject: str) -> dict[str, Any]:
 
 def _vocab_from_tokenizer_json(data: dict[str, Any], path: Path | None) -> list[str]:
     vocab = data.get("model", {}).get("vocab")
+    if isinstance(vocab, list) and vocab:  # Unigram: [piece, score] pairs in id order
+        vocab = {str(entry[0]): i for i, entry in enumerate(vocab)}
     if not isinstance(vocab, dict) or not vocab:
         raise ConfigError(f"{path}: model.vocab missing; write vocab.txt beside it")
     vocab = dict(vocab)
@@ -194,6 +222,11 @@ def _tokenizer_files(folder: Path, subject: str, family: Family
         raise _refuse(subject, folder, TOKENIZER_JSON, f"missing; a {family.architecture} is "
                       "read from its fast tokenizer (tokenizer.save_pretrained(folder) with "
                       "a fast tokenizer writes it)")
+    if family.spm_file is not None and not (folder / family.spm_file).is_file():
+        raise _refuse(subject, folder, family.spm_file, f"missing; Spark NLP's "
+                      f"{family.sparknlp_annotator} reads the SentencePiece model file (a "
+                      "tokenizer.json is not accepted in its place): save the tokenizer from "
+                      "the original .model file, or copy it beside the checkpoint")
     if not tokenizer_json.is_file() and not vocab_txt.is_file():
         raise _refuse(subject, folder, f"{TOKENIZER_JSON} / {VOCAB_TXT}",
                       "no vocabulary (neither file is there); save the tokenizer with the model "
@@ -218,6 +251,8 @@ def _casing(tok: dict[str, Any], fast: dict[str, Any] | None, family: Family
     normalizer = (fast or {}).get("normalizer") or {}
     lower = tok.get("do_lower_case", normalizer.get("lowercase", family.lowercase_default))
     strip = tok["strip_accents"] if "strip_accents" in tok else normalizer.get("strip_accents")
+    if "keep_accents" in tok:  # ALBERT, XLNet: SentencePiece tokenizers that may strip accents
+        strip = not tok["keep_accents"]
     return bool(lower), None if strip is None else bool(strip)
 
 
@@ -273,7 +308,7 @@ def _check_vocabulary(info: CheckpointInfo, fast: dict[str, Any] | None, subject
                       f"vocabulary; Spark NLP's {family.sparknlp_annotator} looks these up by "
                       "name")
     warnings = list(info.warnings)
-    pad = "[PAD]" if wordpiece else "<pad>"
+    pad = "[PAD]" if wordpiece else family.special_tokens[2]  # (start, end, pad, ...)
     if vocab.index(pad) != 0:
         warnings.append(f"{info.folder / source}: {pad} is id {vocab.index(pad)}, but Spark "
                         f"NLP's attention mask is `id != 0`: {vocab[0]} (id 0) is masked on "

@@ -47,6 +47,9 @@ PIECES_CLASS = "hfparity.SparkNlpWordpieces"
 # BPE families (RoBERTa): Spark NLP's own BpeTokenizer, from the model's vocabulary and merges.
 BPE_PIECES_UDF = "hfparity_sparknlp_bpe_pieces"
 BPE_PIECES_CLASS = "hfparity.SparkNlpBpePieces"
+# SentencePiece families (XLM-R, DeBERTa, ALBERT): Spark NLP's own SentencepieceEncoder.
+SPM_PIECES_UDF = "hfparity_sparknlp_spm_pieces"
+SPM_PIECES_CLASS = "hfparity.SparkNlpSentencePieces"
 PIECES_TYPE = ("struct<pieces:array<struct<piece:string,id:int,begin:int,end:int>>,"
                "piece_count:int,truncated:boolean,note:string,input_ids:array<int>,"
                "attention_mask:array<int>,token_type_ids:array<int>>")
@@ -164,6 +167,8 @@ def parity_warnings(spark: SparkSession, settings: EffectiveSettings, family: Fa
                         f"{SPARKNLP_MAX_SENTENCE_LENGTH}; longer inputs are cut there")
     if family.tokenizer_model == "BPE":
         return warnings + bpe_warnings(family)
+    if family.spm_file is not None:
+        return warnings + spm_warnings(family, settings)
     if not settings.strip_accents:
         warnings.append("strip_accents is false for the checkpoint, but Spark NLP's "
                         "BasicTokenizer.normalize strips accents (NFD, drops combining marks) "
@@ -202,6 +207,31 @@ def bpe_warnings(family: Family) -> list[str]:
         "attention mask: Spark NLP's ONNX path masks `id != 0`, and <s> is id 0: the start "
         "token is masked on every row (Hugging Face attends to it)",
     ]
+
+
+def spm_warnings(family: Family, settings: EffectiveSettings) -> list[str]:
+    """What the SentencePiece classification classes (5.5.3 sources) do that Hugging Face's
+    tokenizers do not; each is checked on real runs by the model_input and pieces stages."""
+    warnings = [
+        f"{family.sparknlp_classification}.tokenizeWithAlignment encodes each Spark NLP token "
+        "on its own with SentencePiece and drops every piece whose id is the standalone \"▁\" "
+        "piece's: punctuation glued to a word is encoded apart from Hugging Face's whole-text "
+        "encoding",
+        "attention mask: Spark NLP's ONNX path masks `id != 0`",
+    ]
+    if family.name == "xlm-roberta":
+        warnings.append("XlmRoBertaClassification adds 1 to every SentencePiece id (fairseq "
+                        "order) with start 0 / end 2: an unknown piece (SentencePiece id 0) "
+                        "becomes id 1 (<pad>) where Hugging Face uses 3 (<unk>); <s> (id 0) "
+                        "is masked on every row")
+    if family.name == "deberta-v2":
+        warnings.append("DeBertaClassification adds 1 to every SentencePiece id "
+                        "(pieceIdOffset = 1), but Hugging Face's DeBERTa-v2 uses the model's ids "
+                        "as they are: every piece reaches the model as the next vocabulary entry")
+    if family.name == "albert" and settings.strip_accents:
+        warnings.append("ALBERT: Hugging Face strips accents (keep_accents false), Spark NLP's "
+                        "SentencepieceEncoder only lowercases: accented words get other pieces")
+    return warnings
 
 
 def _vocabulary_file(spark: SparkSession, classifier: Any) -> tuple[str, bytes]:
@@ -248,6 +278,23 @@ def _bpe_asset_files(spark: SparkSession, classifier: Any) -> tuple[str, str, by
     return names[0], names[1], vocab
 
 
+def _spm_model_file(spark: SparkSession, classifier: Any) -> tuple[str, bytes]:
+    """A SentencePiece family's own .model bytes (its spp), shipped with addFile."""
+    jvm = spark.sparkContext._jvm
+    scratch = jvm.org.apache.spark.util.Utils.createTempDir(
+        jvm.System.getProperty("java.io.tmpdir"), "hfparity-vocab")
+    folder = Path(scratch.getAbsolutePath())
+    writer = jvm_class(spark, SPM_PIECES_CLASS)
+    if isinstance(writer, str):
+        raise RuntimeError(writer)
+    writer.writeModel(classifier._java_obj, str(folder / "spm.model"))
+    data = (folder / "spm.model").read_bytes()
+    final = folder / f"hfparity-spm-{hashlib.sha256(data).hexdigest()[:16]}.model"
+    os.replace(folder / "spm.model", final)
+    spark.sparkContext.addFile(str(final))
+    return final.name, data
+
+
 def checkpoint_vocabulary(settings: EffectiveSettings) -> list[str] | None:
     """The checkpoint's vocabulary in id order, when the checkpoint folder is here."""
     if not Path(settings.checkpoint).is_dir():
@@ -259,6 +306,8 @@ def register_pieces_udf(spark: SparkSession, family: Family | None = None) -> st
     """Register the family's Java pieces UDF; returns why it is unavailable, or None."""
     if family is not None and family.tokenizer_model == "BPE":
         return register_java_udf(spark, BPE_PIECES_UDF, BPE_PIECES_CLASS, PIECES_TYPE)
+    if family is not None and family.spm_file is not None:
+        return register_java_udf(spark, SPM_PIECES_UDF, SPM_PIECES_CLASS, PIECES_TYPE)
     return register_java_udf(spark, PIECES_UDF, PIECES_CLASS, PIECES_TYPE)
 
 
@@ -296,10 +345,13 @@ def build_pipeline(spark: SparkSession, config: ProjectConfig, settings: Effecti
     if not problem:
         if family.tokenizer_model == "BPE":
             vocab_name, merges_name, data = _bpe_asset_files(spark, classifier)
+        elif family.spm_file is not None:
+            vocab_name, data = _spm_model_file(spark, classifier)
         else:
             vocab_name, data = _vocabulary_file(spark, classifier)
-        ours, theirs = data.decode("utf-8").splitlines(), checkpoint_vocabulary(settings)
-        if theirs is not None and ours != theirs:
+        ours = data.decode("utf-8", "replace").splitlines()
+        theirs = checkpoint_vocabulary(settings) if family.spm_file is None else None
+        if family.spm_file is None and theirs is not None and ours != theirs:
             warnings.append(f"the Spark NLP model's vocabulary ({len(ours)} tokens) differs "
                             f"from the checkpoint's ({len(theirs)} tokens)")
     stages = [
@@ -333,6 +385,11 @@ def annotate(corpus: DataFrame, run: SparkNlpRun, settings: EffectiveSettings,
             BPE_PIECES_UDF, F.concat(F.col(run.doc_col), F.col(run.token_col)),
             F.lit(run.case_sensitive), F.lit(run.max_sentence_length), F.lit(run.vocab_name),
             F.lit(run.merges_name))
+    elif run.vocab_name is not None and run.family.spm_file is not None:
+        pieces = F.call_function(
+            SPM_PIECES_UDF, F.concat(F.col(run.doc_col), F.col(run.token_col)),
+            F.lit(run.case_sensitive), F.lit(run.max_sentence_length), F.lit(run.vocab_name),
+            F.lit(run.family.sparknlp_classification))
     elif run.vocab_name is not None:
         pieces = F.call_function(
             # batchAnnotate gets the document and token annotations; unpack needs both.
@@ -392,6 +449,8 @@ def sparknlp_fingerprint(spark: SparkSession, run: SparkNlpRun, settings: Effect
             "family": run.family.name,
             "pieces_udf": (None if run.vocab_name is None
                            else BPE_PIECES_CLASS if run.merges_name is not None
+                           else f"{SPM_PIECES_CLASS}({run.family.sparknlp_classification})"
+                           if run.family.spm_file is not None
                            else f"{PIECES_CLASS}({run.family.sparknlp_classification})"),
         },
         "corpus": corpus_path,

@@ -379,7 +379,8 @@ public final class Attribute {
   }
 
   private static boolean isSpecial(String piece) {
-    if (piece == null || piece.length() < 3 || (piece.charAt(0) != '[' && piece.charAt(0) != '<')) {
+    if (piece == null || piece.length() < 3
+        || (piece.charAt(0) != '[' && piece.charAt(0) != '<')) {
       return false;
     }
     switch (piece) {
@@ -391,6 +392,7 @@ public final class Attribute {
       case "</s>":
       case "<pad>":
       case "<mask>":
+      case "[pad]":
         return true;
       default:
         return false;
