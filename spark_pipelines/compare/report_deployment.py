@@ -45,7 +45,8 @@ def deployment_section(summary: Summary) -> str:
         return ""  # a matched pipeline: nothing to audit, the headline comes first
     out = ['<section class="deployment">']
     out.extend(f"<p class=reason><b>{_text(line)}</b></p>" for line in family_lines(summary))
-    out.append("<h2>Deployment audit</h2>")
+    out.append("<h2>Deployment audit</h2>" if report.audited
+               else "<h2>What the Spark NLP path does to this model's input</h2>")
     if report.audited:
         out.append(f"<p class=cap>{_text(report.source)} {_text(report.location)}: "
                    f"{_text(' → '.join(report.stages))}</p>")
