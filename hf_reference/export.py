@@ -1,7 +1,9 @@
 """ONNX export of a supported checkpoint, in the form Spark NLP's loadSavedModel reads.
 
 The folder gets model.onnx (the family's inputs, output `logits`, opset 17, dynamic batch and
-sequence axes), assets/vocab.txt and assets/labels.txt in id order, and a manifest with the
+sequence axes), the family's assets (assets/vocab.txt and assets/labels.txt in id order, plus
+assets/merges.txt for a BPE family; the SentencePiece .model file instead of vocab.txt for
+XLM-R, DeBERTa-v2 and ALBERT), and a manifest with the
 sha256 of weights, vocab, labels and ONNX. The export is checked against torch with
 onnxruntime on a fixed set of varied sentences (plus any given), and refused when the largest
 |Δlogit| is above MAX_ONNX_LOGIT_DELTA: a bad export must not pass as a Spark NLP difference.
@@ -138,7 +140,14 @@ def check_against_torch(model: Any, tokenizer: Any, onnx_path: Path, names: tupl
 
 def _write_assets(info: CheckpointInfo, model: Any, assets: Path) -> None:
     assets.mkdir(parents=True, exist_ok=True)
-    (assets / "vocab.txt").write_bytes(info.vocabulary_bytes())
+    spm_file = info.family.spm_file
+    if spm_file is not None:  # SentencePiece: the .model file itself, under the family's name
+        (assets / spm_file).write_bytes(info.vocabulary_bytes())
+    else:
+        (assets / "vocab.txt").write_bytes(info.vocabulary_bytes())
+    if "merges.txt" in info.family.assets:  # BPE: pairs in rank order, no "#version" header
+        (assets / "merges.txt").write_text("".join(f"{m}\n" for m in info.merges()),
+                                           encoding="utf-8")
     labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
     if tuple(labels) != info.labels:
         raise RuntimeError(f"{info.folder}: transformers reads labels {labels}, "
@@ -207,6 +216,8 @@ def export_checkpoint(info: CheckpointInfo, out_dir: str | Path, extra_texts: Se
         "checkpoint_sha256": sha256_file(info.files.weights),
         "vocab_sha256": hashlib.sha256(info.vocabulary_bytes()).hexdigest(),
         "labels_sha256": sha256_file(work / "assets" / "labels.txt"),
+        **({"merges_sha256": sha256_file(work / "assets" / "merges.txt")}
+           if (work / "assets" / "merges.txt").is_file() else {}),
         "onnx_sha256": sha256_file(work / "model.onnx"),
         "labels": list(info.labels),
         "onnx_inputs": list(names),

@@ -71,8 +71,15 @@ def takes_token_type_ids(model: Any) -> bool:
     return "token_type_ids" in inspect.signature(model.forward).parameters
 
 
-def predict_ids(model: Any, sequences: list[list[int]], batch_size: int) -> np.ndarray:
-    """Logits for each id sequence, in input order; batches are length-sorted."""
+def predict_ids(model: Any, sequences: list[list[int]], batch_size: int,
+                masks: list[list[int]] | None = None,
+                type_ids: list[list[int] | None] | None = None) -> np.ndarray:
+    """Logits for each id sequence, in input order; batches are length-sorted.
+
+    Without `masks` every position of a sequence is attended (what Hugging Face feeds); with
+    them, each row's own mask (another side's exact model input, e.g. Spark NLP's `id != 0`),
+    and likewise its token type ids. Padding is always masked out.
+    """
     import torch
 
     logits = np.zeros((len(sequences), model.config.num_labels), dtype=np.float64)
@@ -87,10 +94,17 @@ def predict_ids(model: Any, sequences: list[list[int]], batch_size: int) -> np.n
             for row, index in enumerate(chunk):
                 seq = sequences[index]
                 ids[row, : len(seq)] = torch.tensor(seq, dtype=torch.long)
-                mask[row, : len(seq)] = 1
+                given = masks[index] if masks is not None else None
+                mask[row, : len(seq)] = (torch.tensor(given, dtype=torch.long)
+                                         if given is not None else 1)
             inputs = {"input_ids": ids.to(model.device), "attention_mask": mask.to(model.device)}
             if with_types:
-                inputs["token_type_ids"] = torch.zeros_like(inputs["input_ids"])
+                types = torch.zeros_like(ids)
+                for row, index in enumerate(chunk):
+                    given = type_ids[index] if type_ids is not None else None
+                    if given is not None:
+                        types[row, : len(given)] = torch.tensor(given, dtype=torch.long)
+                inputs["token_type_ids"] = types.to(model.device)
             out = model(**inputs).logits
             logits[chunk] = out.double().cpu().numpy()
     return logits

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from hf_reference.model import load_model, predict_ids, softmax
+from hf_reference.model import load_model, predict_ids, softmax, takes_token_type_ids
 from hf_reference.tokenization import Tokenized, load_tokenizer, tokenize_batch
 from parity_core.records import (
     STATUS_ERROR,
@@ -59,6 +59,7 @@ class ReferenceScorer:
         )
         self.model = load_model(settings.checkpoint, self.threads, settings.precision,
                                 settings.device)
+        self.with_types = takes_token_type_ids(self.model)
         labels = tuple(self.model.config.id2label[i] for i in range(self.model.config.num_labels))
         if labels != settings.labels:
             raise ValueError(f"checkpoint labels {labels} differ from settings {settings.labels}")
@@ -129,9 +130,16 @@ class ReferenceScorer:
             "label_id": label_id,
             "probabilities": [float(p) for p in probabilities],
             "logits": [float(x) for x in logits],
+            # predict_ids feeds these: every position attended, token types all 0 (BERT only).
+            "input_ids": list(tok.input_ids),
+            "attention_mask": [1] * len(tok.input_ids),
+            "token_type_ids": [0] * len(tok.input_ids) if self.with_types else None,
         }
 
-    def score_ids(self, sequences: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
-        """(logits, probabilities) for given model-input ids: the counterfactual re-run."""
-        logits = predict_ids(self.model, sequences, self.settings.hf_batch_size)
+    def score_ids(self, sequences: list[list[int]], masks: list[list[int]] | None = None,
+                  type_ids: list[list[int] | None] | None = None
+                  ) -> tuple[np.ndarray, np.ndarray]:
+        """(logits, probabilities) for given model-input ids (and, when given, the exact
+        attention masks and token type ids another side fed): the counterfactual re-run."""
+        logits = predict_ids(self.model, sequences, self.settings.hf_batch_size, masks, type_ids)
         return logits, softmax(logits)

@@ -109,6 +109,10 @@ def _changes(words_equal: Column, pieces_equal: Column, scores_differ: Column) -
         ("words", words_equal == F.lit(False)),
         ("pieces", pieces_equal == F.lit(False)),
         ("truncation", both("truncated") & differs("truncated")),
+        # same pieces, other model input (ids of special tokens, mask): the model_input stage
+        ("model_input", (pieces_equal == F.lit(True))
+         & ((both("input_ids") & differs("input_ids"))
+            | (both("attention_mask") & differs("attention_mask")))),
     ]
     found = F.array(*[F.when(F.coalesce(cond, F.lit(False)), F.lit(name)) for name, cond in checks])
     present = F.array_compact(found)

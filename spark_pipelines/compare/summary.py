@@ -63,8 +63,8 @@ from spark_pipelines.compare.summary_model import (
 
 NO_CAUSE = "(none)"
 QUANTILES = (("p50", 0.5), ("p90", 0.9), ("p99", 0.99))
-CAUSE_ORDER = ("status", "text", "words", "pieces", "truncation", "numerics", "boundary",
-               "undetermined")
+CAUSE_ORDER = ("status", "text", "words", "pieces", "truncation", "model_input", "numerics",
+               "boundary", "undetermined")
 TOP_TOKENS = 20
 TOP_CAUSE_WORDS = 5
 EXAMPLES_PER_CAUSE = 3

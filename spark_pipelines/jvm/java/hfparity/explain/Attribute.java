@@ -27,13 +27,18 @@ import java.util.Objects;
  *       ({@link #clusters}); the first differing cluster is classified into a sub-cause, in this
  *       order: {@code pieces_dropped} (one side's pieces cover characters the other's do not),
  *       {@code other} (same piece strings, other ids), {@code split_differently} (same
- *       characters, other segmentation), {@code accent_one_side} / {@code lowercase_one_side}
+ *       characters, other segmentation), {@code space_marker} (equal once the word-start
+ *       marker of byte-level BPE or SentencePiece is removed, and only one side has it), {@code accent_one_side} / {@code lowercase_one_side}
  *       (equal once folded; an [UNK] on one side whose source folds to the other side's surface
  *       is blamed on case or accents, using what that side does elsewhere in the row), {@code
  *       unknown_token}, else {@code other}. Without offsets, pieces are compared by position.
  *       A side without recorded pieces makes the row {@code undetermined/pieces_not_recorded}
  *       when the outputs differ.
  *   <li><b>truncation</b> ({@link #truncation}): same kept pieces, but one side kept fewer.
+ *   <li><b>model_input</b> ({@link #modelInput}): same pieces, but what the sides fed the model
+ *       differs (both recorded it): sub-cause {@code input_ids} (other ids, e.g. the start or
+ *       end token's), {@code attention_mask} (e.g. Spark NLP's {@code id != 0} masks a start
+ *       token whose id is 0) or {@code token_type_ids}; position: the first differing one.
  *   <li><b>numerics</b> / <b>boundary</b> ({@link #scores}): identical model input; logits
  *       (else probabilities) beyond tolerance are {@code numerics}; scores within tolerance but
  *       other labels are {@code boundary}.
@@ -59,6 +64,10 @@ public final class Attribute {
   public static final String WORDS = "words";
   public static final String PIECES = "pieces";
   public static final String TRUNCATION = "truncation";
+  public static final String MODEL_INPUT = "model_input";
+  public static final String INPUT_IDS = "input_ids";
+  public static final String ATTENTION_MASK = "attention_mask";
+  public static final String TOKEN_TYPE_IDS = "token_type_ids";
   public static final String NUMERICS = "numerics";
   public static final String BOUNDARY = "boundary";
   public static final String UNDETERMINED = "undetermined";
@@ -68,6 +77,7 @@ public final class Attribute {
   public static final String UNKNOWN_TOKEN = "unknown_token";
   public static final String PIECES_DROPPED = "pieces_dropped";
   public static final String SPLIT_DIFFERENTLY = "split_differently";
+  public static final String SPACE_MARKER = "space_marker";
   public static final String OTHER = "other";
   public static final String MISSING = "missing";
   public static final String PIECES_NOT_RECORDED = "pieces_not_recorded";
@@ -96,6 +106,9 @@ public final class Attribute {
       }
       if (found == null) {
         found = pieces(left, right, chars, notes, tolerance);
+      }
+      if (found == null) {
+        found = modelInput(left, right);
       }
       if (found == null) {
         found = scores(left, right, tolerance);
@@ -136,6 +149,7 @@ public final class Attribute {
       case WORDS:
       case PIECES:
       case TRUNCATION:
+      case MODEL_INPUT:
       case BOUNDARY:
         return REPRODUCED.equals(verdict);
       default:
@@ -365,7 +379,8 @@ public final class Attribute {
   }
 
   private static boolean isSpecial(String piece) {
-    if (piece == null || piece.length() < 5 || piece.charAt(0) != '[') {
+    if (piece == null || piece.length() < 3
+        || (piece.charAt(0) != '[' && piece.charAt(0) != '<')) {
       return false;
     }
     switch (piece) {
@@ -373,6 +388,11 @@ public final class Attribute {
       case "[SEP]":
       case "[PAD]":
       case "[MASK]":
+      case "<s>":
+      case "</s>":
+      case "<pad>":
+      case "<mask>":
+      case "[pad]":
         return true;
       default:
         return false;
@@ -419,6 +439,11 @@ public final class Attribute {
       out.append(strip(p.piece));
     }
     return out.toString();
+  }
+
+  /** A surface without the word-start markers of byte-level BPE (Ġ) and SentencePiece (▁). */
+  private static String withoutSpaceMarker(String surface) {
+    return surface.replace("\u0120", "").replace("\u2581", "");
   }
 
   private static String strip(String piece) {
@@ -719,6 +744,13 @@ public final class Attribute {
             "same characters " + Evidence.quote(ls) + ", segmented differently"};
       }
       String shown = Evidence.quote(ls) + " vs " + Evidence.quote(rs);
+      String lbare = withoutSpaceMarker(ls);
+      String rbare = withoutSpaceMarker(rs);
+      if (lbare.equals(rbare) && (ls.length() != lbare.length()) != (rs.length() != rbare.length())) {
+        String marked = ls.length() != lbare.length() ? "left" : "right";
+        return new String[] {SPACE_MARKER, shown + ": only the " + marked + " side marks the "
+            + "word's leading space (byte-level BPE \u0120 / SentencePiece \u2581)"};
+      }
       if (Chars.fold(ls).equals(Chars.fold(rs))) {
         if (!Chars.lower(ls).equals(Chars.lower(rs))
             && Chars.deaccent(ls).equals(Chars.deaccent(rs))) {
@@ -841,6 +873,56 @@ public final class Attribute {
     int position = first < lreal.size() ? lreal.get(first).index : endIndex(lp);
     return cause(PIECES, sub, truthy(a) ? a : b, position,
         "piece " + first + " (aligned by position, offsets missing): " + detail);
+  }
+
+  /**
+   * Stage model_input: the pieces agree, but the ids, attention mask or token type ids the two
+   * sides fed their models differ. Only when both sides recorded their model input; a side
+   * that is not fed token type ids (null) and one fed zeros are the same input.
+   */
+  static Cause modelInput(Record l, Record r) {
+    String[] names = {INPUT_IDS, ATTENTION_MASK, TOKEN_TYPE_IDS};
+    int[][] left = {l.inputIds, l.attentionMask, l.tokenTypeIds};
+    int[][] right = {r.inputIds, r.attentionMask, r.tokenTypeIds};
+    for (int k = 0; k < names.length; k++) {
+      int[] a = left[k];
+      int[] b = right[k];
+      if (k == 2) {
+        a = a == null && b != null && allZero(b) ? b : a;
+        b = b == null && a != null && allZero(a) ? a : b;
+      }
+      if (a == null || b == null || Arrays.equals(a, b)) {
+        continue;
+      }
+      List<Integer> at = new ArrayList<>();
+      for (int i = 0; i < Math.max(a.length, b.length); i++) {
+        Integer x = i < a.length ? a[i] : null;
+        Integer y = i < b.length ? b[i] : null;
+        if (!Objects.equals(x, y)) {
+          at.add(i);
+        }
+      }
+      int first = at.get(0);
+      String piece = l.pieces != null && first < l.pieces.size() ? l.pieces.get(first).text : null;
+      String evidence = "same pieces, other " + names[k] + " at " + at.size() + " of "
+          + Math.max(a.length, b.length) + " positions (first: position " + first
+          + (piece != null ? ", piece " + Evidence.quote(piece) : "") + ", left "
+          + Evidence.value(first < a.length ? a[first] : null) + " vs right "
+          + Evidence.value(first < b.length ? b[first] : null) + "; input id "
+          + Evidence.value(l.inputIds != null && first < l.inputIds.length
+              ? l.inputIds[first] : null) + ")";
+      return cause(MODEL_INPUT, names[k], piece, first, evidence);
+    }
+    return null;
+  }
+
+  private static boolean allZero(int[] values) {
+    for (int v : values) {
+      if (v != 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Stage truncation: same kept pieces up to where the shorter side stops. */

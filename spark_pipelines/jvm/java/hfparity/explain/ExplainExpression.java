@@ -46,7 +46,9 @@ public final class ExplainExpression extends Expression implements CodegenFallba
 
   private static final String[] RECORD_FIELDS = {"id", "status", "error", "text_sha256",
       "text_length", "words", "pieces", "pieces_note", "piece_count", "truncated", "label",
-      "label_id", "probabilities", "logits"};
+      "label_id", "probabilities", "logits", "input_ids", "attention_mask", "token_type_ids"};
+  // Fields records written before them lack (parity_core.records.OPTIONAL_COLUMNS): -1 there.
+  private static final int FIRST_OPTIONAL = 14;
 
   private final Seq<Expression> arguments;
   private transient Expression[] args;  // the arguments, indexed in O(1) per row
@@ -167,8 +169,10 @@ public final class ExplainExpression extends Expression implements CodegenFallba
 
   private static int[] ordinals(StructType record) {
     int[] out = new int[RECORD_FIELDS.length];
+    java.util.Set<String> names = new java.util.HashSet<>(Arrays.asList(record.fieldNames()));
     for (int i = 0; i < out.length; i++) {
-      out[i] = record.fieldIndex(RECORD_FIELDS[i]);
+      out[i] = i >= FIRST_OPTIONAL && !names.contains(RECORD_FIELDS[i])
+          ? -1 : record.fieldIndex(RECORD_FIELDS[i]);
     }
     return out;
   }
@@ -193,7 +197,22 @@ public final class ExplainExpression extends Expression implements CodegenFallba
     r.labelId = integer(row, at[11]);
     r.probabilities = doubles(row, at[12]);
     r.logits = doubles(row, at[13]);
+    r.inputIds = ints(row, at[14]);
+    r.attentionMask = ints(row, at[15]);
+    r.tokenTypeIds = ints(row, at[16]);
     return r;
+  }
+
+  private static int[] ints(InternalRow row, int at) {
+    if (at < 0 || row.isNullAt(at)) {
+      return null;
+    }
+    ArrayData items = row.getArray(at);
+    int[] out = new int[items.numElements()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = items.isNullAt(i) ? Integer.MIN_VALUE : items.getInt(i);
+    }
+    return out;
   }
 
   private static String string(UTF8String value) {
