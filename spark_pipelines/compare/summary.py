@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
@@ -34,6 +33,7 @@ from parity_core.settings import EffectiveSettings
 from spark_pipelines.compare import schema
 from spark_pipelines.compare.deployment import DeploymentFacts
 from spark_pipelines.compare.summary_model import (
+    DECISIVE_STATUSES,
     DEFINITIONS,
     DELTA_BIN_EDGES,
     NONE_LABEL,
@@ -87,8 +87,8 @@ def build_summary(rows: DataFrame, left_fingerprint: dict, right_fingerprint: di
     if persist_here:
         rows = rows.persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        summary = _summarise(rows, left_fingerprint, right_fingerprint, config, settings)
-        return replace(summary, deployment=deployment_report(rows, deployment))
+        report = deployment_report(rows, deployment)
+        return _summarise(rows, left_fingerprint, right_fingerprint, config, settings, report)
     finally:
         if persist_here:
             rows.unpersist()
@@ -103,7 +103,7 @@ _ROW_COLUMNS = ("id", "status", "text", "text_length", "length_bucket", "has_upp
 
 
 def _summarise(rows: DataFrame, left_fp: dict, right_fp: dict, config: ProjectConfig,
-               settings: EffectiveSettings) -> Summary:
+               settings: EffectiveSettings, deployment: DeploymentReport) -> Summary:
     """Totals, grouped counts, top-k lists, then the worst rows and examples per cause."""
     cells = _cells(rows)
     totals = _totals(rows, cells)
@@ -115,7 +115,7 @@ def _summarise(rows: DataFrame, left_fp: dict, right_fp: dict, config: ProjectCo
     tokens = {level: tuple(_token_entry(t) for t in top.get(("tokens", level), []))
               for level in TOKEN_LEVELS}
     return Summary(
-        deployment=deployment_report(None, None),
+        deployment=deployment,
         rows=totals["rows"],
         corpus_rows=totals["corpus_rows"],
         status_counts=MappingProxyType({s: totals[f"status_{s}"] for s in schema.STATUSES}),
@@ -127,7 +127,8 @@ def _summarise(rows: DataFrame, left_fp: dict, right_fp: dict, config: ProjectCo
         causes=_causes(groups.get("cause", []), top, examples),
         counterfactual=_counterfactual(groups.get("cause", [])),
         worst_examples=tuple(worst),
-        gate=Gate.decide(totals["disagreeing"], totals["corpus_rows"], delta.max, config.compare),
+        gate=Gate.decide(totals["disagreeing"], totals["corpus_rows"], delta.max, config.compare,
+                         deployment),
         fingerprints=Fingerprints(freeze(left_fp), freeze(right_fp)),
         settings=freeze(settings.to_dict()),
         thresholds=config.compare,
@@ -440,10 +441,17 @@ def deployment_report(rows: DataFrame | None, facts: DeploymentFacts | None
         counted = (rows.where(F.col("deployment_cause").isNotNull())
                    .groupBy("deployment_cause")
                    .agg(F.count(F.lit(1)).alias("rows"),
-                        F.first("deployment_evidence", ignorenulls=True).alias("evidence"))
+                        F.first("deployment_evidence", ignorenulls=True).alias("evidence"),
+                        F.count(F.when(F.col("status") == schema.LABEL_DIFFERS, 1))
+                        .alias("label_changed"),
+                        F.count(F.when(F.col("status").isin(*DECISIVE_STATUSES), 1))
+                        .alias("decisive"))
                    .collect())
-        causes = tuple(sorted((DeploymentCause(r["deployment_cause"], r["rows"], r["evidence"])
-                               for r in counted), key=lambda c: (-c.rows, c.cause)))
+        causes = tuple(sorted((DeploymentCause(
+            r["deployment_cause"], r["rows"], r["evidence"],
+            facts.setting_line(r["deployment_cause"]) if facts is not None else None,
+            r["label_changed"], r["decisive"]) for r in counted),
+            key=lambda c: (-c.rows, c.cause)))
     audit = facts.audit if facts is not None else None
     if audit is None:
         return DeploymentReport(False, None, None, (), (), (), causes)
