@@ -90,14 +90,16 @@ def _occupied(fs: Any, path: Any) -> bool:
 def report_rows(spark: SparkSession, inputs: CompareInputs, settings: EffectiveSettings,
                 tolerance: float, counterfactual: bool,
                 deployment: DeploymentFacts | None = None) -> DataFrame:
-    """The report rows, with the counterfactual re-run joined in when asked."""
+    """The report rows, with the counterfactual re-run (and, for label flips, the re-run of
+    one difference at a time: hf_on_spark/flips.py) joined in when asked."""
     scores = None
     if counterfactual:
         from spark_pipelines.hf_on_spark.counterfactual import counterfactual_scores
+        from spark_pipelines.hf_on_spark.flips import flip_scores
 
-        scores = counterfactual_scores(inputs.left, inputs.right,
-                                       reference_settings(inputs.left_fingerprint, settings),
-                                       tolerance)
+        reference = reference_settings(inputs.left_fingerprint, settings)
+        scores = counterfactual_scores(inputs.left, inputs.right, reference, tolerance) \
+            .join(flip_scores(inputs.left, inputs.right, reference, tolerance), "id", "left")
     return build_rows(inputs.corpus, inputs.left, inputs.right, tolerance, scores, deployment)
 
 
