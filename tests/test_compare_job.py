@@ -231,7 +231,8 @@ def test_one_flipped_label_is_pinpointed_and_gates_exit_1(spark, project_config,
     assert row["cause"] == "boundary" and row["first_divergence"] is None
     assert not result.passed
     assert result.line.startswith("hfparity compare: FAIL") and "label disagreement" in result.line
-    assert f"{len(rows) - 1}/{len(rows)} rows same-label" in result.line
+    # the null text is no label disagreement for the gate: 1 of the corpus rows disagrees
+    assert f"{len(rows)}/{len(rows) + 1} rows same-label" in result.line
 
 
 def test_refusals_name_the_field(spark, project_config, settings, hf_run, corpus_slice, work):
