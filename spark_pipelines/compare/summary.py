@@ -14,7 +14,8 @@ Denominators, stated once:
   schema.DISAGREEING_STATUSES, over corpus rows. The |Δprobability| check uses the largest
   max_abs_delta over corpus rows (rows where both sides have probabilities); with none, only the
   rate is checked. Spark's max orders NaN above every number, so a NaN delta is the largest and
-  fails the check (schema.delta_exceeds, the one rule every reader uses).
+  fails the check (schema.delta_exceeds, the one rule every reader uses). A deployment cause
+  with one row whose status is in summary_model.DECISIVE_STATUSES fails it too.
 """
 
 from __future__ import annotations
