@@ -77,11 +77,16 @@ class DeploymentFacts:
     permutation: LabelPermutation | None
     family: str | None = None  # the right run's model family (compare/family_rules.py)
 
-    def evidence(self, cause: str) -> str | None:
-        """The text a row of `cause` carries: the audit line, plus the permutation's."""
+    def setting_line(self, cause: str) -> str | None:
+        """The audit line of the setting behind `cause` (None when the audit has none)."""
         finding = self.audit.finding(LABELS if cause == LABEL_ORDER else cause) \
             if self.audit is not None else None
-        parts = [finding.line] if finding is not None else []
+        return finding.line if finding is not None else None
+
+    def evidence(self, cause: str) -> str | None:
+        """The text a row of `cause` carries: the audit line, plus the permutation's."""
+        line = self.setting_line(cause)
+        parts = [line] if line is not None else []
         if cause == LABEL_ORDER and self.permutation is not None:
             parts.append(self.permutation.text)
         return "; ".join(parts) or None
@@ -143,6 +148,29 @@ def deployment_facts(left: DataFrame, right: DataFrame, left_fp: Mapping[str, An
     return DeploymentFacts(audit, find_permutation(left, right, labels, tolerance), family)
 
 
+def _row_evidence(facts: DeploymentFacts | None, setting: str) -> Column | None:
+    """Per-row evidence that names the setting with both values, then what it did to the row:
+    `maxSentenceLength 128 vs max_length 512: left kept 512 of 600 pieces, right 128`,
+    `caseSensitive true vs false (do_lower_case true): 'Great' reached the model cased on one
+    side`. None when the audit has no such finding."""
+    finding = facts.audit.finding(setting) if facts is not None and facts.audit else None
+    if finding is None:
+        return None
+    if setting == MAX_SENTENCE_LENGTH:
+        def kept(side: str) -> Column:
+            return F.concat(F.coalesce(F.size(F.col(f"{side}.pieces")).cast("string"),
+                                       F.lit("?")), F.lit(" of "),
+                            F.coalesce(F.col(f"{side}.piece_count").cast("string"),
+                                       F.lit("?")))
+        return F.concat(F.lit(f"{finding.short}: left kept "), kept("l"),
+                        F.lit(" pieces, right "), kept("r"), F.lit(f"; {finding.line}"))
+    word = F.coalesce(F.concat(F.lit("'"), F.col("_x.cause_word"), F.lit("'")),
+                      F.lit("a word"))
+    return F.concat(F.lit(f"{finding.short}: "), word,
+                    F.lit(" reached the model with its case on one side only; "
+                          f"{finding.line}"))
+
+
 def deployment_columns(facts: DeploymentFacts | None) -> tuple[Column, Column]:
     """(deployment_cause, deployment_evidence) over build_rows' staged frame (l, r, _x, status).
 
@@ -181,11 +209,15 @@ def deployment_columns(facts: DeploymentFacts | None) -> tuple[Column, Column]:
     for name, condition in reversed(rules):
         hit = F.coalesce(condition, F.lit(False)) & (F.col("status") != "same")
         cause = F.when(hit, F.lit(name)).otherwise(cause)
-        text = texts.get(name) or (facts.evidence(name) if facts is not None else None)
-        if name == SENTENCE_SPLITTING:
-            text = "several predictions for one text (a sentence detector); the record's " \
-                   "label is the mean of their probabilities"
-            if reported("sentence_splitting"):
-                text = f"{audit.finding('sentence_splitting').line}"
-        evidence = F.when(hit, F.lit(text)).otherwise(evidence)
+        text: Column | None = _row_evidence(facts, name) \
+            if name in (MAX_SENTENCE_LENGTH, CASE_SENSITIVE) else None
+        if text is None:
+            shown = texts.get(name) or (facts.evidence(name) if facts is not None else None)
+            if name == SENTENCE_SPLITTING:
+                shown = "several predictions for one text (a sentence detector); the " \
+                        "record's label is the mean of their probabilities"
+                if reported("sentence_splitting"):
+                    shown = f"{audit.finding('sentence_splitting').line}"
+            text = F.lit(shown)
+        evidence = F.when(hit, text).otherwise(evidence)
     return cause, evidence

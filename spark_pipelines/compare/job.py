@@ -114,14 +114,17 @@ def report_rows(spark: SparkSession, inputs: CompareInputs, settings: EffectiveS
                 tolerance: float, counterfactual: bool,
                 deployment: DeploymentFacts | None = None,
                 config: ProjectConfig | None = None) -> DataFrame:
-    """The report rows, with the counterfactual re-run joined in when asked, and the per-layer
+    """The report rows, with the counterfactual re-run (and, for label flips, the re-run of
+    one difference at a time: hf_on_spark/flips.py) joined in when asked, and the per-layer
     localisation of numerics rows when the right run's ONNX graph is at hand."""
     scores, localiser = None, None
     if counterfactual:
         from spark_pipelines.hf_on_spark.counterfactual import counterfactual_scores
+        from spark_pipelines.hf_on_spark.flips import flip_scores
 
         reference = reference_settings(inputs.left_fingerprint, settings)
-        scores = counterfactual_scores(inputs.left, inputs.right, reference, tolerance)
+        scores = counterfactual_scores(inputs.left, inputs.right, reference, tolerance) \
+            .join(flip_scores(inputs.left, inputs.right, reference, tolerance), "id", "left")
         onnx, why = right_onnx(config, inputs.right_fingerprint) if config else (None, "")
         if onnx is not None:
             localiser = _localiser(reference, onnx, config.compare.layer_tolerance)

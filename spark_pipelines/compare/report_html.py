@@ -35,7 +35,7 @@ STATUS_COLOURS = {
     schema.SAME: "#2e7d32", schema.LABEL_DIFFERS: "#c62828", schema.SCORES_DIFFER: "#ef6c00",
     schema.TOKENS_DIFFER: "#f9a825", schema.MISSING_LEFT: "#6a1b9a",
     schema.MISSING_RIGHT: "#8e24aa", schema.ERROR_LEFT: "#4e342e", schema.ERROR_RIGHT: "#6d4c41",
-    schema.NOT_IN_CORPUS: "#757575",
+    schema.UNSCORED_BOTH: "#37474f", schema.NOT_IN_CORPUS: "#757575",
 }
 OP_CLASSES = {schema.EQUAL: "eq", schema.CHANGED: "chg", schema.SPLIT: "grp",
               schema.MERGED: "grp", schema.REGROUPED: "grp", schema.MISSING_IN_LEFT: "gap",

@@ -31,6 +31,7 @@ from spark_pipelines.compare.schema import (
     SAME,
     SCORES_DIFFER,
     TOKENS_DIFFER,
+    UNSCORED_BOTH,
 )
 
 # Java regexes for the slices (Spark's rlike): upper/title-case letter, any non-ASCII code
@@ -42,6 +43,8 @@ INNER_PUNCT = r"[\p{L}\p{N}]\p{P}+[\p{L}\p{N}]"
 CF_COLUMNS = ("cf_probabilities", "cf_verdict", "cf_max_abs_delta")
 NUMERICS = "numerics"  # the explainer's cause (hfparity.explain.Attribute.NUMERICS)
 NOT_REPRODUCED = "not_reproduced"  # the counterfactual's verdict (hf_on_spark/verdict.py)
+# From hf_on_spark/flips.py, joined in with the counterfactual when it ran (else null).
+FLIP_COLUMNS = {"flip_tried": "int", "flip_alone": "array<int>"}
 
 
 def rows_schema(spark: Any) -> StructType:
@@ -74,7 +77,8 @@ def _score_columns(tolerance: float) -> tuple[Column, Column]:
 
 def _status(words_equal: Column, pieces_equal: Column, scores_differ: Column) -> Column:
     """schema.py's order: first that applies wins. Both sides unscored with different
-    statuses: the side whose status is `error`, else left."""
+    statuses: the side whose status is `error`, else left; with the same status:
+    unscored_both."""
     ls, rs = F.col("l.status"), F.col("r.status")
     statuses_differ = ~ls.eqNullSafe(rs)
     error_right = statuses_differ & (rs != STATUS_OK) & (
@@ -86,6 +90,7 @@ def _status(words_equal: Column, pieces_equal: Column, scores_differ: Column) ->
         .when(F.col("r").isNull(), F.lit(MISSING_RIGHT))
         .when(error_right, F.lit(ERROR_RIGHT))
         .when(statuses_differ, F.lit(ERROR_LEFT))
+        .when(ls != STATUS_OK, F.lit(UNSCORED_BOTH))
         .when(~F.col("l.label").eqNullSafe(F.col("r.label")), F.lit(LABEL_DIFFERS))
         .when(scores_differ, F.lit(SCORES_DIFFER))
         .when(F.coalesce(tokens_differ, F.lit(False)), F.lit(TOKENS_DIFFER))
@@ -174,12 +179,15 @@ def build_rows(corpus: DataFrame, left: DataFrame, right: DataFrame, tolerance: 
         .join(_side(right, "r"), "id", "left")
     )
     if counterfactual is not None:
-        joined = joined.join(counterfactual.select("id", *CF_COLUMNS), "id", "left")
+        flips = [F.col(c) if c in counterfactual.columns else F.lit(None).cast(t).alias(c)
+                 for c, t in FLIP_COLUMNS.items()]
+        joined = joined.join(counterfactual.select("id", *CF_COLUMNS, *flips), "id", "left")
     else:
         joined = joined.select(
             "*", F.lit(None).cast("array<double>").alias("cf_probabilities"),
             F.lit(None).cast("string").alias("cf_verdict"),
-            F.lit(None).cast("double").alias("cf_max_abs_delta"))
+            F.lit(None).cast("double").alias("cf_max_abs_delta"),
+            *[F.lit(None).cast(t).alias(c) for c, t in FLIP_COLUMNS.items()])
     max_delta, scores_differ = _score_columns(tolerance)
     # Computed once and referred to by name: status and changes both need them, and comparing
     # two token arrays is the dearest expression here.
@@ -203,7 +211,10 @@ def build_rows(corpus: DataFrame, left: DataFrame, right: DataFrame, tolerance: 
         "*",
         F.when(F.col("status") != F.lit(SAME), explain(
             F.col("status"), F.col("l"), F.col("r"), F.col("cf_verdict"),
-            F.col("cf_max_abs_delta"), F.lit(float(tolerance)))).alias("_x"),
+            F.col("cf_max_abs_delta"), F.lit(float(tolerance)),
+            # the flip re-run comes with the counterfactual only
+            *((F.col("flip_tried"), F.col("flip_alone")) if counterfactual is not None
+              else ()))).alias("_x"),
     )
     explained = _localised(explained, localiser)
     deployment_cause, deployment_evidence = deployment_columns(deployment)
@@ -231,6 +242,8 @@ def build_rows(corpus: DataFrame, left: DataFrame, right: DataFrame, tolerance: 
         "cf_max_abs_delta": F.col("cf_max_abs_delta"),
         "cf_consistent": F.col("_x.cf_consistent"),
         "layer_localisation": F.col("layer_localisation"),
+        "flip_tried": F.col("flip_tried"),
+        "flip_alone": F.col("flip_alone"),
     }
     for name in ("cause", "sub_cause", "cause_word", "cause_position", "cause_evidence"):
         columns[name] = F.col(f"_x.{name}")

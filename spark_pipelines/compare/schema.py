@@ -4,8 +4,9 @@ One report row per corpus id (plus ids a run has that the corpus lacks, status n
 Statuses are decided in this order, the first that applies wins:
 missing_left / missing_right (no record on that side; missing on both: missing_left),
 error_left / error_right (that side's status is not ok while the other's is, or both are not ok
-with different statuses), label_differs, scores_differ (some |Δprobability| > tolerance),
-tokens_differ (labels and scores agree, words or pieces differ), same.
+with different statuses), unscored_both (neither side scored the row, for the same reason: e.g.
+a null text; never `same`, which would read as agreement), label_differs, scores_differ (some
+|Δprobability| > tolerance), tokens_differ (labels and scores agree, words or pieces differ), same.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ MISSING_RIGHT = "missing_right"
 ERROR_LEFT = "error_left"
 ERROR_RIGHT = "error_right"
 NOT_IN_CORPUS = "not_in_corpus"
+UNSCORED_BOTH = "unscored_both"
 STATUSES = (SAME, LABEL_DIFFERS, SCORES_DIFFER, TOKENS_DIFFER, MISSING_LEFT, MISSING_RIGHT,
-            ERROR_LEFT, ERROR_RIGHT, NOT_IN_CORPUS)
+            ERROR_LEFT, ERROR_RIGHT, UNSCORED_BOTH, NOT_IN_CORPUS)
 
 # Alignment operations, per aligned position (a run of tokens covering the same characters).
 EQUAL = "equal"          # one token each side, same span, same text
@@ -82,6 +84,11 @@ ROWS_DDL = ", ".join([
     "cause_evidence string",
     "cf_verdict string", "cf_probabilities array<double>", "cf_max_abs_delta double",
     "cf_consistent boolean",
+    # Label flips (hf_on_spark/flips.py, with the counterfactual): how many piece differences
+    # were re-run one at a time on the left input, and the indexes into piece_alignment of
+    # those that alone give the right label ([]: none alone does, the flip takes several;
+    # null: not tried).
+    "flip_tried int", "flip_alone array<int>",
     # Predictions each side made for the row (several: a sentence detector; null: one by
     # construction), and the deployment setting behind the row, with the audit's evidence
     # (compare/deployment.py): label_order, vocabulary, sentence_splitting, maxSentenceLength,

@@ -13,14 +13,17 @@ import java.util.Objects;
  *
  * <ol>
  *   <li><b>status</b> ({@link #status}): a side has no record ({@code missing}), or a side is not
- *       scored; both sides unscored for the same non-error reason agree. Sub-cause: the
- *       unscored side's status.
+ *       scored, or neither is (the join's {@code unscored_both}: no label on either side is no
+ *       agreement). Sub-cause: the unscored side's status.
  *   <li><b>text</b> ({@link #text}): text_length or text_sha256 differ: the two runs did not
  *       read the same text.
  *   <li><b>words</b> ({@link #words}, {@link #wordAt}): characters covered by one side's words
  *       and not the other's. Invisible ones (Mn, Cf, Cc: a normalizer may drop them) are left to
  *       the pieces and only noted; the same characters cut into other words is only noted (the
  *       model sees pieces). The word and position: the word holding the first such character.
+ *       When that character is a Unicode separator inside one side's word ({@link
+ *       #separatorJoin}), the sub-cause names it and what that side's pieces then hold: {@code
+ *       separator_u00a0_one_unk}, {@code separator_u3000_rest_dropped}, {@code ..._joined}.
  *   <li><b>pieces</b> ({@link #pieces}, {@link #firstPieceDifference}, {@link #classify},
  *       {@link #profile}, {@link #dropped}, {@link #piecesByIndex}): kept model-input pieces that
  *       differ before either side's truncation point, grouped by character clusters
@@ -195,7 +198,7 @@ public final class Attribute {
 
   // --- stages -----------------------------------------------------------------------------
 
-  /** Stage status: a missing or unscored side; the same non-error status on both agrees. */
+  /** Stage status: a missing or unscored side, or both unscored (never an agreement). */
   private static Cause status(Record l, Record r) {
     if (l == null || r == null) {
       return cause(STATUS, MISSING, null, null, "no " + (l == null ? "left" : "right") + " record");
@@ -205,12 +208,12 @@ public final class Attribute {
     if (OK.equals(ls) && OK.equals(rs)) {
       return null;
     }
-    if (Objects.equals(ls, rs) && !"error".equals(ls)) {
-      return null;
-    }
     String sub = !OK.equals(ls) ? ls : rs;
-    String evidence = "left " + Evidence.value(ls) + aside(l.error) + " vs right "
+    String sides = "left " + Evidence.value(ls) + aside(l.error) + " vs right "
         + Evidence.value(rs) + aside(r.error);
+    // Both unscored for the same reason (the join's unscored_both): not an agreement, since
+    // neither model gave a label; the sub-cause says why.
+    String evidence = Objects.equals(ls, rs) ? "neither side scored the row: " + sides : sides;
     return cause(STATUS, sub, null, null, evidence);
   }
 
@@ -275,7 +278,93 @@ public final class Attribute {
       String part = "only in right words: " + showRuns(onlyR, chars);
       evidence = evidence == null ? part : evidence + "; " + part;
     }
+    boolean rightHolds = OffsetSet.meets(onlyR, first, first + 1);
+    String[] joined = rightHolds ? separatorJoin(first, r, l, "right", "left")
+        : separatorJoin(first, l, r, "left", "right");
+    if (joined != null) {
+      return cause(WORDS, joined[0], at.text, at.position, joined[1] + "; " + evidence);
+    }
     return cause(WORDS, null, at.text, at.position, evidence);
+  }
+
+  /** A Unicode separator other than the ASCII space: Zs (NBSP, U+3000...), Zl, Zp. */
+  static boolean isSeparator(int cp) {
+    int type = Character.getType(cp);
+    return cp != ' ' && (type == Character.SPACE_SEPARATOR || type == Character.LINE_SEPARATOR
+        || type == Character.PARAGRAPH_SEPARATOR);
+  }
+
+  /**
+   * Words sub-cause {@code separator_uXXXX_<what>} when the first character one side's words
+   * alone cover is a Unicode separator (whitespace to the other side, e.g. Hugging Face) inside
+   * a word of {@code joinedRec} (e.g. Spark NLP's Tokenizer, which splits on ASCII whitespace
+   * only). What that side's model input then holds for the word, from its own pieces:
+   * {@code one_unk} (a single [UNK]), {@code rest_dropped} (pieces spell the word up to its
+   * first separator only) or {@code joined} (anything else). Returns {sub-cause, evidence},
+   * or null when the character is no separator or no word of that side holds it.
+   */
+  private static String[] separatorJoin(int ch, Record joinedRec, Record splitRec,
+      String joinedSide, String splitSide) {
+    Token word = null;
+    for (Token w : joinedRec.words) {
+      if (w.hasSpan() && w.begin <= ch && ch < w.end) {
+        word = w;
+        break;
+      }
+    }
+    String text = word == null ? null : word.text;
+    if (text == null || Chars.codePoints(text) != word.end - word.begin) {
+      return null;
+    }
+    int cp = text.codePointAt(text.offsetByCodePoints(0, ch - word.begin));
+    if (!isSeparator(cp)) {
+      return null;
+    }
+    int cut = 0;  // code points before the word's first separator
+    while (!isSeparator(text.codePointAt(text.offsetByCodePoints(0, cut)))) {
+      cut++;
+    }
+    String before = text.substring(0, text.offsetByCodePoints(0, cut));
+    String rest = text.substring(text.offsetByCodePoints(0, cut + 1)).trim();
+    List<String> inside = new ArrayList<>();
+    for (Token p : joinedRec.pieces == null ? Collections.<Token>emptyList() : joinedRec.pieces) {
+      if (p.hasSpan() && p.begin >= word.begin && p.begin < word.end) {
+        inside.add(p.say());
+      }
+    }
+    StringBuilder spelled = new StringBuilder();
+    for (String piece : inside) {
+      spelled.append(piece.startsWith("##") ? piece.substring(2) : piece);
+    }
+    List<String> splitWords = new ArrayList<>();
+    for (Token w : splitRec.words == null ? Collections.<Token>emptyList() : splitRec.words) {
+      if (w.hasSpan() && w.begin >= word.begin && w.end <= word.end) {
+        splitWords.add(Evidence.quote(w.say()));
+      }
+    }
+    String what;
+    String feeds;
+    if (inside.size() == 1 && UNK.equals(inside.get(0))) {
+      what = "one_unk";
+      feeds = "which reaches the model as one [UNK]";
+    } else if (!inside.isEmpty() && !rest.isEmpty()
+        && Chars.fold(spelled.toString()).equals(Chars.fold(before))) {
+      what = "rest_dropped";
+      feeds = "whose pieces (" + Evidence.pieces(inside) + ") spell " + Evidence.quote(before)
+          + " only: " + Evidence.quote(rest) + " never reaches the model";
+    } else {
+      what = "joined";
+      feeds = joinedRec.pieces == null ? "pieces not recorded"
+          : "whose pieces are " + Evidence.pieces(inside);
+    }
+    String hex = String.format("%04x", cp);
+    String name = Character.getName(cp);
+    String evidence = "U+" + hex.toUpperCase(java.util.Locale.ROOT)
+        + (name == null ? "" : " " + name) + " at [" + ch + "," + (ch + 1) + "): whitespace to "
+        + splitSide + " (" + Evidence.count(splitWords.size(), "word")
+        + (splitWords.isEmpty() ? "" : " " + String.join(" ", splitWords)) + " there), part of "
+        + joinedSide + " word " + Evidence.quote(text) + ", " + feeds;
+    return new String[] {"separator_u" + hex + "_" + what, evidence};
   }
 
   private static int spanCount(List<Token> words) {
