@@ -1,7 +1,9 @@
 """ONNX export of a supported checkpoint, in the form Spark NLP's loadSavedModel reads.
 
 The folder gets model.onnx (the family's inputs, output `logits`, opset 17, dynamic batch and
-sequence axes), assets/vocab.txt and assets/labels.txt in id order, and a manifest with the
+sequence axes), the family's assets (assets/vocab.txt and assets/labels.txt in id order, plus
+assets/merges.txt for a BPE family; the SentencePiece .model file instead of vocab.txt for
+XLM-R, DeBERTa-v2 and ALBERT), and a manifest with the
 sha256 of weights, vocab, labels and ONNX. The export is checked against torch with
 onnxruntime on a fixed set of varied sentences (plus any given), and refused when the largest
 |Δlogit| is above MAX_ONNX_LOGIT_DELTA: a bad export must not pass as a Spark NLP difference.
@@ -138,7 +140,14 @@ def check_against_torch(model: Any, tokenizer: Any, onnx_path: Path, names: tupl
 
 def _write_assets(info: CheckpointInfo, model: Any, assets: Path) -> None:
     assets.mkdir(parents=True, exist_ok=True)
-    (assets / "vocab.txt").write_bytes(info.vocabulary_bytes())
+    spm_file = info.family.spm_file
+    if spm_file is not None:  # SentencePiece: the .model file itself, under the family's name
+        (assets / spm_file).write_bytes(info.vocabulary_bytes())
+    else:
+        (assets / "vocab.txt").write_bytes(info.vocabulary_bytes())
+    if "merges.txt" in info.family.assets:  # BPE: pairs in rank order, no "#version" header
+        (assets / "merges.txt").write_text("".join(f"{m}\n" for m in info.merges()),
+                                           encoding="utf-8")
     labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
     if tuple(labels) != info.labels:
         raise RuntimeError(f"{info.folder}: transformers reads labels {labels}, "
@@ -146,11 +155,37 @@ def _write_assets(info: CheckpointInfo, model: Any, assets: Path) -> None:
     (assets / "labels.txt").write_text("".join(f"{x}\n" for x in labels), encoding="utf-8")
 
 
+def _quantize(model: Any, tokenizer: Any, names: tuple[str, ...], work: Path,
+              texts: list[str], say: Callable[[str], None]) -> tuple[float, int, dict[str, Any]]:
+    """Replace work/model.onnx (fp32, already checked) by its int8 dynamic quantization, check
+    that against torch with the int8 bound; (max |Δlogit|, argmax differences, manifest fields)."""
+    from hf_reference.quantize import MAX_INT8_LOGIT_DELTA, quantize_int8
+
+    fp32, int8 = work / "model.onnx", work / "model.int8.onnx"
+    fields = quantize_int8(fp32, int8)
+    fields["onnx_fp32_sha256"] = sha256_file(fp32)
+    delta, flips = check_against_torch(model, tokenizer, int8, names, texts)
+    say(f"int8 ONNX vs torch on {len(texts)} texts: max |Δlogit| {delta:.2e} "
+        f"(int8 bound {MAX_INT8_LOGIT_DELTA:.0e}), {flips} argmax differences")
+    if delta > MAX_INT8_LOGIT_DELTA:
+        raise RuntimeError(f"int8 quantization of {fp32}: max |Δlogit| {delta:.2e} > "
+                           f"{MAX_INT8_LOGIT_DELTA:.0e}; the quantized model is broken")
+    os.replace(int8, fp32)
+    return delta, flips, fields
+
+
 def export_checkpoint(info: CheckpointInfo, out_dir: str | Path, extra_texts: Sequence[str] = (),
-                      say: Callable[[str], None] = print) -> ExportResult:
+                      say: Callable[[str], None] = print, quantize: str = "none"
+                      ) -> ExportResult:
     """Export, check against torch, write assets and manifest into out_dir (built beside it and
-    renamed, so a failed export leaves no folder that looks finished)."""
+    renamed, so a failed export leaves no folder that looks finished). quantize "int8" then
+    replaces model.onnx by its int8 dynamic quantization (hf_reference.quantize)."""
     import torch
+
+    from hf_reference.quantize import QUANTIZATIONS
+
+    if quantize not in QUANTIZATIONS:
+        raise ValueError(f"quantize {quantize!r}: use one of {', '.join(QUANTIZATIONS)}")
 
     started = time.time()
     out = Path(out_dir)
@@ -169,6 +204,11 @@ def export_checkpoint(info: CheckpointInfo, out_dir: str | Path, extra_texts: Se
     if delta > MAX_ONNX_LOGIT_DELTA:
         raise RuntimeError(f"ONNX export of {info.folder}: max |Δlogit| {delta:.2e} > "
                            f"{MAX_ONNX_LOGIT_DELTA:.0e}; the export does not reproduce torch")
+    quantized: dict[str, Any] = {"quantization": "none"}
+    if quantize != "none":
+        fp32_delta = delta
+        delta, flips, quantized = _quantize(model, tokenizer, names, work, texts, say)
+        quantized["onnx_fp32_max_abs_logit_delta"] = fp32_delta
     manifest = {
         "family": info.family.name,
         "architecture": info.family.architecture,
@@ -176,6 +216,8 @@ def export_checkpoint(info: CheckpointInfo, out_dir: str | Path, extra_texts: Se
         "checkpoint_sha256": sha256_file(info.files.weights),
         "vocab_sha256": hashlib.sha256(info.vocabulary_bytes()).hexdigest(),
         "labels_sha256": sha256_file(work / "assets" / "labels.txt"),
+        **({"merges_sha256": sha256_file(work / "assets" / "merges.txt")}
+           if (work / "assets" / "merges.txt").is_file() else {}),
         "onnx_sha256": sha256_file(work / "model.onnx"),
         "labels": list(info.labels),
         "onnx_inputs": list(names),
@@ -183,6 +225,7 @@ def export_checkpoint(info: CheckpointInfo, out_dir: str | Path, extra_texts: Se
         "onnx_max_abs_logit_delta": delta,
         "onnx_check_texts": len(texts),
         "libraries": package_versions(LIBRARIES),
+        **quantized,
     }
     write_model_manifest(work, manifest)
     shutil.rmtree(out, ignore_errors=True)

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from hf_reference.model import load_model, predict_ids, softmax
+from hf_reference.model import load_model, predict_ids, softmax, takes_token_type_ids
 from hf_reference.tokenization import Tokenized, load_tokenizer, tokenize_batch
 from parity_core.records import (
     STATUS_ERROR,
@@ -35,6 +35,19 @@ def _has_surrogate(text: str) -> bool:
     return any(0xD800 <= ord(ch) <= 0xDFFF for ch in text)
 
 
+def numerics_fingerprint(settings: EffectiveSettings) -> dict[str, Any]:
+    """How the reference computes: precision, device (with the GPU's name), torch and
+    transformers versions; recorded so two environments' runs say how they differ."""
+    import torch
+    import transformers
+
+    device_name = (torch.cuda.get_device_name(0) if settings.device == "cuda"
+                   and torch.cuda.is_available() else "cpu")
+    return {"precision": settings.precision, "device": settings.device,
+            "device_name": device_name, "torch": torch.__version__,
+            "transformers": transformers.__version__}
+
+
 class ReferenceScorer:
     """Tokenizer + model of one checkpoint, loaded once, used for many batches."""
 
@@ -44,7 +57,9 @@ class ReferenceScorer:
         self.tokenizer = load_tokenizer(
             settings.checkpoint, settings.do_lower_case, settings.strip_accents
         )
-        self.model = load_model(settings.checkpoint, self.threads)
+        self.model = load_model(settings.checkpoint, self.threads, settings.precision,
+                                settings.device)
+        self.with_types = takes_token_type_ids(self.model)
         labels = tuple(self.model.config.id2label[i] for i in range(self.model.config.num_labels))
         if labels != settings.labels:
             raise ValueError(f"checkpoint labels {labels} differ from settings {settings.labels}")
@@ -115,9 +130,16 @@ class ReferenceScorer:
             "label_id": label_id,
             "probabilities": [float(p) for p in probabilities],
             "logits": [float(x) for x in logits],
+            # predict_ids feeds these: every position attended, token types all 0 (BERT only).
+            "input_ids": list(tok.input_ids),
+            "attention_mask": [1] * len(tok.input_ids),
+            "token_type_ids": [0] * len(tok.input_ids) if self.with_types else None,
         }
 
-    def score_ids(self, sequences: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
-        """(logits, probabilities) for given model-input ids: the counterfactual re-run."""
-        logits = predict_ids(self.model, sequences, self.settings.hf_batch_size)
+    def score_ids(self, sequences: list[list[int]], masks: list[list[int]] | None = None,
+                  type_ids: list[list[int] | None] | None = None
+                  ) -> tuple[np.ndarray, np.ndarray]:
+        """(logits, probabilities) for given model-input ids (and, when given, the exact
+        attention masks and token type ids another side fed): the counterfactual re-run."""
+        logits = predict_ids(self.model, sequences, self.settings.hf_batch_size, masks, type_ids)
         return logits, softmax(logits)

@@ -33,6 +33,39 @@ def new_model(recipe: Recipe, vocab_size: int) -> Any:
             max_position_embeddings=recipe.max_positions, pad_token_id=0, **labels,
         )
         return transformers.BertForSequenceClassification(config)
+    if recipe.family == "roberta":
+        # RoBERTa's ids (<s> 0, <pad> 1, </s> 2) and position offset (pad + 1): 2 extra positions.
+        config = transformers.RobertaConfig(
+            vocab_size=vocab_size, hidden_size=recipe.hidden, num_hidden_layers=recipe.layers,
+            num_attention_heads=recipe.heads, intermediate_size=recipe.intermediate,
+            max_position_embeddings=recipe.max_positions + 2, type_vocab_size=1,
+            pad_token_id=1, bos_token_id=0, eos_token_id=2, **labels,
+        )
+        return transformers.RobertaForSequenceClassification(config)
+    if recipe.family == "xlm-roberta":  # RoBERTa's shape and ids (fairseq order)
+        config = transformers.XLMRobertaConfig(
+            vocab_size=vocab_size, hidden_size=recipe.hidden, num_hidden_layers=recipe.layers,
+            num_attention_heads=recipe.heads, intermediate_size=recipe.intermediate,
+            max_position_embeddings=recipe.max_positions + 2, type_vocab_size=1,
+            pad_token_id=1, bos_token_id=0, eos_token_id=2, **labels,
+        )
+        return transformers.XLMRobertaForSequenceClassification(config)
+    if recipe.family == "deberta-v2":  # absolute positions, no token types (as Spark NLP feeds)
+        config = transformers.DebertaV2Config(
+            vocab_size=vocab_size, hidden_size=recipe.hidden, num_hidden_layers=recipe.layers,
+            num_attention_heads=recipe.heads, intermediate_size=recipe.intermediate,
+            max_position_embeddings=recipe.max_positions, type_vocab_size=0, pad_token_id=0,
+            **labels,
+        )
+        return transformers.DebertaV2ForSequenceClassification(config)
+    if recipe.family == "albert":
+        config = transformers.AlbertConfig(
+            vocab_size=vocab_size, embedding_size=recipe.hidden, hidden_size=recipe.hidden,
+            num_hidden_layers=recipe.layers, num_attention_heads=recipe.heads,
+            intermediate_size=recipe.intermediate, max_position_embeddings=recipe.max_positions,
+            pad_token_id=0, bos_token_id=2, eos_token_id=3, **labels,
+        )
+        return transformers.AlbertForSequenceClassification(config)
     config = transformers.DistilBertConfig(
         vocab_size=vocab_size, dim=recipe.hidden, n_layers=recipe.layers, n_heads=recipe.heads,
         hidden_dim=recipe.intermediate, max_position_embeddings=recipe.max_positions,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from dataclasses import replace
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -30,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--input", required=True, help="corpus: parquet, CSV or JSON lines")
     parser.add_argument("--output", required=True, help="records folder (parquet)")
     parser.add_argument("--checkpoint", help="override model.checkpoint")
+    parser.add_argument("--precision", choices=("fp32", "bf16", "fp16"),
+                        help="override inference.precision (the reference model's dtype)")
+    parser.add_argument("--device", choices=("cpu", "cuda"), help="override inference.device")
     args = parser.parse_args(argv)
     config = check_config(args.config)
     check_corpus_path(args.input)
@@ -37,6 +41,11 @@ def main(argv: list[str] | None = None) -> int:
     from parity_core.settings import derive_settings
 
     settings = derive_settings(config, args.checkpoint)
+    settings = replace(settings, precision=args.precision or settings.precision,
+                       device=args.device or settings.device)
+    from hf_reference.model import check_numerics
+
+    check_numerics(settings.precision, settings.device)  # refused before Spark starts
 
     from spark_pipelines.hf_on_spark.job import run_hf_reference
     from spark_pipelines.jvm.session import get_session

@@ -1,7 +1,9 @@
 """hfparity: check your own model, from a Hugging Face checkpoint folder to a parity report.
 
-  hfparity import --checkpoint DIR --output DIR [--max-length N]
+  hfparity import --checkpoint DIR --output DIR [--max-length N] [--quantize int8]
   hfparity check  --checkpoint DIR --corpus FILE [--output DIR] [--max-length N] [--overwrite]
+                  [--quantize int8]
+  hfparity fix    --report DIR [--output DIR] [--config FILE] [--overwrite]
 
 Exit codes as the jobs': 0 done (check: the runs agree within the thresholds), 1 they do not,
 2 bad input (a refused checkpoint, corpus or output, named with the fix), 3 a failure.
@@ -43,12 +45,26 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--checkpoint", required=True, help="Hugging Face checkpoint folder")
         sub.add_argument("--max-length", type=int, default=128,
                          help="model-input length, [CLS]/[SEP] included (default 128)")
+        sub.add_argument("--quantize", choices=("none", "int8"), default="none",
+                         help="deploy an int8 (onnxruntime dynamic) quantization of the ONNX "
+                         "export to Spark NLP (default none: fp32)")
     imp.add_argument("--output", required=True, help="folder for onnx/ and sparknlp_model/")
     check.add_argument("--corpus", required=True, help="corpus: parquet, CSV or JSON lines")
     check.add_argument("--output", default="out/check",
                        help="folder for model/, hfparity.yaml, hf/, sparknlp/, report/")
     check.add_argument("--overwrite", action="store_true",
                        help="replace an earlier check's runs and report (the import is reused)")
+    fix = commands.add_parser("fix", help="propose the Spark NLP pipeline change that restores "
+                              "parity, measured on the report's corpus, saved and verified")
+    fix.add_argument("--report", required=True, help="a report folder (check's or compare's)")
+    fix.add_argument("--output", default=None, help="folder for the proposal (default: "
+                     "fix/ beside the report)")
+    fix.add_argument("--config", default=None, help="conf (default: hfparity.yaml beside the "
+                     "report, else conf/default.yaml)")
+    fix.add_argument("--left", default=None, help="Hugging Face records (default: ../hf)")
+    fix.add_argument("--right", default=None, help="Spark NLP records (default: ../sparknlp)")
+    fix.add_argument("--corpus", default=None, help="corpus (default: the Spark NLP run's)")
+    fix.add_argument("--overwrite", action="store_true", help="replace an earlier fix output")
     return parser
 
 
@@ -68,13 +84,19 @@ def _inspect(args: argparse.Namespace):  # -> CheckpointInfo
     return info
 
 
+def _say_delta(model) -> None:  # model: ImportedModel
+    quantization = model.manifest.get("quantization", "none")
+    kind = "ONNX" if quantization == "none" else f"{quantization} ONNX"
+    say(f"{kind} max |Δlogit| vs torch: {model.onnx_max_abs_logit_delta:.2e}")
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from jobs.hfparity_steps.model_import import import_checkpoint
 
     started = time.time()
     info = _inspect(args)
-    model = import_checkpoint(info, args.output, say=say)
-    say(f"ONNX max |Δlogit| vs torch: {model.onnx_max_abs_logit_delta:.2e}")
+    model = import_checkpoint(info, args.output, say=say, quantize=args.quantize)
+    _say_delta(model)
     say(f"done in {time.time() - started:.1f} s: Spark NLP model {model.sparknlp_model}")
     return EXIT_OK
 
@@ -100,8 +122,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     corpus = str(Path(check_corpus_path(args.corpus, "--corpus")).resolve())
     output = Path(args.output).resolve()
     _check_output(output, args.overwrite)
-    model = import_checkpoint(info, output / "model", say=say)
-    say(f"ONNX max |Δlogit| vs torch: {model.onnx_max_abs_logit_delta:.2e}")
+    model = import_checkpoint(info, output / "model", say=say, quantize=args.quantize)
+    _say_delta(model)
     conf = write_conf(output / CONF_FILE, info.folder, model.sparknlp_model, model.onnx,
                       args.max_length)
     derive_settings(load_config(conf))  # the jobs' own refusals, before any Spark starts
@@ -120,11 +142,38 @@ def cmd_check(args: argparse.Namespace) -> int:
     return verdict.code
 
 
+def cmd_fix(args: argparse.Namespace) -> int:
+    from jobs.hfparity_steps.model_fix import default_config, record_verification, run_fix_steps
+    from parity_core.config import load_config
+    from parity_core.settings import derive_settings
+    from spark_pipelines.fix.inputs import resolve_inputs
+
+    started = time.time()
+    inputs = resolve_inputs(args.report, args.left, args.right, args.corpus)
+    conf = Path(args.config).resolve() if args.config else default_config(inputs.report_dir)
+    derive_settings(load_config(conf))  # the jobs' own refusals, before any Spark starts
+    output = Path(args.output or inputs.report_dir.parent / "fix").resolve()
+    if output.exists() and any(output.iterdir()) and not args.overwrite:
+        raise BadInput(f"--output {output}: already holds a fix; pass --overwrite to replace it")
+    say(f"report {inputs.report_dir}; conf {conf}; corpus {inputs.corpus}")
+    results = run_fix_steps(conf, inputs, output, args.overwrite, say)
+    last = results[-1]
+    if last.code not in (0, 1) or (last.name != "compare" and last.code != 0):
+        say(f"{last.name} failed (exit {last.code}) after {time.time() - started:.1f} s")
+        return EXIT_BAD_INPUT if last.code == EXIT_BAD_INPUT else EXIT_FAILED
+    if last.name == "compare":
+        page = record_verification(output, inputs, last)
+        say(f"verdict on the saved proposal: {last.last_line}")
+        say(f"report with How to fix: {page}")
+    say(f"fix done in {time.time() - started:.1f} s")
+    return last.code
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    command = cmd_import if args.command == "import" else cmd_check
+    command = {"import": cmd_import, "check": cmd_check, "fix": cmd_fix}[args.command]
     return exit_code(lambda: command(args))
 
 

@@ -39,6 +39,12 @@ class AuditFinding:
         return f"{self.setting}: deployed {self.deployed} vs checkpoint {self.checkpoint} " \
                f"({self.effect})"
 
+    @property
+    def short(self) -> str:
+        """`setting X vs Y`, e.g. `maxSentenceLength 128 vs max_length 512`: what a row's
+        evidence starts with."""
+        return f"{self.setting} {self.deployed} vs {self.checkpoint}"
+
 
 @dataclass(frozen=True)
 class DeploymentAudit:

@@ -22,7 +22,9 @@ CONFIG = "config.json"
 TOKENIZER_CONFIG = "tokenizer_config.json"
 TOKENIZER_JSON = "tokenizer.json"
 VOCAB_TXT = "vocab.txt"
-SPECIAL_TOKENS = ("[CLS]", "[SEP]", "[UNK]", "[PAD]")
+VOCAB_JSON = "vocab.json"
+MERGES_TXT = "merges.txt"
+SPECIAL_TOKENS = ("[CLS]", "[SEP]", "[UNK]", "[PAD]")  # WordPiece families
 GENERIC_LABEL = re.compile(r"^LABEL_\d+$")
 
 
@@ -35,6 +37,16 @@ class Family:
     sparknlp_annotator: str  # sparknlp.annotator class (also the JVM class' simple name)
     sparknlp_classification: str  # com.johnsnowlabs.ml.ai class holding tokenizeWithAlignment
     onnx_inputs: tuple[str, ...]  # what Spark NLP feeds the ONNX model, in this order
+    tokenizer_model: str = "WordPiece"  # tokenizer.json model.type the importer can read
+    # Looked up by name by the Spark NLP importer: (sentence start, sentence end, pad).
+    special_tokens: tuple[str, ...] = SPECIAL_TOKENS
+    assets: tuple[str, ...] = ("vocab.txt", "labels.txt")  # what loadSavedModel reads
+    lowercase_default: bool = True  # do_lower_case when the tokenizer does not say
+
+    @property
+    def spm_file(self) -> str | None:
+        """The SentencePiece model file (checkpoint and Spark NLP asset name), if any."""
+        return next((name for name in self.assets if name.endswith(".model")), None)
 
 
 FAMILIES: dict[str, Family] = {
@@ -43,6 +55,32 @@ FAMILIES: dict[str, Family] = {
     "distilbert": Family("distilbert", "DistilBertForSequenceClassification",
                          "DistilBertForSequenceClassification", "DistilBertClassification",
                          ("input_ids", "attention_mask")),
+    # RoBertaForSequenceClassification.loadSavedModel (5.5.3) reads assets/vocab.txt (the
+    # line number is the id), assets/merges.txt (pairs "a b") and assets/labels.txt, and looks
+    # up <s>, </s>, <pad> by name; its ONNX path feeds input_ids and attention_mask only.
+    "roberta": Family("roberta", "RobertaForSequenceClassification",
+                      "RoBertaForSequenceClassification", "RoBertaClassification",
+                      ("input_ids", "attention_mask"), tokenizer_model="BPE",
+                      special_tokens=("<s>", "</s>", "<pad>", "<unk>"),
+                      assets=("vocab.txt", "merges.txt", "labels.txt"), lowercase_default=False),
+    # SentencePiece families: loadSavedModel reads assets/<the .model file> + labels.txt; the
+    # checkpoint must ship that file (a tokenizer.json is not accepted in its place).
+    "xlm-roberta": Family("xlm-roberta", "XLMRobertaForSequenceClassification",
+                          "XlmRoBertaForSequenceClassification", "XlmRoBertaClassification",
+                          ("input_ids", "attention_mask"), tokenizer_model="Unigram",
+                          special_tokens=("<s>", "</s>", "<pad>", "<unk>"),
+                          assets=("sentencepiece.bpe.model", "labels.txt"),
+                          lowercase_default=False),
+    "deberta-v2": Family("deberta-v2", "DebertaV2ForSequenceClassification",
+                         "DeBertaForSequenceClassification", "DeBertaClassification",
+                         ("input_ids", "attention_mask"), tokenizer_model="Unigram",
+                         special_tokens=("[CLS]", "[SEP]", "[PAD]", "[UNK]"),
+                         assets=("spm.model", "labels.txt"), lowercase_default=False),
+    "albert": Family("albert", "AlbertForSequenceClassification",
+                     "AlbertForSequenceClassification", "AlbertClassification",
+                     ("input_ids", "attention_mask", "token_type_ids"), tokenizer_model="Unigram",
+                     special_tokens=("[CLS]", "[SEP]", "<pad>", "<unk>"),
+                     assets=("spiece.model", "labels.txt"), lowercase_default=True),
 }
 BY_ARCHITECTURE = {family.architecture: family for family in FAMILIES.values()}
 SUPPORTED = ", ".join(sorted(BY_ARCHITECTURE))
@@ -75,16 +113,27 @@ class CheckpointInfo:
     warnings: tuple[str, ...]
 
     def vocabulary(self) -> list[str]:
-        """The WordPiece vocabulary in id order: vocab.txt, else tokenizer.json's model.vocab."""
-        if self.files.vocab_txt is not None:
+        """The vocabulary in id order: vocab.txt, else tokenizer.json's model.vocab plus its
+        added tokens (a BPE tokenizer's <mask> lives there)."""
+        if self.files.vocab_txt is not None and self.family.tokenizer_model == "WordPiece":
             return self.files.vocab_txt.read_text(encoding="utf-8").splitlines()
         path = self.files.tokenizer_json
         assert path is not None  # inspect_checkpoint refuses a folder with neither file
         return _vocab_from_tokenizer_json(json.loads(path.read_text(encoding="utf-8")), path)
 
+    def merges(self) -> list[str]:
+        """A BPE tokenizer's merges, one "a b" pair a line in rank order (tokenizer.json)."""
+        path = self.files.tokenizer_json
+        assert path is not None  # a BPE checkpoint is refused without tokenizer.json
+        merges = json.loads(path.read_text(encoding="utf-8"))["model"].get("merges") or []
+        return [" ".join(m) if isinstance(m, list) else str(m) for m in merges]
+
     def vocabulary_bytes(self) -> bytes:
-        """vocab.txt as Spark NLP's assets/vocab.txt gets it (vocab.txt itself when present)."""
-        if self.files.vocab_txt is not None:
+        """vocab.txt as Spark NLP's assets/vocab.txt gets it (vocab.txt itself when present);
+        for a SentencePiece family, its .model file (what Spark NLP reads)."""
+        if self.family.spm_file is not None:
+            return (self.folder / self.family.spm_file).read_bytes()
+        if self.files.vocab_txt is not None and self.family.tokenizer_model == "WordPiece":
             return self.files.vocab_txt.read_bytes()
         return "".join(f"{token}\n" for token in self.vocabulary()).encode("utf-8")
 
@@ -108,8 +157,13 @@ def _read_json(path: Path, folder: Path, subject: str) -> dict[str, Any]:
 
 def _vocab_from_tokenizer_json(data: dict[str, Any], path: Path | None) -> list[str]:
     vocab = data.get("model", {}).get("vocab")
+    if isinstance(vocab, list) and vocab:  # Unigram: [piece, score] pairs in id order
+        vocab = {str(entry[0]): i for i, entry in enumerate(vocab)}
     if not isinstance(vocab, dict) or not vocab:
         raise ConfigError(f"{path}: model.vocab missing; write vocab.txt beside it")
+    vocab = dict(vocab)
+    for added in data.get("added_tokens") or []:
+        vocab.setdefault(str(added.get("content")), int(added.get("id")))
     ordered = sorted(vocab.items(), key=lambda item: item[1])
     if [i for _, i in ordered] != list(range(len(ordered))):
         raise ConfigError(f"{path}: model.vocab ids are not 0..n-1; cannot write vocab.txt")
@@ -157,12 +211,22 @@ def _labels(model: dict[str, Any], folder: Path, subject: str) -> tuple[tuple[st
     return labels, warnings
 
 
-def _tokenizer_files(folder: Path, subject: str) -> tuple[Path | None, Path | None, dict | None]:
+def _tokenizer_files(folder: Path, subject: str, family: Family
+                     ) -> tuple[Path | None, Path | None, dict | None]:
     tokenizer_json = folder / TOKENIZER_JSON
     vocab_txt = folder / VOCAB_TXT
     if not (folder / TOKENIZER_CONFIG).is_file():
         raise _refuse(subject, folder, TOKENIZER_CONFIG, "missing; save the tokenizer with the "
                       "model (tokenizer.save_pretrained(folder))")
+    if family.tokenizer_model != "WordPiece" and not tokenizer_json.is_file():
+        raise _refuse(subject, folder, TOKENIZER_JSON, f"missing; a {family.architecture} is "
+                      "read from its fast tokenizer (tokenizer.save_pretrained(folder) with "
+                      "a fast tokenizer writes it)")
+    if family.spm_file is not None and not (folder / family.spm_file).is_file():
+        raise _refuse(subject, folder, family.spm_file, f"missing; Spark NLP's "
+                      f"{family.sparknlp_annotator} reads the SentencePiece model file (a "
+                      "tokenizer.json is not accepted in its place): save the tokenizer from "
+                      "the original .model file, or copy it beside the checkpoint")
     if not tokenizer_json.is_file() and not vocab_txt.is_file():
         raise _refuse(subject, folder, f"{TOKENIZER_JSON} / {VOCAB_TXT}",
                       "no vocabulary (neither file is there); save the tokenizer with the model "
@@ -171,19 +235,24 @@ def _tokenizer_files(folder: Path, subject: str) -> tuple[Path | None, Path | No
     if tokenizer_json.is_file():
         fast = _read_json(tokenizer_json, folder, subject)
         kind = (fast.get("model") or {}).get("type")
-        if kind != "WordPiece":
+        if kind != family.tokenizer_model:
             raise _refuse(subject, folder, TOKENIZER_JSON,
-                          f"tokenizer model is {kind}, not WordPiece; Spark NLP's "
-                          f"{SUPPORTED} read a WordPiece vocab.txt only")
+                          f"tokenizer model is {kind}, not {family.tokenizer_model}; Spark "
+                          f"NLP's {family.sparknlp_annotator} reads a "
+                          f"{family.tokenizer_model} vocabulary only")
     return (tokenizer_json if fast is not None else None,
             vocab_txt if vocab_txt.is_file() else None, fast)
 
 
-def _casing(tok: dict[str, Any], fast: dict[str, Any] | None) -> tuple[bool, bool | None]:
-    """do_lower_case and strip_accents: tokenizer_config.json, else tokenizer.json's normalizer."""
+def _casing(tok: dict[str, Any], fast: dict[str, Any] | None, family: Family
+            ) -> tuple[bool, bool | None]:
+    """do_lower_case and strip_accents: tokenizer_config.json, else tokenizer.json's normalizer,
+    else the family's rule (BERT lowercases, byte-level BPE keeps case)."""
     normalizer = (fast or {}).get("normalizer") or {}
-    lower = tok.get("do_lower_case", normalizer.get("lowercase", True))
+    lower = tok.get("do_lower_case", normalizer.get("lowercase", family.lowercase_default))
     strip = tok["strip_accents"] if "strip_accents" in tok else normalizer.get("strip_accents")
+    if "keep_accents" in tok:  # ALBERT, XLNet: SentencePiece tokenizers that may strip accents
+        strip = not tok["keep_accents"]
     return bool(lower), None if strip is None else bool(strip)
 
 
@@ -203,7 +272,7 @@ def inspect_checkpoint(folder: str | Path, max_length: int | None = None,
         raise _refuse(subject, path, "", f"{WEIGHTS} missing; only safetensors weights are "
                       f"loaded, pickle weights are refused (found: {', '.join(pickles)}); "
                       "save with model.save_pretrained(folder, safe_serialization=True)")
-    tokenizer_json, vocab_txt, fast = _tokenizer_files(path, subject)
+    tokenizer_json, vocab_txt, fast = _tokenizer_files(path, subject, family)
     tok = _read_json(path / TOKENIZER_CONFIG, path, subject)
     labels, warnings = _labels(model, path, subject)
     positions = int(model.get("max_position_embeddings", 512))
@@ -213,7 +282,9 @@ def inspect_checkpoint(folder: str | Path, max_length: int | None = None,
         raise _refuse(subject, path, CONFIG, f"max_length {max_length} exceeds "
                       f"max_position_embeddings {positions}; use a max length of at most "
                       f"{positions}")
-    do_lower_case, strip_accents = _casing(tok, fast)
+    do_lower_case, strip_accents = _casing(tok, fast, family)
+    if family.tokenizer_model != "WordPiece" and strip_accents is None:
+        strip_accents = False  # only BERT's normalizer strips accents
     info = CheckpointInfo(
         folder=path.resolve(), family=family, labels=labels, do_lower_case=do_lower_case,
         strip_accents=strip_accents, max_positions=positions, model_max_length=model_max_length,
@@ -228,16 +299,21 @@ def _check_vocabulary(info: CheckpointInfo, fast: dict[str, Any] | None, subject
                       ) -> CheckpointInfo:
     """Spark NLP looks the special tokens up by name and masks id 0: both must hold."""
     vocab = info.vocabulary()
-    missing = [token for token in SPECIAL_TOKENS if token not in vocab]
-    source = VOCAB_TXT if info.files.vocab_txt is not None else TOKENIZER_JSON
+    family = info.family
+    missing = [token for token in family.special_tokens if token not in vocab]
+    wordpiece = family.tokenizer_model == "WordPiece"
+    source = VOCAB_TXT if info.files.vocab_txt is not None and wordpiece else TOKENIZER_JSON
     if missing:
         raise _refuse(subject, info.folder, source, f"no {', '.join(missing)} in the "
-                      "vocabulary; Spark NLP's WordPiece classifiers look these up by name")
+                      f"vocabulary; Spark NLP's {family.sparknlp_annotator} looks these up by "
+                      "name")
     warnings = list(info.warnings)
-    if vocab.index("[PAD]") != 0:
-        warnings.append(f"{info.folder / source}: [PAD] is id {vocab.index('[PAD]')}, but Spark "
-                        "NLP's attention mask is `id != 0`: id 0 is masked, padding is not")
-    both = fast is not None and info.files.vocab_txt is not None
+    pad = "[PAD]" if wordpiece else family.special_tokens[2]  # (start, end, pad, ...)
+    if vocab.index(pad) != 0:
+        warnings.append(f"{info.folder / source}: {pad} is id {vocab.index(pad)}, but Spark "
+                        f"NLP's attention mask is `id != 0`: {vocab[0]} (id 0) is masked on "
+                        "every row")
+    both = wordpiece and fast is not None and info.files.vocab_txt is not None
     if both and _vocab_from_tokenizer_json(fast, info.files.tokenizer_json) != vocab:
         warnings.append(f"{info.folder}: vocab.txt and tokenizer.json's vocabulary differ; "
                         "Hugging Face uses tokenizer.json, Spark NLP gets vocab.txt")

@@ -56,6 +56,13 @@ class InferenceConfig:
     hf_batch_size: int = 32
     sparknlp_batch_size: int = 32
     threads: str | int = "auto"
+    # Hugging Face side only: the dtype and device the reference model runs in.
+    precision: str = "fp32"
+    device: str = "cpu"
+
+
+PRECISIONS = ("fp32", "bf16", "fp16")
+DEVICES = ("cpu", "cuda")
 
 
 @dataclass(frozen=True)
@@ -69,6 +76,9 @@ class CompareConfig:
     probability_tolerance: float = 1e-3
     max_label_disagreement_rate: float = 0.05
     max_abs_probability_delta: float = 1.0
+    # Per-layer localisation of numerics rows: max |Δ| of a layer's hidden state above which
+    # that layer is where the runs part (fp32 ONNX vs torch stays near 1e-6 on our models).
+    layer_tolerance: float = 1e-3
 
 
 @dataclass(frozen=True)
@@ -163,6 +173,10 @@ def parse_config(raw: Any, source: str) -> ProjectConfig:
             f"{source}: tokenization.max_length must be between 3 and 512 "
             f"([CLS] and [SEP] included), got {max_length}"
         )
+    for key, allowed in (("precision", PRECISIONS), ("device", DEVICES)):
+        if getattr(config.inference, key) not in allowed:
+            raise ConfigError(f"{source}: inference.{key} must be one of {', '.join(allowed)}, "
+                              f"got {getattr(config.inference, key)!r}")
     for key in ("hf_batch_size", "sparknlp_batch_size"):
         if getattr(config.inference, key) < 1:
             raise ConfigError(f"{source}: inference.{key} must be at least 1")

@@ -55,9 +55,17 @@ RECORD_FIELDS = [
     # Null where the producer makes one prediction per text by construction (Hugging Face).
     pa.field("predictions", pa.int32()),
     pa.field("label_rule", pa.string()),
+    # What the side fed its model for the row (model-input stage): ids with the start and end
+    # tokens, the attention mask, and token_type_ids where the model is fed them (else null).
+    # Added after the first release: folders written before lack them and read as null.
+    pa.field("input_ids", pa.list_(pa.int32())),
+    pa.field("attention_mask", pa.list_(pa.int32())),
+    pa.field("token_type_ids", pa.list_(pa.int32())),
 ]
 RECORD_SCHEMA = pa.schema(RECORD_FIELDS)
 RECORD_COLUMNS = tuple(f.name for f in RECORD_FIELDS)
+# Columns a records folder may lack (written before they existed): read as null.
+OPTIONAL_COLUMNS = ("input_ids", "attention_mask", "token_type_ids")
 
 # Several predictions of one row are averaged (probabilities, then argmax): Spark NLP's own
 # document-level rule (coalesceSentences), and the one that uses every sentence the deployment

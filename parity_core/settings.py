@@ -36,6 +36,8 @@ class EffectiveSettings:
     threads: int | None
     sources: tuple[tuple[str, str], ...]
     family: str = "bert"  # parity_core.checkpoint.FAMILIES key; older fingerprints lack it
+    precision: str = "fp32"  # Hugging Face dtype (fp32|bf16|fp16); older fingerprints: fp32
+    device: str = "cpu"  # Hugging Face device (cpu|cuda); older fingerprints: cpu
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -100,6 +102,8 @@ def derive_settings(config: ProjectConfig, checkpoint: str | None = None) -> Eff
     threads_conf = config.inference.threads
     threads = None if threads_conf == "auto" else int(threads_conf)
     sources["threads"] = f"{config.source}: inference.threads"
+    sources["precision"] = f"{config.source}: inference.precision"
+    sources["device"] = f"{config.source}: inference.device"
 
     return EffectiveSettings(
         checkpoint=str(folder.resolve()),
@@ -115,6 +119,8 @@ def derive_settings(config: ProjectConfig, checkpoint: str | None = None) -> Eff
         threads=threads,
         sources=tuple(sorted(sources.items())),
         family=info.family.name,
+        precision=config.inference.precision,
+        device=config.inference.device,
     )
 
 

@@ -42,11 +42,13 @@ DIFFERS = "differs"  # label_differs or scores_differ: which one depends on the 
 # pieces); Spark NLP passes only the first basic-tokenizer word of "这部电影..." (one token).
 EXPECTED: dict[str, tuple[str, str, str, str | None]] = {
     "plain": ("ok", "ok", "same", None),
-    "null": ("invalid_text", "invalid_text", "same", None),
+    "null": ("invalid_text", "invalid_text", "unscored_both", "status"),
     "empty": ("ok", "no_prediction", "error_right", "status"),
     "whitespace": ("ok", "no_prediction", "error_right", "status"),
     "nbsp": ("ok", "ok", DIFFERS, "words"),
     "nbsp-inside": ("ok", "ok", DIFFERS, "words"),
+    "ideographic-space": ("ok", "ok", DIFFERS, "words"),
+    "line-separator": ("ok", "ok", DIFFERS, "words"),
     "bom": ("ok", "ok", DIFFERS, "pieces"),
     "zwj": ("ok", "ok", "same", None),
     "zwj-word": ("ok", "ok", DIFFERS, "pieces"),
@@ -155,6 +157,36 @@ def test_catalogue_case(catalogue, case):
         assert [p["piece"] for p in hf["pieces"]] == ["[CLS]", "[SEP]"]
 
 
+# Unicode separators: whitespace to Hugging Face, inside one Spark NLP Tokenizer word. NBSP is
+# no whitespace to Spark NLP's basic tokenizer either (the word becomes one [UNK]); U+3000 and
+# U+2028 are (Java's Character.isWhitespace), and its classifier keeps the first part only.
+SEPARATOR_CASES = {
+    "nbsp": ("separator_u00a0_one_unk", "U+00A0 NO-BREAK SPACE at [0,1): whitespace to left "
+             "(0 words there), part of right word '\\xa0\\xa0\\xa0', which reaches the model "
+             "as one [UNK]"),
+    "nbsp-inside": ("separator_u00a0_one_unk", "U+00A0 NO-BREAK SPACE at [5,6): whitespace to "
+                    "left (2 words 'great' 'film' there), part of right word 'great\\xa0film', "
+                    "which reaches the model as one [UNK]"),
+    "ideographic-space": ("separator_u3000_rest_dropped", "U+3000 IDEOGRAPHIC SPACE at [14,15): "
+                          "whitespace to left (2 words 'was' 'awful' there), part of right word "
+                          "'was\\u3000awful', whose pieces ('was') spell 'was' only: 'awful' "
+                          "never reaches the model"),
+    "line-separator": ("separator_u2028_rest_dropped", "U+2028 LINE SEPARATOR at [7,8): "
+                       "whitespace to left (2 words 'truly' 'dreadful' there), part of right "
+                       "word 'truly\\u2028dreadful', whose pieces ('truly') spell 'truly' only: "
+                       "'dreadful' never reaches the model"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", sorted(SEPARATOR_CASES))
+def test_words_joined_by_a_separator_name_it_and_what_spark_nlp_feeds(catalogue, case):
+    sub_cause, evidence = SEPARATOR_CASES[case]
+    row = catalogue.by_id("report")[case]
+    assert (row["cause"], row["sub_cause"]) == ("words", sub_cause)
+    assert row["cause_evidence"].startswith(evidence + "; only in right words: "), row
+
+
 @pytest.mark.slow
 def test_long_text_is_cut_to_max_length_on_both_sides(catalogue, settings):
     for side in ("hf", "sparknlp"):
@@ -202,7 +234,8 @@ def test_numbers_in_the_text_column_are_invalid_text_on_both_sides(spark, projec
     for record in flow.hf + flow.sparknlp:
         assert (record["status"], record["error"]) == ("invalid_text", reason)
         assert record["label"] is None and record["text_sha256"] is None
-    assert {row["status"] for row in flow.report} == {"same"}
+    assert {(row["status"], row["sub_cause"]) for row in flow.report} == {
+        ("unscored_both", "invalid_text")}
 
 
 REFUSALS = {

@@ -55,15 +55,27 @@ def test_default_checkpoint_is_an_uncased_two_label_bert(settings):
 
 
 def test_unsupported_architecture_is_refused_with_the_supported_list(folder):
+    edit_json(folder / "config.json", architectures=["ElectraForSequenceClassification"],
+              model_type="electra")
+    with pytest.raises(ConfigError) as caught:
+        inspect_checkpoint(folder, subject="--checkpoint")
+    assert str(caught.value) == (
+        f"--checkpoint {folder}: config.json: architecture ElectraForSequenceClassification is "
+        "not supported (supported: AlbertForSequenceClassification, "
+        "BertForSequenceClassification, DebertaV2ForSequenceClassification, "
+        "DistilBertForSequenceClassification, RobertaForSequenceClassification, "
+        "XLMRobertaForSequenceClassification); fine-tune one of those and save it with "
+        "save_pretrained")
+
+
+def test_a_family_with_another_familys_tokenizer_is_refused(folder):
     edit_json(folder / "config.json", architectures=["RobertaForSequenceClassification"],
               model_type="roberta")
     with pytest.raises(ConfigError) as caught:
         inspect_checkpoint(folder, subject="--checkpoint")
     assert str(caught.value) == (
-        f"--checkpoint {folder}: config.json: architecture RobertaForSequenceClassification is "
-        "not supported (supported: BertForSequenceClassification, "
-        "DistilBertForSequenceClassification); fine-tune one of those and save it with "
-        "save_pretrained")
+        f"--checkpoint {folder}: tokenizer.json: tokenizer model is WordPiece, not BPE; Spark "
+        "NLP's RoBertaForSequenceClassification reads a BPE vocabulary only")
 
 
 def test_unsupported_model_type_without_architectures_is_refused(folder):
@@ -74,10 +86,10 @@ def test_unsupported_model_type_without_architectures_is_refused(folder):
 
 
 def test_the_jobs_get_the_same_refusal_through_derive_settings(folder):
-    edit_json(folder / "config.json", architectures=["XLMRobertaForSequenceClassification"])
+    edit_json(folder / "config.json", architectures=["ElectraForSequenceClassification"])
     config = parse_config({"model": {"checkpoint": str(folder)}}, "t.yaml")
     with pytest.raises(ConfigError, match=rf"model\.checkpoint {folder}: config\.json: "
-                                          "architecture XLMRobertaForSequenceClassification"):
+                                          "architecture ElectraForSequenceClassification"):
         derive_settings(config)
 
 

@@ -29,6 +29,7 @@ from spark_pipelines.compare.schema import (
     ROWS_DDL,
     SAME,
     STATUSES,
+    UNSCORED_BOTH,
 )
 from spark_pipelines.compare.summary_model import Summary
 from tests.support.submit import spark_submit
@@ -125,6 +126,7 @@ def self_report(spark, project_config, settings, hf_run, corpus_slice, work):
 
 def test_rows_conform_to_the_contract_and_a_run_against_itself_is_all_same(
         spark, project_config, settings, hf_run, corpus_slice, work, self_report):
+    """All same, but for the null text: unscored on both sides is never `same`."""
     result, out = self_report
     rows_df = spark.read.parquet(str(out / "rows"))
     expected = spark.createDataFrame([], ROWS_DDL).schema
@@ -132,13 +134,17 @@ def test_rows_conform_to_the_contract_and_a_run_against_itself_is_all_same(
         (f.name, f.dataType.simpleString()) for f in expected.fields]
     rows = report(spark, out)
     assert len(rows) == SNIPPETS + len(EDGE_IDS)
+    null = rows.pop("edge-null")
+    assert (null["status"], null["cause"], null["sub_cause"], null["changes"]) == (
+        UNSCORED_BOTH, "status", "invalid_text", [])
     assert {r["status"] for r in rows.values()} == {SAME}
     assert all(r["changes"] == [] and r["cause"] is None and r["word_alignment"] is None
                for r in rows.values())
     assert result.passed and result.line.startswith("hfparity compare: PASS")
-    assert f"{len(rows)}/{len(rows)} rows same-label" in result.line
+    assert f"{len(rows) + 1}/{len(rows) + 1} rows same-label" in result.line
     summary = Summary.from_json((out / "summary.json").read_text(encoding="utf-8"))
     assert summary == result.summary and summary.status_counts[SAME] == len(rows)
+    assert summary.status_counts[UNSCORED_BOTH] == 1
     assert result.line == summary.line(str(out))
     marker = json.loads((out / "_HFPARITY_COMPLETE").read_text())
     assert marker["passed"] is True and marker == json.loads(summary.to_json())["gate"]
@@ -179,6 +185,7 @@ def test_one_corrupted_piece_is_pinpointed(spark, project_config, settings, hf_r
     out = work / "corrupt"
     compare(spark, project_config, settings, hf_run, right, corpus_slice, out)
     rows = report(spark, out)
+    assert rows.pop("edge-null")["status"] == UNSCORED_BOTH  # null text: never same
     differing = {i: r for i, r in rows.items() if r["status"] != SAME}
     assert list(differing) == [target]
     row = differing[target]
@@ -215,6 +222,7 @@ def test_one_flipped_label_is_pinpointed_and_gates_exit_1(spark, project_config,
     out = work / "flip"
     result = compare(spark, strict, settings, hf_run, right, corpus_slice, out)
     rows = report(spark, out)
+    assert rows.pop("edge-null")["status"] == UNSCORED_BOTH  # null text: never same
     differing = {i: r for i, r in rows.items() if r["status"] != SAME}
     assert list(differing) == [target]
     row = differing[target]
@@ -223,7 +231,8 @@ def test_one_flipped_label_is_pinpointed_and_gates_exit_1(spark, project_config,
     assert row["cause"] == "boundary" and row["first_divergence"] is None
     assert not result.passed
     assert result.line.startswith("hfparity compare: FAIL") and "label disagreement" in result.line
-    assert f"{len(rows) - 1}/{len(rows)} rows same-label" in result.line
+    # the null text is no label disagreement for the gate: 1 of the corpus rows disagrees
+    assert f"{len(rows)}/{len(rows) + 1} rows same-label" in result.line
 
 
 def test_refusals_name_the_field(spark, project_config, settings, hf_run, corpus_slice, work):
@@ -282,6 +291,46 @@ def test_exit_code_2_through_the_job_entry_point(spark, hf_run, corpus_slice, wo
         assert done.value.code == 2
 
 
+def _check_flips(settings, rows, hf_run, sparknlp_run) -> None:
+    """Every label flip was tried one piece difference at a time, and the flags agree with an
+    independent re-run here: the Hugging Face input with that one difference swapped in, scored
+    by the reference model in this process."""
+    from hf_reference.scorer import ReferenceScorer
+
+    hf = {r["id"]: r for r in pq.read_table(hf_run).to_pylist()}
+    snlp = {r["id"]: r for r in pq.read_table(sparknlp_run).to_pylist()}
+    flips = [r for r in rows.values() if r["status"] == "label_differs"
+             and r["left_status"] == r["right_status"] == "ok"]
+    assert flips, "the slice holds label flips (edge-nbsp-only at least)"
+    scorer = ReferenceScorer(settings, threads=1)
+    for row in flips:
+        ops = row["piece_alignment"]
+        diffs = [i for i, op in enumerate(ops) if op["op"] != "equal"
+                 and not set(op["left_tokens"] + op["right_tokens"]) <= {"[CLS]", "[SEP]"}]
+        assert row["flip_tried"] == len(diffs) > 0 and set(row["flip_alone"]) <= set(diffs)
+        left = [p["id"] for p in hf[row["id"]]["pieces"]]
+        right = [p["id"] for p in snlp[row["id"]]["pieces"]]
+        for index in diffs:
+            op, ids = ops[index], list(left)
+            if op["left_index"] is not None:  # replace the left run by the right run
+                start, width = op["left_index"], len(op["left_tokens"])
+            else:  # insert before the next left run of the alignment, else before [SEP]
+                start = next((o["left_index"] for o in ops[index:] if o["left_index"] is not None),
+                             len(ids) - 1)
+                width = 0
+            run = right[op["right_index"]:op["right_index"] + len(op["right_tokens"])] \
+                if op["right_index"] is not None else []
+            ids[start:start + width] = run
+            ids = ids[:settings.max_length - 1] + ids[-1:] if len(ids) > settings.max_length \
+                else ids
+            _, probabilities = scorer.score_ids([ids])
+            flipped = settings.labels[int(probabilities[0].argmax())] == row["right_label"]
+            assert flipped == (index in row["flip_alone"]), (row["id"], index, op)
+        said = (f"the label flips with one piece difference alone: #{row['flip_alone'][0]} "
+                if row["flip_alone"] else "no single piece difference flips the label (of ")
+        assert said in row["cause_evidence"], row["cause_evidence"]
+
+
 @pytest.mark.slow
 def test_hf_vs_sparknlp_counts_add_up_and_every_difference_has_a_cause(
         spark, project_config, settings, hf_run, sparknlp_run, corpus_slice, work):
@@ -303,6 +352,7 @@ def test_hf_vs_sparknlp_counts_add_up_and_every_difference_has_a_cause(
     checked = [r for r in differing if r["cf_verdict"] is not None]
     for r in checked:
         assert r["cf_probabilities"] is not None or r["cf_verdict"] == "error"
+    _check_flips(settings, rows, hf_run, sparknlp_run)
     print(f"hf vs sparknlp on {len(rows)} rows: {dict(summary.status_counts)}; causes "
           f"{sorted(str((r['cause'], r['sub_cause'])) for r in differing)}; "
           f"{len(checked)} counterfactuals, consistent "

@@ -28,6 +28,7 @@ from spark_pipelines.compare import schema
 from spark_pipelines.compare.report_html import format_percent, format_rows, render_report
 from spark_pipelines.compare.summary import build_summary
 from spark_pipelines.compare.summary_model import Summary, plain
+from tests.support.screenshot import chromium
 
 SCRIPT = "<script>alert('x')</script>"
 LEFT_FP = {"framework": "huggingface", "checkpoint_sha256": "ab" * 32, "vocab_sha256": "cd" * 32,
@@ -418,16 +419,6 @@ def _png_rows(path: Path, max_rows: int) -> tuple[int, list[bytes]]:
     return width, out
 
 
-def _chromium(tmp: Path, *args: str) -> subprocess.CompletedProcess:
-    binary = shutil.which("chromium")
-    if binary is None:
-        pytest.fail("Debian's chromium is not installed (apt-get install -y chromium)")
-    return subprocess.run(
-        [binary, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-         "--no-first-run", "--disable-dev-shm-usage", f"--user-data-dir={tmp / 'profile'}",
-         *args], capture_output=True, text=True, timeout=180, check=False)
-
-
 def test_screenshot_shows_headline(page, summary, rows, tmp_path):
     corpus = _corpus(rows)
     labelled = [r for r in corpus if r["left_label"] and r["right_label"]]
@@ -437,7 +428,7 @@ def test_screenshot_shows_headline(page, summary, rows, tmp_path):
     index = tmp_path / "index.html"
     index.write_text(page, encoding="utf-8")
     shot = tmp_path / "shot.png"
-    done = _chromium(tmp_path, f"--screenshot={shot}", "--window-size=1280,2000",
+    done = chromium(tmp_path, f"--screenshot={shot}", "--window-size=1280,2000",
                      index.as_uri())
     assert shot.is_file(), f"chromium wrote no screenshot: {done.stderr[-2000:]}"
 
@@ -458,7 +449,7 @@ def test_screenshot_shows_headline(page, summary, rows, tmp_path):
     else:  # never silently: say it, and check what Chromium rendered instead
         warnings.warn("tesseract not installed: checked the rendered DOM and pixels only, "
                       "not OCR (apt-get install -y tesseract-ocr)", stacklevel=1)
-        dom = _chromium(tmp_path, "--dump-dom", index.as_uri()).stdout
+        dom = chromium(tmp_path, "--dump-dom", index.as_uri()).stdout
         assert f'<div class="big">{rate_text}</div>' in dom
         assert f'<div class="big rows">{rows_text}</div>' in dom
 

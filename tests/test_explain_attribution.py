@@ -102,6 +102,8 @@ case("both_error", no_record_side("error", "x"), no_record_side("error", "x"))
 case("text", rec("a b"), rec("a b ", probs=(0.6, 0.4)))
 case("nbsp_word", rec("a\u00a0b c", words=[(0, 1), (2, 3), (4, 5)]),
      rec("a\u00a0b c", words=[(0, 3), (4, 5)], pieces=[("[UNK]", 0, 3), ("c", 4, 5)]))
+case("ideographic_word", rec("was\u3000awful", words=[(0, 3), (4, 9)]),
+     rec("was\u3000awful", words=[(0, 9)], pieces=[("was", 0, 9)]))
 case("lost_word", rec("good bad film"),
      rec("good bad film", words=[(0, 4), (9, 13)], pieces=[("good", 0, 4), ("film", 9, 13)]))
 case("zwsp", rec("Dull\u200bbut", words=[(0, 8)], pieces=[("dull", 0, 4), ("##but", 5, 8)]),
@@ -220,11 +222,14 @@ def test_missing_side_is_a_status_cause(explained):
     assert explained["missing_right"].evidence == "no right record"
 
 
-def test_same_unscored_status_on_both_sides_is_same(explained):
-    """The join calls a row same when both statuses are equal, errors included, so such a row
-    is not explained."""
-    assert explained["both_invalid"][:2] == (SAME, None)
-    assert explained["both_error"][:2] == (SAME, None)
+def test_both_sides_unscored_is_never_same(explained):
+    """Neither side gave a label (a null text, or both failed): no agreement to report, so
+    the row is unscored_both, a status cause whose sub-cause and evidence say why."""
+    got = explained["both_invalid"]
+    assert (got.status, got.cause, got.sub_cause) == ("unscored_both", "status", "invalid_text")
+    assert got.evidence == ("neither side scored the row: left invalid_text (text is null) vs "
+                            "right invalid_text (text is null)")
+    assert explained["both_error"][:3] == ("unscored_both", "status", "error")
 
 
 # --- text and words -------------------------------------------------------------------------
@@ -239,7 +244,20 @@ def test_text_added_at_word_level_is_a_words_cause(explained):
     """Spark NLP does not split on NBSP: its word covers a character Hugging Face drops."""
     got = explained["nbsp_word"]
     assert (got.cause, got.word, got.position) == ("words", "a\u00a0b", 1)
-    assert got.evidence == "only in right words: '\\xa0' at [1,2)"
+    assert got.sub_cause == "separator_u00a0_one_unk"
+    assert got.evidence == ("U+00A0 NO-BREAK SPACE at [1,2): whitespace to left (2 words 'a' "
+                            "'b' there), part of right word 'a\\xa0b', which reaches the model "
+                            "as one [UNK]; only in right words: '\\xa0' at [1,2)")
+
+
+def test_a_separator_whose_rest_of_word_is_dropped_is_named(explained):
+    """U+3000 is whitespace to Spark NLP's basic tokenizer, which keeps the first part only."""
+    got = explained["ideographic_word"]
+    assert (got.cause, got.sub_cause) == ("words", "separator_u3000_rest_dropped")
+    assert got.evidence.startswith(
+        "U+3000 IDEOGRAPHIC SPACE at [3,4): whitespace to left (2 words 'was' 'awful' there), "
+        "part of right word 'was\\u3000awful', whose pieces ('was') spell 'was' only: 'awful' "
+        "never reaches the model; ")
 
 
 def test_text_lost_at_word_level_names_the_left_word(explained):

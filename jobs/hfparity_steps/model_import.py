@@ -39,10 +39,12 @@ class ImportedModel:
     manifest: dict
 
 
-def _identity(info: CheckpointInfo) -> dict[str, str]:
-    """What a finished import must have been made from: family, weights and vocab sha256."""
+def _identity(info: CheckpointInfo, quantize: str) -> dict[str, str]:
+    """What a finished import must have been made from: family, weights and vocab sha256, and
+    the quantization (manifests from before quantization: "none")."""
     return {"family": info.family.name, "checkpoint_sha256": sha256_file(info.files.weights),
-            "vocab_sha256": hashlib.sha256(info.vocabulary_bytes()).hexdigest()}
+            "vocab_sha256": hashlib.sha256(info.vocabulary_bytes()).hexdigest(),
+            "quantization": quantize}
 
 
 def _current_manifest(folder: Path, identity: dict[str, str]) -> dict | None:
@@ -50,7 +52,8 @@ def _current_manifest(folder: Path, identity: dict[str, str]) -> dict | None:
     if not (folder / "metadata").is_dir() or not (folder / MODEL_MANIFEST).is_file():
         return None
     manifest = read_model_manifest(folder)
-    same = all(manifest.get(key) == value for key, value in identity.items())
+    recorded = {"quantization": "none", **manifest}
+    same = all(recorded.get(key) == value for key, value in identity.items())
     return manifest if same else None
 
 
@@ -66,13 +69,14 @@ def _import_in_own_process(onnx: Path, out: Path) -> None:
 
 
 def import_checkpoint(info: CheckpointInfo, output: str | Path,
-                      say: Callable[[str], None] = print) -> ImportedModel:
+                      say: Callable[[str], None] = print, quantize: str = "none"
+                      ) -> ImportedModel:
     """Export and import `info`'s checkpoint into output/{onnx,sparknlp_model} unless a
-    finished import of the same weights and vocab is already there."""
+    finished import of the same weights, vocab and quantization is already there."""
     out = Path(output).resolve()
     onnx, saved = out / ONNX_DIR, out / SPARKNLP_DIR
     started = time.time()
-    identity = _identity(info)
+    identity = _identity(info, quantize)
     manifest = _current_manifest(saved, identity)
     if manifest is not None:
         say(f"import: cached ({saved}: manifest matches {info.files.weights.name} sha256 "
@@ -81,8 +85,10 @@ def import_checkpoint(info: CheckpointInfo, output: str | Path,
     from hf_reference.export import export_checkpoint
 
     step = time.time()
-    exported = export_checkpoint(info, onnx, say=lambda line: say(f"export: {line}"))
-    say(f"export: {info.family.architecture} -> {onnx} ({exported.seconds:.1f} s)")
+    exported = export_checkpoint(info, onnx, say=lambda line: say(f"export: {line}"),
+                                 quantize=quantize)
+    kind = "" if quantize == "none" else f" ({quantize} quantized)"
+    say(f"export: {info.family.architecture} -> {onnx}{kind} ({exported.seconds:.1f} s)")
     step = time.time()
     _import_in_own_process(onnx, saved)
     say(f"import: Spark NLP {info.family.sparknlp_annotator} saved to {saved} "

@@ -19,6 +19,8 @@ aggregate over the two runs' labels:
   setting's).
 - caseSensitive / text_stage: the audit reports that setting and the engine's cause is the one
   it produces (lower-casing on one side; the text or words stage).
+- family rules (compare/family_rules.py): what Spark NLP 5.5.3 does to every input of the right
+  run's model family (RoBERTa's missing space marker, a masked <s>, DeBERTa's id offset).
 """
 
 from __future__ import annotations
@@ -40,13 +42,14 @@ from parity_core.audit import (
     audit_of,
 )
 from parity_core.records import STATUS_OK
+from spark_pipelines.compare.family_rules import FAMILY_CAUSES, family_rules
 
 PERMUTATION_SHARE = 0.9
 LABEL_ORDER = "label_order"
 SENTENCE_SPLITTING = "sentence_splitting"
 # Deployment causes in the order a row takes them (first that applies).
 CAUSES = (LABEL_ORDER, VOCABULARY, SENTENCE_SPLITTING, MAX_SENTENCE_LENGTH, CASE_SENSITIVE,
-          TEXT_STAGE)
+          TEXT_STAGE, *FAMILY_CAUSES)
 
 
 @dataclass(frozen=True)
@@ -72,12 +75,18 @@ class DeploymentFacts:
 
     audit: DeploymentAudit | None
     permutation: LabelPermutation | None
+    family: str | None = None  # the right run's model family (compare/family_rules.py)
+
+    def setting_line(self, cause: str) -> str | None:
+        """The audit line of the setting behind `cause` (None when the audit has none)."""
+        finding = self.audit.finding(LABELS if cause == LABEL_ORDER else cause) \
+            if self.audit is not None else None
+        return finding.line if finding is not None else None
 
     def evidence(self, cause: str) -> str | None:
         """The text a row of `cause` carries: the audit line, plus the permutation's."""
-        finding = self.audit.finding(LABELS if cause == LABEL_ORDER else cause) \
-            if self.audit is not None else None
-        parts = [finding.line] if finding is not None else []
+        line = self.setting_line(cause)
+        parts = [line] if line is not None else []
         if cause == LABEL_ORDER and self.permutation is not None:
             parts.append(self.permutation.text)
         return "; ".join(parts) or None
@@ -135,7 +144,31 @@ def deployment_facts(left: DataFrame, right: DataFrame, left_fp: Mapping[str, An
                      ) -> DeploymentFacts:
     """The right run's audit (else the left's) and the label permutation, if any."""
     audit = audit_of(right_fp) or audit_of(left_fp)
-    return DeploymentFacts(audit, find_permutation(left, right, labels, tolerance))
+    family = (right_fp.get("sparknlp") or {}).get("family")
+    return DeploymentFacts(audit, find_permutation(left, right, labels, tolerance), family)
+
+
+def _row_evidence(facts: DeploymentFacts | None, setting: str) -> Column | None:
+    """Per-row evidence that names the setting with both values, then what it did to the row:
+    `maxSentenceLength 128 vs max_length 512: left kept 512 of 600 pieces, right 128`,
+    `caseSensitive true vs false (do_lower_case true): 'Great' reached the model cased on one
+    side`. None when the audit has no such finding."""
+    finding = facts.audit.finding(setting) if facts is not None and facts.audit else None
+    if finding is None:
+        return None
+    if setting == MAX_SENTENCE_LENGTH:
+        def kept(side: str) -> Column:
+            return F.concat(F.coalesce(F.size(F.col(f"{side}.pieces")).cast("string"),
+                                       F.lit("?")), F.lit(" of "),
+                            F.coalesce(F.col(f"{side}.piece_count").cast("string"),
+                                       F.lit("?")))
+        return F.concat(F.lit(f"{finding.short}: left kept "), kept("l"),
+                        F.lit(" pieces, right "), kept("r"), F.lit(f"; {finding.line}"))
+    word = F.coalesce(F.concat(F.lit("'"), F.col("_x.cause_word"), F.lit("'")),
+                      F.lit("a word"))
+    return F.concat(F.lit(f"{finding.short}: "), word,
+                    F.lit(" reached the model with its case on one side only; "
+                          f"{finding.line}"))
 
 
 def deployment_columns(facts: DeploymentFacts | None) -> tuple[Column, Column]:
@@ -167,16 +200,24 @@ def deployment_columns(facts: DeploymentFacts | None) -> tuple[Column, Column]:
         rules.append((CASE_SENSITIVE, F.col("_x.sub_cause") == "lowercase_one_side"))
     if reported(TEXT_STAGE):
         rules.append((TEXT_STAGE, F.col("_x.cause").isin("text", "words")))
+    texts = {}
+    for name, condition, text in family_rules(facts.family if facts is not None else None):
+        rules.append((name, condition))  # after the deployment settings: the model's own path
+        texts[name] = text
     cause = F.lit(None).cast("string")
     evidence = F.lit(None).cast("string")
     for name, condition in reversed(rules):
         hit = F.coalesce(condition, F.lit(False)) & (F.col("status") != "same")
         cause = F.when(hit, F.lit(name)).otherwise(cause)
-        text = facts.evidence(name) if facts is not None else None
-        if name == SENTENCE_SPLITTING:
-            text = "several predictions for one text (a sentence detector); the record's " \
-                   "label is the mean of their probabilities"
-            if reported("sentence_splitting"):
-                text = f"{audit.finding('sentence_splitting').line}"
-        evidence = F.when(hit, F.lit(text)).otherwise(evidence)
+        text: Column | None = _row_evidence(facts, name) \
+            if name in (MAX_SENTENCE_LENGTH, CASE_SENSITIVE) else None
+        if text is None:
+            shown = texts.get(name) or (facts.evidence(name) if facts is not None else None)
+            if name == SENTENCE_SPLITTING:
+                shown = "several predictions for one text (a sentence detector); the " \
+                        "record's label is the mean of their probabilities"
+                if reported("sentence_splitting"):
+                    shown = f"{audit.finding('sentence_splitting').line}"
+            text = F.lit(shown)
+        evidence = F.when(hit, text).otherwise(evidence)
     return cause, evidence

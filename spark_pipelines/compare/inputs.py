@@ -18,6 +18,7 @@ from pyspark.sql import functions as F
 from parity_core.audit import VOCABULARY, audit_of
 from parity_core.config import ProjectConfig
 from parity_core.errors import BadInput
+from parity_core.records import OPTIONAL_COLUMNS
 from spark_pipelines.io.corpus import corpus_digest, read_corpus
 from spark_pipelines.io.records import (
     COMPLETE_MARKER,
@@ -61,6 +62,8 @@ def check_schemas(left: dict[str, str], right: dict[str, str], left_dir: str, ri
     for name in [*expected, *sorted((set(left) | set(right)) - set(expected))]:
         want = expected.get(name, "<not in the record schema>")
         lt, rt = left.get(name, "<missing>"), right.get(name, "<missing>")
+        if name in OPTIONAL_COLUMNS:  # written before the column existed: read as null
+            lt, rt = (want if x == "<missing>" else x for x in (lt, rt))
         if lt == want and rt == want:
             continue
         raise BadInput(

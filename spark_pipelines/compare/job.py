@@ -11,6 +11,7 @@ into 2).
 from __future__ import annotations
 
 import json
+import sys
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -87,18 +88,61 @@ def _occupied(fs: Any, path: Any) -> bool:
                                 or len(fs.listStatus(path)) > 0)
 
 
+def right_onnx(config: ProjectConfig, right_fingerprint: dict[str, Any]
+               ) -> tuple[str | None, str]:
+    """(the right run's ONNX export folder, why) when the configured model.onnx_export is the
+    very graph the right Spark NLP run used (same onnx_sha256), else (None, why not)."""
+    from parity_core.fingerprint import read_model_manifest
+
+    folder = config.onnx_export_path()
+    used = (right_fingerprint.get("sparknlp") or {}).get("onnx_sha256")
+    if right_fingerprint.get("framework") != "sparknlp" or not used:
+        return None, "the right run is not a Spark NLP run that recorded its ONNX sha256"
+    if not folder or is_remote(folder) or not (Path(folder) / "model.onnx").is_file():
+        return None, f"model.onnx_export {folder!r} holds no model.onnx"
+    try:
+        export = read_model_manifest(folder)
+    except FileNotFoundError:
+        return None, f"model.onnx_export {folder}: no manifest"
+    if export.get("onnx_sha256") != used:
+        return None, (f"model.onnx_export {folder} is not the graph the right run used "
+                      f"(onnx_sha256 {str(export.get('onnx_sha256'))[:12]} vs {used[:12]})")
+    return folder, "the right run's ONNX graph"
+
+
 def report_rows(spark: SparkSession, inputs: CompareInputs, settings: EffectiveSettings,
                 tolerance: float, counterfactual: bool,
-                deployment: DeploymentFacts | None = None) -> DataFrame:
-    """The report rows, with the counterfactual re-run joined in when asked."""
-    scores = None
+                deployment: DeploymentFacts | None = None,
+                config: ProjectConfig | None = None) -> DataFrame:
+    """The report rows, with the counterfactual re-run (and, for label flips, the re-run of
+    one difference at a time: hf_on_spark/flips.py) joined in when asked, and the per-layer
+    localisation of numerics rows when the right run's ONNX graph is at hand."""
+    scores, localiser = None, None
     if counterfactual:
         from spark_pipelines.hf_on_spark.counterfactual import counterfactual_scores
+        from spark_pipelines.hf_on_spark.flips import flip_scores
 
-        scores = counterfactual_scores(inputs.left, inputs.right,
-                                       reference_settings(inputs.left_fingerprint, settings),
-                                       tolerance)
-    return build_rows(inputs.corpus, inputs.left, inputs.right, tolerance, scores, deployment)
+        reference = reference_settings(inputs.left_fingerprint, settings)
+        scores = counterfactual_scores(inputs.left, inputs.right, reference, tolerance) \
+            .join(flip_scores(inputs.left, inputs.right, reference, tolerance), "id", "left")
+        onnx, why = right_onnx(config, inputs.right_fingerprint) if config else (None, "")
+        if onnx is not None:
+            localiser = _localiser(reference, onnx, config.compare.layer_tolerance)
+        elif why:
+            print(f"compare: no per-layer localisation: {why}", file=sys.stderr, flush=True)
+    return build_rows(inputs.corpus, inputs.left, inputs.right, tolerance, scores, deployment,
+                      localiser)
+
+
+def _localiser(reference: EffectiveSettings, onnx: str, layer_tolerance: float
+               ) -> Callable[[DataFrame], DataFrame]:
+    from parity_core.fingerprint import read_model_manifest
+    from spark_pipelines.hf_on_spark.localisation import localise_layers
+
+    inputs = read_model_manifest(onnx).get("onnx_inputs") or ["input_ids", "attention_mask",
+                                                              "token_type_ids"]
+    model = str(Path(onnx) / "model.onnx")
+    return lambda rows: localise_layers(rows, reference, model, inputs, layer_tolerance)
 
 
 def _publish(spark: SparkSession, rows: DataFrame, summary_of: Callable[[DataFrame], Summary],
@@ -146,7 +190,7 @@ def run_compare(spark: SparkSession, config: ProjectConfig, settings: EffectiveS
     tolerance = config.compare.probability_tolerance
     facts = deployment_facts(inputs.left, inputs.right, inputs.left_fingerprint,
                              inputs.right_fingerprint, settings.labels, tolerance)
-    rows = report_rows(spark, inputs, settings, tolerance, cf_on, facts)
+    rows = report_rows(spark, inputs, settings, tolerance, cf_on, facts, config)
     summary = _publish(
         spark, rows,
         lambda written: build_summary(written, inputs.left_fingerprint,

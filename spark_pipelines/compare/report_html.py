@@ -35,7 +35,7 @@ STATUS_COLOURS = {
     schema.SAME: "#2e7d32", schema.LABEL_DIFFERS: "#c62828", schema.SCORES_DIFFER: "#ef6c00",
     schema.TOKENS_DIFFER: "#f9a825", schema.MISSING_LEFT: "#6a1b9a",
     schema.MISSING_RIGHT: "#8e24aa", schema.ERROR_LEFT: "#4e342e", schema.ERROR_RIGHT: "#6d4c41",
-    schema.NOT_IN_CORPUS: "#757575",
+    schema.UNSCORED_BOTH: "#37474f", schema.NOT_IN_CORPUS: "#757575",
 }
 OP_CLASSES = {schema.EQUAL: "eq", schema.CHANGED: "chg", schema.SPLIT: "grp",
               schema.MERGED: "grp", schema.REGROUPED: "grp", schema.MISSING_IN_LEFT: "gap",
@@ -78,10 +78,13 @@ details pre{font-size:12px;background:#fafafa;padding:8px;overflow-x:auto}
 def render_report(summary: Summary) -> str:
     """The whole page as a string (UTF-8 when written)."""
     from spark_pipelines.compare.report_deployment import deployment_section
+    from spark_pipelines.compare.report_fix import fix_section
+    from spark_pipelines.compare.report_layers import layers_section
 
-    sections = [deployment_section(summary), _headline(summary), _plots(summary),
-                _confusion(summary), _slices(summary), _tokens(summary), _causes(summary),
-                _worst(summary), _provenance(summary)]
+    sections = [fix_section(summary.how_to_fix), deployment_section(summary),
+                _headline(summary), _plots(summary), _confusion(summary), _slices(summary),
+                _tokens(summary), _causes(summary), layers_section(summary), _worst(summary),
+                _provenance(summary)]
     title = "Prediction parity report: " + " vs ".join(
         str(_framework(fp, side)) for side, fp in (("left", summary.fingerprints.left),
                                                    ("right", summary.fingerprints.right)))

@@ -9,6 +9,7 @@ token list is converted, none crosses to Python and nothing is collected to the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pyspark.sql import Column, DataFrame
@@ -30,6 +31,7 @@ from spark_pipelines.compare.schema import (
     SAME,
     SCORES_DIFFER,
     TOKENS_DIFFER,
+    UNSCORED_BOTH,
 )
 
 # Java regexes for the slices (Spark's rlike): upper/title-case letter, any non-ASCII code
@@ -39,6 +41,10 @@ NON_ASCII = r"[^\x00-\x7F]"
 INNER_PUNCT = r"[\p{L}\p{N}]\p{P}+[\p{L}\p{N}]"
 
 CF_COLUMNS = ("cf_probabilities", "cf_verdict", "cf_max_abs_delta")
+NUMERICS = "numerics"  # the explainer's cause (hfparity.explain.Attribute.NUMERICS)
+NOT_REPRODUCED = "not_reproduced"  # the counterfactual's verdict (hf_on_spark/verdict.py)
+# From hf_on_spark/flips.py, joined in with the counterfactual when it ran (else null).
+FLIP_COLUMNS = {"flip_tried": "int", "flip_alone": "array<int>"}
 
 
 def rows_schema(spark: Any) -> StructType:
@@ -71,7 +77,8 @@ def _score_columns(tolerance: float) -> tuple[Column, Column]:
 
 def _status(words_equal: Column, pieces_equal: Column, scores_differ: Column) -> Column:
     """schema.py's order: first that applies wins. Both sides unscored with different
-    statuses: the side whose status is `error`, else left."""
+    statuses: the side whose status is `error`, else left; with the same status:
+    unscored_both."""
     ls, rs = F.col("l.status"), F.col("r.status")
     statuses_differ = ~ls.eqNullSafe(rs)
     error_right = statuses_differ & (rs != STATUS_OK) & (
@@ -83,6 +90,7 @@ def _status(words_equal: Column, pieces_equal: Column, scores_differ: Column) ->
         .when(F.col("r").isNull(), F.lit(MISSING_RIGHT))
         .when(error_right, F.lit(ERROR_RIGHT))
         .when(statuses_differ, F.lit(ERROR_LEFT))
+        .when(ls != STATUS_OK, F.lit(UNSCORED_BOTH))
         .when(~F.col("l.label").eqNullSafe(F.col("r.label")), F.lit(LABEL_DIFFERS))
         .when(scores_differ, F.lit(SCORES_DIFFER))
         .when(F.coalesce(tokens_differ, F.lit(False)), F.lit(TOKENS_DIFFER))
@@ -106,6 +114,10 @@ def _changes(words_equal: Column, pieces_equal: Column, scores_differ: Column) -
         ("words", words_equal == F.lit(False)),
         ("pieces", pieces_equal == F.lit(False)),
         ("truncation", both("truncated") & differs("truncated")),
+        # same pieces, other model input (ids of special tokens, mask): the model_input stage
+        ("model_input", (pieces_equal == F.lit(True))
+         & ((both("input_ids") & differs("input_ids"))
+            | (both("attention_mask") & differs("attention_mask")))),
     ]
     found = F.array(*[F.when(F.coalesce(cond, F.lit(False)), F.lit(name)) for name, cond in checks])
     present = F.array_compact(found)
@@ -133,14 +145,32 @@ def report_ids(corpus: DataFrame, left: DataFrame, right: DataFrame) -> DataFram
             .distinct())
 
 
+def _localised(explained: DataFrame,
+               localiser: Callable[[DataFrame], DataFrame] | None) -> DataFrame:
+    """explained + layer_localisation: the localiser's result for rows whose numbers differ on
+    the same pieces (cause numerics, or the counterfactual on the right side's pieces did not
+    reproduce it: a tokenization difference that also carries a numerics one); else null.
+    explained is persisted first, so the counterfactual and explainer run once."""
+    if localiser is None:
+        return explained.select("*", F.lit(None).alias("layer_localisation"))
+    explained = explained.persist()
+    numerics = explained.where(
+        (F.col("_x.cause") == F.lit(NUMERICS)) | (F.col("cf_verdict") == F.lit(NOT_REPRODUCED))
+    ).select("id", F.col("r.pieces").alias("pieces"))
+    return explained.join(localiser(numerics), "id", "left")
+
+
 def build_rows(corpus: DataFrame, left: DataFrame, right: DataFrame, tolerance: float,
                counterfactual: DataFrame | None = None,
-               deployment: DeploymentFacts | None = None) -> DataFrame:
+               deployment: DeploymentFacts | None = None,
+               localiser: Callable[[DataFrame], DataFrame] | None = None) -> DataFrame:
     """The report rows (ROWS_DDL) for `corpus` (id, text) and two record DataFrames.
 
     counterfactual: optional DataFrame[id, cf_probabilities, cf_verdict, cf_max_abs_delta]
     (hf_on_spark.counterfactual.counterfactual_scores), left-joined by id before attribution.
     deployment: the deployment audit and label permutation that name a deployment cause.
+    localiser: DataFrame[id, pieces] -> DataFrame[id, layer_localisation] for numerics rows
+    (hf_on_spark.localisation.localise_layers, bound by the job).
     """
     joined = (
         report_ids(corpus, left, right)
@@ -149,12 +179,15 @@ def build_rows(corpus: DataFrame, left: DataFrame, right: DataFrame, tolerance: 
         .join(_side(right, "r"), "id", "left")
     )
     if counterfactual is not None:
-        joined = joined.join(counterfactual.select("id", *CF_COLUMNS), "id", "left")
+        flips = [F.col(c) if c in counterfactual.columns else F.lit(None).cast(t).alias(c)
+                 for c, t in FLIP_COLUMNS.items()]
+        joined = joined.join(counterfactual.select("id", *CF_COLUMNS, *flips), "id", "left")
     else:
         joined = joined.select(
             "*", F.lit(None).cast("array<double>").alias("cf_probabilities"),
             F.lit(None).cast("string").alias("cf_verdict"),
-            F.lit(None).cast("double").alias("cf_max_abs_delta"))
+            F.lit(None).cast("double").alias("cf_max_abs_delta"),
+            *[F.lit(None).cast(t).alias(c) for c, t in FLIP_COLUMNS.items()])
     max_delta, scores_differ = _score_columns(tolerance)
     # Computed once and referred to by name: status and changes both need them, and comparing
     # two token arrays is the dearest expression here.
@@ -178,8 +211,12 @@ def build_rows(corpus: DataFrame, left: DataFrame, right: DataFrame, tolerance: 
         "*",
         F.when(F.col("status") != F.lit(SAME), explain(
             F.col("status"), F.col("l"), F.col("r"), F.col("cf_verdict"),
-            F.col("cf_max_abs_delta"), F.lit(float(tolerance)))).alias("_x"),
+            F.col("cf_max_abs_delta"), F.lit(float(tolerance)),
+            # the flip re-run comes with the counterfactual only
+            *((F.col("flip_tried"), F.col("flip_alone")) if counterfactual is not None
+              else ()))).alias("_x"),
     )
+    explained = _localised(explained, localiser)
     deployment_cause, deployment_evidence = deployment_columns(deployment)
     text = F.col("text")
     columns = {
@@ -204,6 +241,9 @@ def build_rows(corpus: DataFrame, left: DataFrame, right: DataFrame, tolerance: 
         "cf_probabilities": F.col("cf_probabilities"),
         "cf_max_abs_delta": F.col("cf_max_abs_delta"),
         "cf_consistent": F.col("_x.cf_consistent"),
+        "layer_localisation": F.col("layer_localisation"),
+        "flip_tried": F.col("flip_tried"),
+        "flip_alone": F.col("flip_alone"),
     }
     for name in ("cause", "sub_cause", "cause_word", "cause_position", "cause_evidence"):
         columns[name] = F.col(f"_x.{name}")

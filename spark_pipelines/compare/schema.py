@@ -4,8 +4,9 @@ One report row per corpus id (plus ids a run has that the corpus lacks, status n
 Statuses are decided in this order, the first that applies wins:
 missing_left / missing_right (no record on that side; missing on both: missing_left),
 error_left / error_right (that side's status is not ok while the other's is, or both are not ok
-with different statuses), label_differs, scores_differ (some |Δprobability| > tolerance),
-tokens_differ (labels and scores agree, words or pieces differ), same.
+with different statuses), unscored_both (neither side scored the row, for the same reason: e.g.
+a null text; never `same`, which would read as agreement), label_differs, scores_differ (some
+|Δprobability| > tolerance), tokens_differ (labels and scores agree, words or pieces differ), same.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ MISSING_RIGHT = "missing_right"
 ERROR_LEFT = "error_left"
 ERROR_RIGHT = "error_right"
 NOT_IN_CORPUS = "not_in_corpus"
+UNSCORED_BOTH = "unscored_both"
 STATUSES = (SAME, LABEL_DIFFERS, SCORES_DIFFER, TOKENS_DIFFER, MISSING_LEFT, MISSING_RIGHT,
-            ERROR_LEFT, ERROR_RIGHT, NOT_IN_CORPUS)
+            ERROR_LEFT, ERROR_RIGHT, UNSCORED_BOTH, NOT_IN_CORPUS)
 
 # Alignment operations, per aligned position (a run of tokens covering the same characters).
 EQUAL = "equal"          # one token each side, same span, same text
@@ -47,6 +49,9 @@ DIVERGENCE_TYPE = (
     "struct<level:string,op:string,left_index:int,right_index:int,begin:int,end:int,"
     "left_window:array<string>,right_window:array<string>>"
 )
+
+LOCALISATION_TYPE = ("struct<layers:array<string>,max_abs_delta:array<double>,"
+                     "first_past:string,tolerance:double,error:string>")
 
 # Spark DDL of <output>/rows/, column order as written.
 ROWS_DDL = ", ".join([
@@ -79,12 +84,22 @@ ROWS_DDL = ", ".join([
     "cause_evidence string",
     "cf_verdict string", "cf_probabilities array<double>", "cf_max_abs_delta double",
     "cf_consistent boolean",
+    # Label flips (hf_on_spark/flips.py, with the counterfactual): how many piece differences
+    # were re-run one at a time on the left input, and the indexes into piece_alignment of
+    # those that alone give the right label ([]: none alone does, the flip takes several;
+    # null: not tried).
+    "flip_tried int", "flip_alone array<int>",
     # Predictions each side made for the row (several: a sentence detector; null: one by
     # construction), and the deployment setting behind the row, with the audit's evidence
     # (compare/deployment.py): label_order, vocabulary, sentence_splitting, maxSentenceLength,
     # caseSensitive, text_stage.
     "left_predictions int", "right_predictions int",
     "deployment_cause string", "deployment_evidence string",
+    # Per-layer localisation of rows whose numbers differ on the same pieces (cause numerics or
+    # cf_verdict not_reproduced; hf_on_spark/localisation.py; null elsewhere or when the right
+    # side's ONNX graph is not at hand): layer names (embeddings, layer.0 …,
+    # logits), max |Δ| per layer over the row's pieces, the first layer past the tolerance.
+    f"layer_localisation {LOCALISATION_TYPE}",
 ])
 
 LENGTH_BUCKETS = ((0, "0"), (1, "1-49"), (50, "50-99"), (100, "100-199"), (200, "200-499"),

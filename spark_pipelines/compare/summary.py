@@ -14,7 +14,8 @@ Denominators, stated once:
   schema.DISAGREEING_STATUSES, over corpus rows. The |Δprobability| check uses the largest
   max_abs_delta over corpus rows (rows where both sides have probabilities); with none, only the
   rate is checked. Spark's max orders NaN above every number, so a NaN delta is the largest and
-  fails the check (schema.delta_exceeds, the one rule every reader uses).
+  fails the check (schema.delta_exceeds, the one rule every reader uses). A deployment cause
+  with one row whose status is in summary_model.DECISIVE_STATUSES fails it too.
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ from parity_core.config import ProjectConfig
 from parity_core.settings import EffectiveSettings
 from spark_pipelines.compare import schema
 from spark_pipelines.compare.deployment import DeploymentFacts
+from spark_pipelines.compare.summary_layers import layer_localisation
 from spark_pipelines.compare.summary_model import (
+    DECISIVE_STATUSES,
     DEFINITIONS,
     DELTA_BIN_EDGES,
     NONE_LABEL,
@@ -62,8 +65,8 @@ from spark_pipelines.compare.summary_model import (
 
 NO_CAUSE = "(none)"
 QUANTILES = (("p50", 0.5), ("p90", 0.9), ("p99", 0.99))
-CAUSE_ORDER = ("status", "text", "words", "pieces", "truncation", "numerics", "boundary",
-               "undetermined")
+CAUSE_ORDER = ("status", "text", "words", "pieces", "truncation", "model_input", "numerics",
+               "boundary", "undetermined")
 TOP_TOKENS = 20
 TOP_CAUSE_WORDS = 5
 EXAMPLES_PER_CAUSE = 3
@@ -87,8 +90,10 @@ def build_summary(rows: DataFrame, left_fingerprint: dict, right_fingerprint: di
     if persist_here:
         rows = rows.persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        summary = _summarise(rows, left_fingerprint, right_fingerprint, config, settings)
-        return replace(summary, deployment=deployment_report(rows, deployment))
+        report = deployment_report(rows, deployment)
+        summary = _summarise(rows, left_fingerprint, right_fingerprint, config, settings, report)
+        layers = layer_localisation(rows) if "layer_localisation" in rows.columns else None
+        return replace(summary, layers=layers)
     finally:
         if persist_here:
             rows.unpersist()
@@ -103,7 +108,7 @@ _ROW_COLUMNS = ("id", "status", "text", "text_length", "length_bucket", "has_upp
 
 
 def _summarise(rows: DataFrame, left_fp: dict, right_fp: dict, config: ProjectConfig,
-               settings: EffectiveSettings) -> Summary:
+               settings: EffectiveSettings, deployment: DeploymentReport) -> Summary:
     """Totals, grouped counts, top-k lists, then the worst rows and examples per cause."""
     cells = _cells(rows)
     totals = _totals(rows, cells)
@@ -115,7 +120,7 @@ def _summarise(rows: DataFrame, left_fp: dict, right_fp: dict, config: ProjectCo
     tokens = {level: tuple(_token_entry(t) for t in top.get(("tokens", level), []))
               for level in TOKEN_LEVELS}
     return Summary(
-        deployment=deployment_report(None, None),
+        deployment=deployment,
         rows=totals["rows"],
         corpus_rows=totals["corpus_rows"],
         status_counts=MappingProxyType({s: totals[f"status_{s}"] for s in schema.STATUSES}),
@@ -127,7 +132,8 @@ def _summarise(rows: DataFrame, left_fp: dict, right_fp: dict, config: ProjectCo
         causes=_causes(groups.get("cause", []), top, examples),
         counterfactual=_counterfactual(groups.get("cause", [])),
         worst_examples=tuple(worst),
-        gate=Gate.decide(totals["disagreeing"], totals["corpus_rows"], delta.max, config.compare),
+        gate=Gate.decide(totals["disagreeing"], totals["corpus_rows"], delta.max, config.compare,
+                         deployment),
         fingerprints=Fingerprints(freeze(left_fp), freeze(right_fp)),
         settings=freeze(settings.to_dict()),
         thresholds=config.compare,
@@ -440,10 +446,17 @@ def deployment_report(rows: DataFrame | None, facts: DeploymentFacts | None
         counted = (rows.where(F.col("deployment_cause").isNotNull())
                    .groupBy("deployment_cause")
                    .agg(F.count(F.lit(1)).alias("rows"),
-                        F.first("deployment_evidence", ignorenulls=True).alias("evidence"))
+                        F.first("deployment_evidence", ignorenulls=True).alias("evidence"),
+                        F.count(F.when(F.col("status") == schema.LABEL_DIFFERS, 1))
+                        .alias("label_changed"),
+                        F.count(F.when(F.col("status").isin(*DECISIVE_STATUSES), 1))
+                        .alias("decisive"))
                    .collect())
-        causes = tuple(sorted((DeploymentCause(r["deployment_cause"], r["rows"], r["evidence"])
-                               for r in counted), key=lambda c: (-c.rows, c.cause)))
+        causes = tuple(sorted((DeploymentCause(
+            r["deployment_cause"], r["rows"], r["evidence"],
+            facts.setting_line(r["deployment_cause"]) if facts is not None else None,
+            r["label_changed"], r["decisive"]) for r in counted),
+            key=lambda c: (-c.rows, c.cause)))
     audit = facts.audit if facts is not None else None
     if audit is None:
         return DeploymentReport(False, None, None, (), (), (), causes)

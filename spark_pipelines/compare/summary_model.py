@@ -21,7 +21,14 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 from parity_core.audit import AuditFinding
 from parity_core.config import CompareConfig
 from parity_core.files import REPORT_FILE
-from spark_pipelines.compare.schema import DISAGREEING_STATUSES, STATUSES, delta_exceeds
+from spark_pipelines.compare.fix_model import HowToFix
+from spark_pipelines.compare.schema import (
+    DISAGREEING_STATUSES,
+    LABEL_DIFFERS,
+    SCORES_DIFFER,
+    STATUSES,
+    delta_exceeds,
+)
 
 NONE_LABEL = "(none)"
 NULL_VALUE = "(null)"
@@ -31,6 +38,8 @@ DELTA_BIN_EDGES = (0.0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.1, 0.5)
 SLICE_COLUMNS = ("length_bucket", "has_upper", "has_non_ascii", "has_inner_punct",
                  "truncated_either")
 TOKEN_LEVELS = ("words", "pieces")
+# A deployment cause's rows with these statuses make the deployment fail the gate.
+DECISIVE_STATUSES = (LABEL_DIFFERS, SCORES_DIFFER)
 DEFINITIONS = {
     "corpus_rows": "report rows except not_in_corpus",
     "label_agreement": "corpus rows where both labels are equal / corpus rows where "
@@ -42,6 +51,10 @@ DEFINITIONS = {
     "causes": "rows whose status is not same (not_in_corpus included); (none): no cause",
     "differing_tokens": "non-equal aligned positions, left tokens -> right tokens; "
                         "count = positions, rows = distinct rows",
+    "deployment_decisive": "rows of a deployment cause whose status is in "
+                           f"{list(DECISIVE_STATUSES)} (the label changes, or some "
+                           "|Δprobability| exceeds compare.probability_tolerance); any such "
+                           "row fails the gate",
 }
 
 Json = Any  # verbatim provenance (fingerprints, settings): frozen, written back as it came
@@ -256,12 +269,17 @@ class Gate:
 
     @classmethod
     def decide(cls, disagreeing: int, corpus_rows: int, worst: float | None,
-               limits: CompareConfig) -> Gate:
+               limits: CompareConfig, deployment: DeploymentReport | None = None) -> Gate:
         """Pass within both thresholds: the disagreement rate (DISAGREEING_STATUSES over corpus
-        rows) and the largest |Δprobability| (schema.delta_exceeds: NaN fails, null passes)."""
+        rows) and the largest |Δprobability| (schema.delta_exceeds: NaN fails, null passes);
+        and no deployment cause with a decisive row (DECISIVE_STATUSES): a deployment setting
+        that changes one label, or moves one probability past the tolerance, is a defect
+        however few rows it touches, and the reason names the setting."""
         rate = disagreeing / corpus_rows if corpus_rows else 0.0
         counted = f"({disagreeing:,} of {corpus_rows:,} corpus rows)"
-        failures = []
+        failures = [cause.failure(limits.probability_tolerance)
+                    for cause in (deployment.causes if deployment is not None else ())
+                    if cause.decisive]
         if rate > limits.max_label_disagreement_rate:
             failures.append(f"label disagreement {rate:.4%} > maximum "
                             f"{limits.max_label_disagreement_rate:.4%} {counted}")
@@ -298,6 +316,17 @@ class DeploymentCause:
     cause: str
     rows: int
     evidence: str | None
+    setting: str | None  # the audit line of the setting behind the cause (None: not audited)
+    label_changed: int  # of `rows`, rows whose status is label_differs
+    decisive: int  # of `rows`, rows whose status is in DECISIVE_STATUSES
+
+    def failure(self, tolerance: float) -> str:
+        """The gate's reason for this cause: the setting, its decisive rows and what they do."""
+        named = self.setting or f"{self.cause} (not in the audit)"
+        rows = f"{self.decisive:,} row{'' if self.decisive == 1 else 's'}"
+        return (f"deployment cause {self.cause} on {rows} "
+                f"({self.label_changed:,} another label, the rest |Δprobability| > "
+                f"{tolerance:g}): {named}")
 
 
 @dataclass(frozen=True)
@@ -317,6 +346,21 @@ class DeploymentReport:
     @property
     def top(self) -> DeploymentCause | None:
         return self.causes[0] if self.causes else None
+
+
+@dataclass(frozen=True)
+class LayerLocalisation:
+    """Where numerics rows part, per layer (rows/ layer_localisation, aggregated): how many rows
+    were localised, the per-layer median and max of their max |Δ|, and per layer the rows
+    whose first layer past the tolerance it is (`(none)`: no layer was)."""
+
+    rows: int
+    errors: int
+    tolerance: float
+    layers: tuple[str, ...]
+    median_abs_delta: tuple[float, ...]
+    max_abs_delta: tuple[float, ...]
+    first_past: Mapping[str, int]
 
 
 @dataclass(frozen=True)
@@ -340,6 +384,9 @@ class Summary:
     settings: Json
     thresholds: CompareConfig
     definitions: Mapping[str, str]
+    layers: LayerLocalisation | None = None  # None: no numerics row was localised
+    # Written by `hfparity fix` only; absent from summary.json until then.
+    how_to_fix: HowToFix | None = None
 
     def __post_init__(self) -> None:
         """Mappings in the page's order (summary.json sorts keys, so reading it back would
@@ -380,9 +427,13 @@ class Summary:
         return plain(self)
 
     def to_json(self) -> str:
-        """The summary.json text: top-level keys in field order (the deployment audit first),
-        nested keys sorted."""
-        top = {key: _sort_keys(value) for key, value in self.to_plain().items()}
+        """The summary.json text: top-level keys in field order (the deployment audit first, after
+        how_to_fix when `hfparity fix` wrote one), nested keys sorted."""
+        plain_summary = self.to_plain()
+        fix = plain_summary.pop("how_to_fix")
+        top = {key: _sort_keys(value) for key, value in plain_summary.items()}
+        if fix is not None:  # what to do comes before what was found
+            top = {"how_to_fix": _sort_keys(fix), **top}
         return json.dumps(top, indent=2, ensure_ascii=False) + "\n"
 
     @classmethod

@@ -51,6 +51,10 @@ def disagreement_filter(tolerance: float, left: str = "l", right: str = "r") -> 
         ~lc("label").eqNullSafe(rc("label"))
         | F.coalesce(beyond, F.lit(True))  # null: one side has no probabilities
         | ~piece_ids.eqNullSafe(right_ids)
+        # same pieces, other model input (a mask); null (not recorded) on a side: no claim
+        | F.coalesce(~lc("attention_mask").eqNullSafe(rc("attention_mask"))
+                     & lc("attention_mask").isNotNull() & rc("attention_mask").isNotNull(),
+                     F.lit(False))
     )
     right_usable = (
         (rc("status") == "ok") & rc("probabilities").isNotNull()
@@ -64,12 +68,16 @@ def counterfactual_scores(left_records: DataFrame, right_records: DataFrame,
                           partitions: int | None = None) -> DataFrame:
     """DataFrame[id, cf_probabilities, cf_logits, cf_verdict, cf_max_abs_delta] for the rows
     that disagree and whose right side has pieces; the reference model (`settings`) scores the
-    right side's piece ids ([CLS]/[SEP] added when the right side did not record them)."""
+    right side's exact model input (its input_ids, attention_mask and token_type_ids; for
+    records without them, its piece ids with [CLS]/[SEP] added when not recorded)."""
     joined = left_records.alias("l").join(right_records.alias("r"), F.col("l.id") == F.col("r.id"))
     chosen = joined.where(disagreement_filter(tolerance)).select(
         F.col("r.id").alias("id"),
         F.col("r.pieces").alias("pieces"),
         F.col("r.probabilities").alias("right_probabilities"),
+        F.col("r.input_ids").alias("input_ids"),
+        F.col("r.attention_mask").alias("attention_mask"),
+        F.col("r.token_type_ids").alias("token_type_ids"),
     )
     target = partitions or chosen.sparkSession.sparkContext.defaultParallelism
     chosen = chosen.repartition(target, "id")  # hash by id: deterministic on task retry

@@ -21,7 +21,7 @@ class JobSummary:
 
 def reference_fingerprint(settings: EffectiveSettings, corpus_path: str,
                           digest: dict | None = None) -> dict:
-    from hf_reference.scorer import LIBRARIES
+    from hf_reference.scorer import LIBRARIES, numerics_fingerprint
     from parity_core.fingerprint import checkpoint_hashes, run_fingerprint
 
     return run_fingerprint(
@@ -29,7 +29,8 @@ def reference_fingerprint(settings: EffectiveSettings, corpus_path: str,
         libraries=(*LIBRARIES, "pyspark"),
         model_hashes=checkpoint_hashes(settings.checkpoint),
         settings=settings.to_dict(),
-        extra={"corpus": corpus_path, "corpus_digest": digest},
+        extra={"corpus": corpus_path, "corpus_digest": digest,
+               "numerics": numerics_fingerprint(settings)},
     )
 
 

@@ -26,13 +26,29 @@ def model_input_ids(pieces: list[dict[str, Any]], tokenizer: Any) -> list[int]:
     return ids
 
 
+def exact_model_input(row: dict[str, Any], tokenizer: Any
+                      ) -> tuple[list[int], list[int] | None, list[int] | None]:
+    """(ids, attention mask, token type ids) the side fed its model: its recorded model input
+    when it has one (input_ids, attention_mask, token_type_ids), else the ids of its pieces
+    with every position attended (records written before the model-input columns)."""
+    ids = row.get("input_ids")
+    if ids:
+        mask = row.get("attention_mask")
+        types = row.get("token_type_ids")
+        return ([int(i) for i in ids], None if mask is None else [int(m) for m in mask],
+                None if types is None else [int(t) for t in types])
+    return model_input_ids(list(row["pieces"]), tokenizer), None, None
+
+
 def score_rows(scorer: Any, rows: list[dict[str, Any]], tolerance: float
                ) -> list[dict[str, Any]]:
-    """One counterfactual row per input row (id, pieces, right_probabilities); a batch that
-    fails is retried row by row so one bad row gets verdict `error`, not a failed task."""
+    """One counterfactual row per input row (id, pieces, right_probabilities and the right
+    side's model input); a batch that fails is retried row by row so one bad row gets verdict
+    `error`, not a failed task."""
     try:
-        sequences = [model_input_ids(list(row["pieces"]), scorer.tokenizer) for row in rows]
-        logits, probabilities = scorer.score_ids(sequences)
+        inputs = [exact_model_input(row, scorer.tokenizer) for row in rows]
+        logits, probabilities = scorer.score_ids([i[0] for i in inputs], [i[1] for i in inputs],
+                                                 [i[2] for i in inputs])
         return [_cf_row(row, lg, pr, tolerance)
                 for row, lg, pr in zip(rows, logits, probabilities)]
     except Exception:

@@ -19,7 +19,12 @@ from pyspark.sql.pandas.types import from_arrow_schema
 
 from parity_core.errors import BadInput
 from parity_core.files import COMPLETE_MARKER, FINGERPRINT_FILE
-from parity_core.records import FINGERPRINT_FIELD_KEY, RECORD_COLUMNS, RECORD_SCHEMA
+from parity_core.records import (
+    FINGERPRINT_FIELD_KEY,
+    OPTIONAL_COLUMNS,
+    RECORD_COLUMNS,
+    RECORD_SCHEMA,
+)
 
 SPARK_RECORD_SCHEMA = from_arrow_schema(RECORD_SCHEMA)
 
@@ -56,8 +61,19 @@ def _read_text(spark: SparkSession, path: str) -> str | None:
         stream.close()
 
 
+def with_optional_columns(df: DataFrame) -> DataFrame:
+    """Add the OPTIONAL_COLUMNS a folder written before them lacks, as nulls."""
+    from pyspark.sql import functions as F
+
+    for name in OPTIONAL_COLUMNS:
+        if name not in df.columns:
+            df = df.withColumn(name, F.lit(None).cast(SPARK_RECORD_SCHEMA[name].dataType))
+    return df
+
+
 def conform(df: DataFrame) -> DataFrame:
     """Exactly RECORD_COLUMNS, in order, with the record schema's types."""
+    df = with_optional_columns(df)
     missing = [name for name in RECORD_COLUMNS if name not in df.columns]
     if missing:
         raise RecordsError(f"records lack columns {missing}")
@@ -123,10 +139,12 @@ def read_records(spark: SparkSession, records_dir: str) -> tuple[DataFrame, dict
         raise RecordsError(f"{records_dir}: no {COMPLETE_MARKER} marker; the run that wrote it "
                            "did not finish (or it was not written by this tool)")
     df = spark.read.parquet(records_dir)
-    missing = [name for name in RECORD_COLUMNS if name not in df.columns]
+    missing = [name for name in RECORD_COLUMNS
+               if name not in df.columns and name not in OPTIONAL_COLUMNS]
     if missing:
         raise RecordsError(f"{records_dir}: not a records folder, columns {missing} missing")
     embedded = df.schema["id"].metadata.get(FINGERPRINT_FIELD_KEY)
+    df = with_optional_columns(df)
     manifest = _read_text(spark, records_dir.rstrip("/") + "/" + FINGERPRINT_FILE)
     if embedded is None and manifest is None:
         raise RecordsError(f"{records_dir}: no run fingerprint (neither in parquet nor "

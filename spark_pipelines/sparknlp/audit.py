@@ -13,8 +13,8 @@ an activation other than softmax.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pyspark.sql import SparkSession
@@ -89,9 +89,18 @@ def _tokenizer_findings(spark: SparkSession, tokenizer: Any) -> list[AuditFindin
     return findings
 
 
+@dataclass(frozen=True)
+class Vocabulary:
+    """A vocabulary's entries in id order and its identity: the sha256 of its file's bytes, the
+    one definition the run fingerprint's vocab_sha256 uses too (parity_core.fingerprint)."""
+
+    entries: Sequence[str]
+    sha256: str
+
+
 def audit_deployment(spark: SparkSession, deployment: Deployment, settings: EffectiveSettings,
-                     deployed_vocab: Sequence[str] | None,
-                     checkpoint_vocab: Sequence[str] | None) -> DeploymentAudit:
+                     deployed_vocab: Vocabulary | None,
+                     checkpoint_vocab: Vocabulary | None) -> DeploymentAudit:
     """Compare the deployment with what the checkpoint implies; one finding per difference."""
     classifier = deployment.classifier
     findings: list[AuditFinding] = []
@@ -116,13 +125,13 @@ def audit_deployment(spark: SparkSession, deployment: Deployment, settings: Effe
             "output i is named by line i of labels.txt: a different order renames the "
             "predictions"))
     if deployed_vocab is not None and checkpoint_vocab is not None \
-            and list(deployed_vocab) != list(checkpoint_vocab):
-        digest = hashlib.sha256("\n".join(deployed_vocab).encode("utf-8")).hexdigest()
-        theirs = hashlib.sha256("\n".join(checkpoint_vocab).encode("utf-8")).hexdigest()
+            and list(deployed_vocab.entries) != list(checkpoint_vocab.entries):
         findings.append(AuditFinding(
-            VOCABULARY, f"sha256 {digest[:16]}, {len(deployed_vocab)} entries",
-            f"sha256 {theirs[:16]}, {len(checkpoint_vocab)} entries",
-            f"first difference {first_difference(deployed_vocab, checkpoint_vocab)}: pieces "
+            VOCABULARY,
+            f"sha256 {deployed_vocab.sha256[:16]}, {len(deployed_vocab.entries)} entries",
+            f"sha256 {checkpoint_vocab.sha256[:16]}, {len(checkpoint_vocab.entries)} entries",
+            "first difference "
+            f"{first_difference(deployed_vocab.entries, checkpoint_vocab.entries)}: pieces "
             "get other ids"))
     cleanup = param(deployment.assembler, "cleanupMode")
     if cleanup not in (None, "disabled"):

@@ -20,7 +20,7 @@ from parity_core.config import ProjectConfig
 from parity_core.errors import ConfigError
 from parity_core.fingerprint import checkpoint_hashes, read_model_manifest
 from parity_core.settings import EffectiveSettings
-from spark_pipelines.sparknlp.audit import audit_deployment, classifier_labels
+from spark_pipelines.sparknlp.audit import Vocabulary, audit_deployment, classifier_labels
 from spark_pipelines.sparknlp.deployment import load_deployment, param
 from spark_pipelines.sparknlp.pipeline import (
     SparkNlpRun,
@@ -54,15 +54,17 @@ def build_deployment_run(spark: SparkSession, config: ProjectConfig, settings: E
         raise ConfigError(f"--pipeline {folder}: labels {labels} are not the checkpoint's "
                           f"{list(settings.labels)}; records could not name its predictions")
     problem = register_pieces_udf(spark)
-    vocab_name, deployed_vocab, vocab_sha = None, None, None
-    theirs = checkpoint_vocabulary(settings)
+    vocab_name, deployed, vocab_sha = None, None, None
+    entries = checkpoint_vocabulary(settings)
+    theirs = None if entries is None else \
+        Vocabulary(entries, checkpoint_hashes(settings.checkpoint)["vocab_sha256"])
     if not problem:
         vocab_name, data = _vocabulary_file(spark, deployment.classifier)
-        deployed_vocab = data.decode("utf-8").splitlines()
-        vocab_sha = (checkpoint_hashes(settings.checkpoint)["vocab_sha256"]
-                     if theirs is not None and deployed_vocab == theirs
-                     else hashlib.sha256(data).hexdigest())
-    audit = audit_deployment(spark, deployment, settings, deployed_vocab, theirs)
+        deployed = Vocabulary(data.decode("utf-8").splitlines(), hashlib.sha256(data).hexdigest())
+        # Equal entries are the checkpoint's vocabulary, whatever the file's line endings.
+        vocab_sha = theirs.sha256 if theirs is not None and \
+            list(deployed.entries) == list(theirs.entries) else deployed.sha256
+    audit = audit_deployment(spark, deployment, settings, deployed, theirs)
     warnings = [f"deployment audit: {f.line}" for f in audit.findings]
     warnings.extend(f"deployment: {note}" for note in audit.notes)
     annotator = deployment.classifier._java_obj.getClass().getName()

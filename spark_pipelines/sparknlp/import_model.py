@@ -1,8 +1,9 @@
 """Import an ONNX export into Spark NLP and save it as a reusable model folder.
 
 The annotator class is the family's (`BertForSequenceClassification`,
-`DistilBertForSequenceClassification`: parity_core.checkpoint.FAMILIES), named by the export's
-manifest; `loadSavedModel` reads model.onnx + assets/vocab.txt + assets/labels.txt, and the
+`DistilBertForSequenceClassification`, `RoBertaForSequenceClassification`:
+parity_core.checkpoint.FAMILIES), named by the export's manifest; `loadSavedModel` reads
+model.onnx + the family's assets (vocab.txt, labels.txt, merges.txt for RoBERTa), and the
 saved folder is what clusters load. The manifest (weights, vocab, labels and ONNX sha256) is
 copied beside it, so a second import of the same export returns at once and the Spark NLP
 records name the same checkpoint. Spark NLP keeps one model.onnx per SparkContext (a second,
@@ -27,8 +28,6 @@ from parity_core.config import cache_dir
 from parity_core.errors import ConfigError
 from parity_core.fingerprint import read_model_manifest, write_model_manifest
 
-NEEDED = ("model.onnx", "assets/vocab.txt", "assets/labels.txt")
-
 
 def family_of_export(onnx_dir: str) -> Family:
     """The family the export's manifest names (manifests from before families: BERT)."""
@@ -49,10 +48,10 @@ def annotator_class(family: Family) -> Any:
 def load_from_onnx(spark: SparkSession, onnx_dir: str, family: Family | None = None) -> Any:
     """loadSavedModel on an ONNX export folder with the family's annotator."""
     folder = Path(onnx_dir)
-    for needed in NEEDED:
+    family = family or family_of_export(onnx_dir)
+    for needed in ("model.onnx", *(f"assets/{name}" for name in family.assets)):
         if not (folder / needed).is_file():
             raise FileNotFoundError(f"ONNX export {folder}: {needed} missing")
-    family = family or family_of_export(onnx_dir)
     return annotator_class(family).loadSavedModel(str(folder), spark)
 
 

@@ -44,8 +44,15 @@ PIECES_UDF = "hfparity_sparknlp_pieces"
 # Named apart from the 4-argument hfparity.SparkNlpPieces of earlier builds, so an older
 # hfparity-functions.jar on a classpath (a stale spark-defaults.conf) cannot shadow it.
 PIECES_CLASS = "hfparity.SparkNlpWordpieces"
+# BPE families (RoBERTa): Spark NLP's own BpeTokenizer, from the model's vocabulary and merges.
+BPE_PIECES_UDF = "hfparity_sparknlp_bpe_pieces"
+BPE_PIECES_CLASS = "hfparity.SparkNlpBpePieces"
+# SentencePiece families (XLM-R, DeBERTa, ALBERT): Spark NLP's own SentencepieceEncoder.
+SPM_PIECES_UDF = "hfparity_sparknlp_spm_pieces"
+SPM_PIECES_CLASS = "hfparity.SparkNlpSentencePieces"
 PIECES_TYPE = ("struct<pieces:array<struct<piece:string,id:int,begin:int,end:int>>,"
-               "piece_count:int,truncated:boolean,note:string>")
+               "piece_count:int,truncated:boolean,note:string,input_ids:array<int>,"
+               "attention_mask:array<int>,token_type_ids:array<int>>")
 LIBRARIES = ("pyspark", "spark-nlp")
 
 
@@ -70,6 +77,7 @@ class SparkNlpRun:
     max_sentence_length: int | None = None
     vocab_sha256: str | None = None
     audit: DeploymentAudit | None = None
+    merges_name: str | None = None  # BPE families: the model's merges, shipped like the vocab
 
 
 def model_location(config: ProjectConfig) -> tuple[str, str]:
@@ -169,6 +177,10 @@ def parity_warnings(spark: SparkSession, settings: EffectiveSettings, family: Fa
     if settings.max_length > SPARKNLP_MAX_SENTENCE_LENGTH:
         warnings.append(f"max_length {settings.max_length}: Spark NLP caps maxSentenceLength at "
                         f"{SPARKNLP_MAX_SENTENCE_LENGTH}; longer inputs are cut there")
+    if family.tokenizer_model == "BPE":
+        return warnings + bpe_warnings(family)
+    if family.spm_file is not None:
+        return warnings + spm_warnings(family, settings)
     if not settings.strip_accents:
         warnings.append("strip_accents is false for the checkpoint, but Spark NLP's "
                         "BasicTokenizer.normalize strips accents (NFD, drops combining marks) "
@@ -196,6 +208,44 @@ def parity_warnings(spark: SparkSession, settings: EffectiveSettings, family: Fa
     return warnings
 
 
+def bpe_warnings(family: Family) -> list[str]:
+    """What RoBertaClassification (5.5.3 sources) does that Hugging Face's tokenizer does not."""
+    return [
+        f"{family.sparknlp_classification}.tokenizeWithAlignment builds its BpeTokenizer with "
+        "alwaysAddPrefix = false: no word gets the Ġ (space) marker, where Hugging Face marks "
+        "every word after the first; words map to other pieces and ids",
+        "each Spark NLP token keeps only its FIRST BPE pre-tokenizer chunk (result.head): "
+        "\"don't\" reaches the model as \"don\", \"it's\" as \"it\"",
+        "attention mask: Spark NLP's ONNX path masks `id != 0`, and <s> is id 0: the start "
+        "token is masked on every row (Hugging Face attends to it)",
+    ]
+
+
+def spm_warnings(family: Family, settings: EffectiveSettings) -> list[str]:
+    """What the SentencePiece classification classes (5.5.3 sources) do that Hugging Face's
+    tokenizers do not; each is checked on real runs by the model_input and pieces stages."""
+    warnings = [
+        f"{family.sparknlp_classification}.tokenizeWithAlignment encodes each Spark NLP token "
+        "on its own with SentencePiece and drops every piece whose id is the standalone \"▁\" "
+        "piece's: punctuation glued to a word is encoded apart from Hugging Face's whole-text "
+        "encoding",
+        "attention mask: Spark NLP's ONNX path masks `id != 0`",
+    ]
+    if family.name == "xlm-roberta":
+        warnings.append("XlmRoBertaClassification adds 1 to every SentencePiece id (fairseq "
+                        "order) with start 0 / end 2: an unknown piece (SentencePiece id 0) "
+                        "becomes id 1 (<pad>) where Hugging Face uses 3 (<unk>); <s> (id 0) "
+                        "is masked on every row")
+    if family.name == "deberta-v2":
+        warnings.append("DeBertaClassification adds 1 to every SentencePiece id "
+                        "(pieceIdOffset = 1), but Hugging Face's DeBERTa-v2 uses the model's ids "
+                        "as they are: every piece reaches the model as the next vocabulary entry")
+    if family.name == "albert" and settings.strip_accents:
+        warnings.append("ALBERT: Hugging Face strips accents (keep_accents false), Spark NLP's "
+                        "SentencepieceEncoder only lowercases: accented words get other pieces")
+    return warnings
+
+
 def _vocabulary_file(spark: SparkSession, classifier: Any) -> tuple[str, bytes]:
     """The model's own vocabulary, shipped to executors with addFile: (file name, its bytes).
 
@@ -218,6 +268,45 @@ def _vocabulary_file(spark: SparkSession, classifier: Any) -> tuple[str, bytes]:
     return name, data
 
 
+def _bpe_asset_files(spark: SparkSession, classifier: Any) -> tuple[str, str, bytes]:
+    """A BPE model's own vocabulary and merges, shipped with addFile: (vocab name, merges
+    name, vocab bytes); written as _vocabulary_file writes the WordPiece vocabulary."""
+    jvm = spark.sparkContext._jvm
+    scratch = jvm.org.apache.spark.util.Utils.createTempDir(
+        jvm.System.getProperty("java.io.tmpdir"), "hfparity-vocab")
+    folder = Path(scratch.getAbsolutePath())
+    writer = jvm_class(spark, BPE_PIECES_CLASS)
+    if isinstance(writer, str):
+        raise RuntimeError(writer)
+    writer.writeAssets(classifier._java_obj, str(folder / "vocab.txt"), str(folder / "merges.txt"))
+    names = []
+    for draft in ("vocab.txt", "merges.txt"):
+        digest = hashlib.sha256((folder / draft).read_bytes()).hexdigest()[:16]
+        final = folder / f"hfparity-{draft.split('.')[0]}-{digest}.txt"
+        os.replace(folder / draft, final)
+        spark.sparkContext.addFile(str(final))
+        names.append(final.name)
+    vocab = (folder / names[0]).read_bytes()
+    return names[0], names[1], vocab
+
+
+def _spm_model_file(spark: SparkSession, classifier: Any) -> tuple[str, bytes]:
+    """A SentencePiece family's own .model bytes (its spp), shipped with addFile."""
+    jvm = spark.sparkContext._jvm
+    scratch = jvm.org.apache.spark.util.Utils.createTempDir(
+        jvm.System.getProperty("java.io.tmpdir"), "hfparity-vocab")
+    folder = Path(scratch.getAbsolutePath())
+    writer = jvm_class(spark, SPM_PIECES_CLASS)
+    if isinstance(writer, str):
+        raise RuntimeError(writer)
+    writer.writeModel(classifier._java_obj, str(folder / "spm.model"))
+    data = (folder / "spm.model").read_bytes()
+    final = folder / f"hfparity-spm-{hashlib.sha256(data).hexdigest()[:16]}.model"
+    os.replace(folder / "spm.model", final)
+    spark.sparkContext.addFile(str(final))
+    return final.name, data
+
+
 def checkpoint_vocabulary(settings: EffectiveSettings) -> list[str] | None:
     """The checkpoint's vocabulary in id order, when the checkpoint folder is here."""
     if not Path(settings.checkpoint).is_dir():
@@ -225,8 +314,12 @@ def checkpoint_vocabulary(settings: EffectiveSettings) -> list[str] | None:
     return inspect_checkpoint(settings.checkpoint).vocabulary()
 
 
-def register_pieces_udf(spark: SparkSession) -> str | None:
-    """Register the Java pieces UDF; returns why it is unavailable, or None."""
+def register_pieces_udf(spark: SparkSession, family: Family | None = None) -> str | None:
+    """Register the family's Java pieces UDF; returns why it is unavailable, or None."""
+    if family is not None and family.tokenizer_model == "BPE":
+        return register_java_udf(spark, BPE_PIECES_UDF, BPE_PIECES_CLASS, PIECES_TYPE)
+    if family is not None and family.spm_file is not None:
+        return register_java_udf(spark, SPM_PIECES_UDF, SPM_PIECES_CLASS, PIECES_TYPE)
     return register_java_udf(spark, PIECES_UDF, PIECES_CLASS, PIECES_TYPE)
 
 
@@ -259,12 +352,18 @@ def build_pipeline(spark: SparkSession, config: ProjectConfig, settings: Effecti
     if sorted(classes) != sorted(settings.labels):
         raise ConfigError(f"Spark NLP model {folder}: labels {classes} are not the checkpoint's "
                           f"{list(settings.labels)}")
-    problem = register_pieces_udf(spark)
-    vocab_name = None
+    problem = register_pieces_udf(spark, family)
+    vocab_name = merges_name = None
     if not problem:
-        vocab_name, data = _vocabulary_file(spark, classifier)
-        ours, theirs = data.decode("utf-8").splitlines(), checkpoint_vocabulary(settings)
-        if theirs is not None and ours != theirs:
+        if family.tokenizer_model == "BPE":
+            vocab_name, merges_name, data = _bpe_asset_files(spark, classifier)
+        elif family.spm_file is not None:
+            vocab_name, data = _spm_model_file(spark, classifier)
+        else:
+            vocab_name, data = _vocabulary_file(spark, classifier)
+        ours = data.decode("utf-8", "replace").splitlines()
+        theirs = checkpoint_vocabulary(settings) if family.spm_file is None else None
+        if family.spm_file is None and theirs is not None and ours != theirs:
             warnings.append(f"the Spark NLP model's vocabulary ({len(ours)} tokens) differs "
                             f"from the checkpoint's ({len(theirs)} tokens)")
     stages = [
@@ -278,7 +377,8 @@ def build_pipeline(spark: SparkSession, config: ProjectConfig, settings: Effecti
     return SparkNlpRun(pipeline, source, folder, family, annotator, vocab_name, problem, warnings,
                        case_sensitive=settings.sparknlp_case_sensitive,
                        max_sentence_length=min(settings.max_length,
-                                               SPARKNLP_MAX_SENTENCE_LENGTH))
+                                               SPARKNLP_MAX_SENTENCE_LENGTH),
+                       merges_name=merges_name)
 
 
 def annotate(corpus: DataFrame, run: SparkNlpRun, settings: EffectiveSettings,
@@ -292,7 +392,17 @@ def annotate(corpus: DataFrame, run: SparkNlpRun, settings: EffectiveSettings,
     if frame.rdd.getNumPartitions() < target:
         frame = frame.repartition(target, "id")  # hash by id: deterministic on task retry
     annotated = run.pipeline.transform(frame)
-    if run.vocab_name is not None:
+    if run.vocab_name is not None and run.merges_name is not None:
+        pieces = F.call_function(
+            BPE_PIECES_UDF, F.concat(F.col(run.doc_col), F.col(run.token_col)),
+            F.lit(run.case_sensitive), F.lit(run.max_sentence_length), F.lit(run.vocab_name),
+            F.lit(run.merges_name))
+    elif run.vocab_name is not None and run.family.spm_file is not None:
+        pieces = F.call_function(
+            SPM_PIECES_UDF, F.concat(F.col(run.doc_col), F.col(run.token_col)),
+            F.lit(run.case_sensitive), F.lit(run.max_sentence_length), F.lit(run.vocab_name),
+            F.lit(run.family.sparknlp_classification))
+    elif run.vocab_name is not None:
         pieces = F.call_function(
             # batchAnnotate gets the document and token annotations; unpack needs both.
             PIECES_UDF, F.concat(F.col(run.doc_col), F.col(run.token_col)),
@@ -304,7 +414,9 @@ def annotate(corpus: DataFrame, run: SparkNlpRun, settings: EffectiveSettings,
             .alias("pieces"),
             F.lit(None).cast("int").alias("piece_count"),
             F.lit(None).cast("boolean").alias("truncated"),
-            F.lit(run.pieces_problem).alias("note"))
+            F.lit(run.pieces_problem).alias("note"),
+            *(F.lit(None).cast("array<int>").alias(name)
+              for name in ("input_ids", "attention_mask", "token_type_ids")))
     columns = annotated.select(
         F.col("id"), F.col("text"), F.lit(text_error(corpus)).cast("string").alias("text_error"),
         F.col(f"{run.token_col}.result").alias("tok_result"),
@@ -316,6 +428,17 @@ def annotate(corpus: DataFrame, run: SparkNlpRun, settings: EffectiveSettings,
 
     convert = records_from_batches(json.dumps(list(settings.labels)))
     return columns.mapInArrow(convert, from_arrow_schema(RECORD_SCHEMA))
+
+
+def model_numerics(model_dir: str | None) -> dict[str, Any]:
+    """How the deployed model computes: quantization (none for fp32 and for manifests from before
+    quantization) and the ONNX sha256, from the model folder's manifest when it has one."""
+    try:
+        manifest = read_model_manifest(model_dir) if model_dir else {}
+    except FileNotFoundError:
+        manifest = {}
+    return {"quantization": manifest.get("quantization", "none"),
+            "onnx_sha256": manifest.get("onnx_sha256")}
 
 
 def sparknlp_fingerprint(spark: SparkSession, run: SparkNlpRun, settings: EffectiveSettings,
@@ -348,10 +471,14 @@ def sparknlp_fingerprint(spark: SparkSession, run: SparkNlpRun, settings: Effect
             "annotator": run.annotator,
             "family": run.family.name,
             "pieces_udf": (None if run.vocab_name is None
+                           else BPE_PIECES_CLASS if run.merges_name is not None
+                           else f"{SPM_PIECES_CLASS}({run.family.sparknlp_classification})"
+                           if run.family.spm_file is not None
                            else f"{PIECES_CLASS}({run.family.sparknlp_classification})"),
         },
         "corpus": corpus_path,
     }
+    extra["sparknlp"].update(model_numerics(run.model_dir))
     if run.audit is not None:
         extra[AUDIT_KEY] = run.audit.to_dict()
     return run_fingerprint("sparknlp", LIBRARIES, hashes, settings.to_dict(), run.warnings, extra)

@@ -108,6 +108,8 @@ def build_record(row: dict[str, Any], labels: Sequence[str]) -> dict[str, Any]:
             ]
             record["piece_count"] = pieces.get("piece_count")
             record["truncated"] = pieces.get("truncated")
+            for name in ("input_ids", "attention_mask", "token_type_ids"):
+                record[name] = pieces.get(name)
     else:
         record["pieces_note"] = "pieces UDF not run"
     classes = row["class_result"] or []

@@ -51,7 +51,7 @@ import scala.collection.Seq;
  * maxSentenceLength, the vocabulary file name (SparkFiles name or local path, one token a line in
  * id order), the classification class' simple name (BertClassification, DistilBertClassification).
  * Returns struct(pieces array(struct(piece, id, begin, end)), piece_count, truncated,
- * note); begin/end are Spark NLP's: UTF-16 units, end inclusive; [CLS]/[SEP] have null offsets.
+ * note, input_ids, attention_mask, token_type_ids) ({@link ModelInput}); begin/end are Spark NLP's: UTF-16 units, end inclusive; [CLS]/[SEP] have null offsets.
  */
 public final class SparkNlpWordpieces
     implements UDF5<Seq<Row>, Boolean, Integer, String, String, Row> {
@@ -110,7 +110,7 @@ public final class SparkNlpWordpieces
     } catch (Exception exc) {
       // One odd row must not fail the job: the record says why it has no pieces.
       Throwable cause = exc.getCause() != null ? exc.getCause() : exc;
-      return RowFactory.create(null, null, null, "pieces UDF failed: " + cause);
+      return RowFactory.create(null, null, null, "pieces UDF failed: " + cause, null, null, null);
     }
   }
 
@@ -136,8 +136,8 @@ public final class SparkNlpWordpieces
         TokenizedWithSentence.unpack(JavaConverters.asScalaBuffer(annotations).toSeq());
     List<TokenizedSentence> sentenceList = JavaConverters.seqAsJavaList(sentences);
     if (sentenceList.isEmpty()) {
-      return RowFactory.create(
-          new ArrayList<Row>(), 0, false, "no tokens: Spark NLP does not run the model");
+      return RowFactory.create(new ArrayList<Row>(), 0, false,
+          "no tokens: Spark NLP does not run the model", null, null, null);
     }
     boolean cased = caseSensitive;
     BasicTokenizer basic =
@@ -156,17 +156,22 @@ public final class SparkNlpWordpieces
     TokenPiece[] all = wordpieces.tokens();
     int keep = Math.min(all.length, Math.max(0, maxSentenceLength - 2));
     List<Row> pieces = new ArrayList<>(keep + 2);
+    List<Integer> pieceIds = new ArrayList<>(keep);
     pieces.add(RowFactory.create("[CLS]", vocabulary.cls, null, null));
     for (int i = 0; i < keep; i++) {
       TokenPiece piece = all[i];
       pieces.add(RowFactory.create(piece.wordpiece(), piece.pieceId(), piece.begin(), piece.end()));
+      pieceIds.add(piece.pieceId());
     }
     pieces.add(RowFactory.create("[SEP]", vocabulary.sep, null, null));
     String note =
         sentenceList.size() > 1
             ? sentenceList.size() + " sentences: pieces are the first sentence's"
             : null;
-    return RowFactory.create(pieces, all.length + 2, all.length > keep, note);
+    // BertClassification feeds token_type_ids (zeros); DistilBertClassification does not.
+    boolean typeIds = "BertClassification".equals(classification);
+    return ModelInput.row(pieces, all.length + 2, all.length > keep, note,
+        ModelInput.inputIds(vocabulary.cls, pieceIds, vocabulary.sep), typeIds);
   }
 
   static Vocabulary loadVocabulary(String name) {

@@ -13,27 +13,35 @@ import java.util.Objects;
  *
  * <ol>
  *   <li><b>status</b> ({@link #status}): a side has no record ({@code missing}), or a side is not
- *       scored; both sides unscored for the same non-error reason agree. Sub-cause: the
- *       unscored side's status.
+ *       scored, or neither is (the join's {@code unscored_both}: no label on either side is no
+ *       agreement). Sub-cause: the unscored side's status.
  *   <li><b>text</b> ({@link #text}): text_length or text_sha256 differ: the two runs did not
  *       read the same text.
  *   <li><b>words</b> ({@link #words}, {@link #wordAt}): characters covered by one side's words
  *       and not the other's. Invisible ones (Mn, Cf, Cc: a normalizer may drop them) are left to
  *       the pieces and only noted; the same characters cut into other words is only noted (the
  *       model sees pieces). The word and position: the word holding the first such character.
+ *       When that character is a Unicode separator inside one side's word ({@link
+ *       #separatorJoin}), the sub-cause names it and what that side's pieces then hold: {@code
+ *       separator_u00a0_one_unk}, {@code separator_u3000_rest_dropped}, {@code ..._joined}.
  *   <li><b>pieces</b> ({@link #pieces}, {@link #firstPieceDifference}, {@link #classify},
  *       {@link #profile}, {@link #dropped}, {@link #piecesByIndex}): kept model-input pieces that
  *       differ before either side's truncation point, grouped by character clusters
  *       ({@link #clusters}); the first differing cluster is classified into a sub-cause, in this
  *       order: {@code pieces_dropped} (one side's pieces cover characters the other's do not),
  *       {@code other} (same piece strings, other ids), {@code split_differently} (same
- *       characters, other segmentation), {@code accent_one_side} / {@code lowercase_one_side}
+ *       characters, other segmentation), {@code space_marker} (equal once the word-start
+ *       marker of byte-level BPE or SentencePiece is removed, and only one side has it), {@code accent_one_side} / {@code lowercase_one_side}
  *       (equal once folded; an [UNK] on one side whose source folds to the other side's surface
  *       is blamed on case or accents, using what that side does elsewhere in the row), {@code
  *       unknown_token}, else {@code other}. Without offsets, pieces are compared by position.
  *       A side without recorded pieces makes the row {@code undetermined/pieces_not_recorded}
  *       when the outputs differ.
  *   <li><b>truncation</b> ({@link #truncation}): same kept pieces, but one side kept fewer.
+ *   <li><b>model_input</b> ({@link #modelInput}): same pieces, but what the sides fed the model
+ *       differs (both recorded it): sub-cause {@code input_ids} (other ids, e.g. the start or
+ *       end token's), {@code attention_mask} (e.g. Spark NLP's {@code id != 0} masks a start
+ *       token whose id is 0) or {@code token_type_ids}; position: the first differing one.
  *   <li><b>numerics</b> / <b>boundary</b> ({@link #scores}): identical model input; logits
  *       (else probabilities) beyond tolerance are {@code numerics}; scores within tolerance but
  *       other labels are {@code boundary}.
@@ -59,6 +67,10 @@ public final class Attribute {
   public static final String WORDS = "words";
   public static final String PIECES = "pieces";
   public static final String TRUNCATION = "truncation";
+  public static final String MODEL_INPUT = "model_input";
+  public static final String INPUT_IDS = "input_ids";
+  public static final String ATTENTION_MASK = "attention_mask";
+  public static final String TOKEN_TYPE_IDS = "token_type_ids";
   public static final String NUMERICS = "numerics";
   public static final String BOUNDARY = "boundary";
   public static final String UNDETERMINED = "undetermined";
@@ -68,6 +80,7 @@ public final class Attribute {
   public static final String UNKNOWN_TOKEN = "unknown_token";
   public static final String PIECES_DROPPED = "pieces_dropped";
   public static final String SPLIT_DIFFERENTLY = "split_differently";
+  public static final String SPACE_MARKER = "space_marker";
   public static final String OTHER = "other";
   public static final String MISSING = "missing";
   public static final String PIECES_NOT_RECORDED = "pieces_not_recorded";
@@ -96,6 +109,9 @@ public final class Attribute {
       }
       if (found == null) {
         found = pieces(left, right, chars, notes, tolerance);
+      }
+      if (found == null) {
+        found = modelInput(left, right);
       }
       if (found == null) {
         found = scores(left, right, tolerance);
@@ -136,6 +152,7 @@ public final class Attribute {
       case WORDS:
       case PIECES:
       case TRUNCATION:
+      case MODEL_INPUT:
       case BOUNDARY:
         return REPRODUCED.equals(verdict);
       default:
@@ -181,7 +198,7 @@ public final class Attribute {
 
   // --- stages -----------------------------------------------------------------------------
 
-  /** Stage status: a missing or unscored side; the same non-error status on both agrees. */
+  /** Stage status: a missing or unscored side, or both unscored (never an agreement). */
   private static Cause status(Record l, Record r) {
     if (l == null || r == null) {
       return cause(STATUS, MISSING, null, null, "no " + (l == null ? "left" : "right") + " record");
@@ -191,12 +208,12 @@ public final class Attribute {
     if (OK.equals(ls) && OK.equals(rs)) {
       return null;
     }
-    if (Objects.equals(ls, rs) && !"error".equals(ls)) {
-      return null;
-    }
     String sub = !OK.equals(ls) ? ls : rs;
-    String evidence = "left " + Evidence.value(ls) + aside(l.error) + " vs right "
+    String sides = "left " + Evidence.value(ls) + aside(l.error) + " vs right "
         + Evidence.value(rs) + aside(r.error);
+    // Both unscored for the same reason (the join's unscored_both): not an agreement, since
+    // neither model gave a label; the sub-cause says why.
+    String evidence = Objects.equals(ls, rs) ? "neither side scored the row: " + sides : sides;
     return cause(STATUS, sub, null, null, evidence);
   }
 
@@ -261,7 +278,93 @@ public final class Attribute {
       String part = "only in right words: " + showRuns(onlyR, chars);
       evidence = evidence == null ? part : evidence + "; " + part;
     }
+    boolean rightHolds = OffsetSet.meets(onlyR, first, first + 1);
+    String[] joined = rightHolds ? separatorJoin(first, r, l, "right", "left")
+        : separatorJoin(first, l, r, "left", "right");
+    if (joined != null) {
+      return cause(WORDS, joined[0], at.text, at.position, joined[1] + "; " + evidence);
+    }
     return cause(WORDS, null, at.text, at.position, evidence);
+  }
+
+  /** A Unicode separator other than the ASCII space: Zs (NBSP, U+3000...), Zl, Zp. */
+  static boolean isSeparator(int cp) {
+    int type = Character.getType(cp);
+    return cp != ' ' && (type == Character.SPACE_SEPARATOR || type == Character.LINE_SEPARATOR
+        || type == Character.PARAGRAPH_SEPARATOR);
+  }
+
+  /**
+   * Words sub-cause {@code separator_uXXXX_<what>} when the first character one side's words
+   * alone cover is a Unicode separator (whitespace to the other side, e.g. Hugging Face) inside
+   * a word of {@code joinedRec} (e.g. Spark NLP's Tokenizer, which splits on ASCII whitespace
+   * only). What that side's model input then holds for the word, from its own pieces:
+   * {@code one_unk} (a single [UNK]), {@code rest_dropped} (pieces spell the word up to its
+   * first separator only) or {@code joined} (anything else). Returns {sub-cause, evidence},
+   * or null when the character is no separator or no word of that side holds it.
+   */
+  private static String[] separatorJoin(int ch, Record joinedRec, Record splitRec,
+      String joinedSide, String splitSide) {
+    Token word = null;
+    for (Token w : joinedRec.words) {
+      if (w.hasSpan() && w.begin <= ch && ch < w.end) {
+        word = w;
+        break;
+      }
+    }
+    String text = word == null ? null : word.text;
+    if (text == null || Chars.codePoints(text) != word.end - word.begin) {
+      return null;
+    }
+    int cp = text.codePointAt(text.offsetByCodePoints(0, ch - word.begin));
+    if (!isSeparator(cp)) {
+      return null;
+    }
+    int cut = 0;  // code points before the word's first separator
+    while (!isSeparator(text.codePointAt(text.offsetByCodePoints(0, cut)))) {
+      cut++;
+    }
+    String before = text.substring(0, text.offsetByCodePoints(0, cut));
+    String rest = text.substring(text.offsetByCodePoints(0, cut + 1)).trim();
+    List<String> inside = new ArrayList<>();
+    for (Token p : joinedRec.pieces == null ? Collections.<Token>emptyList() : joinedRec.pieces) {
+      if (p.hasSpan() && p.begin >= word.begin && p.begin < word.end) {
+        inside.add(p.say());
+      }
+    }
+    StringBuilder spelled = new StringBuilder();
+    for (String piece : inside) {
+      spelled.append(piece.startsWith("##") ? piece.substring(2) : piece);
+    }
+    List<String> splitWords = new ArrayList<>();
+    for (Token w : splitRec.words == null ? Collections.<Token>emptyList() : splitRec.words) {
+      if (w.hasSpan() && w.begin >= word.begin && w.end <= word.end) {
+        splitWords.add(Evidence.quote(w.say()));
+      }
+    }
+    String what;
+    String feeds;
+    if (inside.size() == 1 && UNK.equals(inside.get(0))) {
+      what = "one_unk";
+      feeds = "which reaches the model as one [UNK]";
+    } else if (!inside.isEmpty() && !rest.isEmpty()
+        && Chars.fold(spelled.toString()).equals(Chars.fold(before))) {
+      what = "rest_dropped";
+      feeds = "whose pieces (" + Evidence.pieces(inside) + ") spell " + Evidence.quote(before)
+          + " only: " + Evidence.quote(rest) + " never reaches the model";
+    } else {
+      what = "joined";
+      feeds = joinedRec.pieces == null ? "pieces not recorded"
+          : "whose pieces are " + Evidence.pieces(inside);
+    }
+    String hex = String.format("%04x", cp);
+    String name = Character.getName(cp);
+    String evidence = "U+" + hex.toUpperCase(java.util.Locale.ROOT)
+        + (name == null ? "" : " " + name) + " at [" + ch + "," + (ch + 1) + "): whitespace to "
+        + splitSide + " (" + Evidence.count(splitWords.size(), "word")
+        + (splitWords.isEmpty() ? "" : " " + String.join(" ", splitWords)) + " there), part of "
+        + joinedSide + " word " + Evidence.quote(text) + ", " + feeds;
+    return new String[] {"separator_u" + hex + "_" + what, evidence};
   }
 
   private static int spanCount(List<Token> words) {
@@ -365,7 +468,8 @@ public final class Attribute {
   }
 
   private static boolean isSpecial(String piece) {
-    if (piece == null || piece.length() < 5 || piece.charAt(0) != '[') {
+    if (piece == null || piece.length() < 3
+        || (piece.charAt(0) != '[' && piece.charAt(0) != '<')) {
       return false;
     }
     switch (piece) {
@@ -373,6 +477,11 @@ public final class Attribute {
       case "[SEP]":
       case "[PAD]":
       case "[MASK]":
+      case "<s>":
+      case "</s>":
+      case "<pad>":
+      case "<mask>":
+      case "[pad]":
         return true;
       default:
         return false;
@@ -419,6 +528,11 @@ public final class Attribute {
       out.append(strip(p.piece));
     }
     return out.toString();
+  }
+
+  /** A surface without the word-start markers of byte-level BPE (Ġ) and SentencePiece (▁). */
+  private static String withoutSpaceMarker(String surface) {
+    return surface.replace("\u0120", "").replace("\u2581", "");
   }
 
   private static String strip(String piece) {
@@ -719,6 +833,13 @@ public final class Attribute {
             "same characters " + Evidence.quote(ls) + ", segmented differently"};
       }
       String shown = Evidence.quote(ls) + " vs " + Evidence.quote(rs);
+      String lbare = withoutSpaceMarker(ls);
+      String rbare = withoutSpaceMarker(rs);
+      if (lbare.equals(rbare) && (ls.length() != lbare.length()) != (rs.length() != rbare.length())) {
+        String marked = ls.length() != lbare.length() ? "left" : "right";
+        return new String[] {SPACE_MARKER, shown + ": only the " + marked + " side marks the "
+            + "word's leading space (byte-level BPE \u0120 / SentencePiece \u2581)"};
+      }
       if (Chars.fold(ls).equals(Chars.fold(rs))) {
         if (!Chars.lower(ls).equals(Chars.lower(rs))
             && Chars.deaccent(ls).equals(Chars.deaccent(rs))) {
@@ -841,6 +962,56 @@ public final class Attribute {
     int position = first < lreal.size() ? lreal.get(first).index : endIndex(lp);
     return cause(PIECES, sub, truthy(a) ? a : b, position,
         "piece " + first + " (aligned by position, offsets missing): " + detail);
+  }
+
+  /**
+   * Stage model_input: the pieces agree, but the ids, attention mask or token type ids the two
+   * sides fed their models differ. Only when both sides recorded their model input; a side
+   * that is not fed token type ids (null) and one fed zeros are the same input.
+   */
+  static Cause modelInput(Record l, Record r) {
+    String[] names = {INPUT_IDS, ATTENTION_MASK, TOKEN_TYPE_IDS};
+    int[][] left = {l.inputIds, l.attentionMask, l.tokenTypeIds};
+    int[][] right = {r.inputIds, r.attentionMask, r.tokenTypeIds};
+    for (int k = 0; k < names.length; k++) {
+      int[] a = left[k];
+      int[] b = right[k];
+      if (k == 2) {
+        a = a == null && b != null && allZero(b) ? b : a;
+        b = b == null && a != null && allZero(a) ? a : b;
+      }
+      if (a == null || b == null || Arrays.equals(a, b)) {
+        continue;
+      }
+      List<Integer> at = new ArrayList<>();
+      for (int i = 0; i < Math.max(a.length, b.length); i++) {
+        Integer x = i < a.length ? a[i] : null;
+        Integer y = i < b.length ? b[i] : null;
+        if (!Objects.equals(x, y)) {
+          at.add(i);
+        }
+      }
+      int first = at.get(0);
+      String piece = l.pieces != null && first < l.pieces.size() ? l.pieces.get(first).text : null;
+      String evidence = "same pieces, other " + names[k] + " at " + at.size() + " of "
+          + Math.max(a.length, b.length) + " positions (first: position " + first
+          + (piece != null ? ", piece " + Evidence.quote(piece) : "") + ", left "
+          + Evidence.value(first < a.length ? a[first] : null) + " vs right "
+          + Evidence.value(first < b.length ? b[first] : null) + "; input id "
+          + Evidence.value(l.inputIds != null && first < l.inputIds.length
+              ? l.inputIds[first] : null) + ")";
+      return cause(MODEL_INPUT, names[k], piece, first, evidence);
+    }
+    return null;
+  }
+
+  private static boolean allZero(int[] values) {
+    for (int v : values) {
+      if (v != 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Stage truncation: same kept pieces up to where the shorter side stops. */

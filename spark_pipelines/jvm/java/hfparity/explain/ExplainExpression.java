@@ -30,8 +30,8 @@ import scala.collection.Seq;
  * Here the records are read straight from Spark's internal rows and the result is built as one.
  *
  * <p>Arguments, in order: status, left record struct, right record struct (the record schema of
- * parity_core/records.py; null for a missing side), cf_verdict, cf_max_abs_delta, tolerance.
- * Returns {@link #TYPE} (compare/explanation.py's EXPLAIN_DDL); null for a `same` row.
+ * parity_core/records.py; null for a missing side), cf_verdict, cf_max_abs_delta, tolerance,
+ * and optionally flip_tried, flip_alone (hf_on_spark/flips.py). Returns {@link #TYPE} (compare/explanation.py's EXPLAIN_DDL); null for a `same` row.
  */
 public final class ExplainExpression extends Expression implements CodegenFallback, Serializable {
   private static final long serialVersionUID = 1L;
@@ -46,7 +46,9 @@ public final class ExplainExpression extends Expression implements CodegenFallba
 
   private static final String[] RECORD_FIELDS = {"id", "status", "error", "text_sha256",
       "text_length", "words", "pieces", "pieces_note", "piece_count", "truncated", "label",
-      "label_id", "probabilities", "logits"};
+      "label_id", "probabilities", "logits", "input_ids", "attention_mask", "token_type_ids"};
+  // Fields records written before them lack (parity_core.records.OPTIONAL_COLUMNS): -1 there.
+  private static final int FIRST_OPTIONAL = 14;
 
   private final Seq<Expression> arguments;
   private transient Expression[] args;  // the arguments, indexed in O(1) per row
@@ -68,6 +70,24 @@ public final class ExplainExpression extends Expression implements CodegenFallba
    */
   public static Column column(String expectedDdl, Column status, Column left, Column right,
       Column cfVerdict, Column cfMaxAbsDelta, Column tolerance) {
+    return column(expectedDdl, Arrays.asList(status.expr(), left.expr(), right.expr(),
+        cfVerdict.expr(), cfMaxAbsDelta.expr(), tolerance.expr()));
+  }
+
+  /**
+   * As above, plus the label-flip re-run of the row (hf_on_spark/flips.py): how many piece
+   * differences were re-run one at a time (flip_tried, int) and which alone flip the label
+   * (flip_alone, array of piece_alignment indexes); both null when it did not run.
+   */
+  public static Column column(String expectedDdl, Column status, Column left, Column right,
+      Column cfVerdict, Column cfMaxAbsDelta, Column tolerance, Column flipTried,
+      Column flipAlone) {
+    return column(expectedDdl, Arrays.asList(status.expr(), left.expr(), right.expr(),
+        cfVerdict.expr(), cfMaxAbsDelta.expr(), tolerance.expr(), flipTried.expr(),
+        flipAlone.expr()));
+  }
+
+  private static Column column(String expectedDdl, List<Expression> exprs) {
     StructType expected = StructType.fromDDL(expectedDdl);
     if (!expected.equals(TYPE)) {
       throw new IllegalStateException("explanation type drift: the caller expects "
@@ -75,8 +95,6 @@ public final class ExplainExpression extends Expression implements CodegenFallba
           + TYPE.simpleString()
           + " (rebuild the functions jar: python -m spark_pipelines.jvm.build_jar)");
     }
-    List<Expression> exprs = Arrays.asList(status.expr(), left.expr(), right.expr(),
-        cfVerdict.expr(), cfMaxAbsDelta.expr(), tolerance.expr());
     return new Column(new ExplainExpression(
         JavaConverters.asScalaBufferConverter(exprs).asScala().toList()));
   }
@@ -118,9 +136,12 @@ public final class ExplainExpression extends Expression implements CodegenFallba
     UTF8String cfVerdict = (UTF8String) args[3].eval(input);
     Double cfMaxAbsDelta = (Double) args[4].eval(input);
     Double tolerance = (Double) args[5].eval(input);
+    Integer flipTried = args.length > 6 ? (Integer) args[6].eval(input) : null;
+    ArrayData flipData = args.length > 7 ? (ArrayData) args[7].eval(input) : null;
     ExplainRow.Result result = ExplainRow.explain(string(status),
         record(left, leftOrdinals), record(right, rightOrdinals), string(cfVerdict),
-        cfMaxAbsDelta, tolerance == null ? 0.0 : tolerance);
+        cfMaxAbsDelta, tolerance == null ? 0.0 : tolerance, flipTried,
+        flipData == null ? null : flipData.toIntArray());
     Cause c = result.cause;
     if (c == null) {  // a same row: nothing to explain
       return null;
@@ -167,8 +188,10 @@ public final class ExplainExpression extends Expression implements CodegenFallba
 
   private static int[] ordinals(StructType record) {
     int[] out = new int[RECORD_FIELDS.length];
+    java.util.Set<String> names = new java.util.HashSet<>(Arrays.asList(record.fieldNames()));
     for (int i = 0; i < out.length; i++) {
-      out[i] = record.fieldIndex(RECORD_FIELDS[i]);
+      out[i] = i >= FIRST_OPTIONAL && !names.contains(RECORD_FIELDS[i])
+          ? -1 : record.fieldIndex(RECORD_FIELDS[i]);
     }
     return out;
   }
@@ -193,7 +216,22 @@ public final class ExplainExpression extends Expression implements CodegenFallba
     r.labelId = integer(row, at[11]);
     r.probabilities = doubles(row, at[12]);
     r.logits = doubles(row, at[13]);
+    r.inputIds = ints(row, at[14]);
+    r.attentionMask = ints(row, at[15]);
+    r.tokenTypeIds = ints(row, at[16]);
     return r;
+  }
+
+  private static int[] ints(InternalRow row, int at) {
+    if (at < 0 || row.isNullAt(at)) {
+      return null;
+    }
+    ArrayData items = row.getArray(at);
+    int[] out = new int[items.numElements()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = items.isNullAt(i) ? Integer.MIN_VALUE : items.getInt(i);
+    }
+    return out;
   }
 
   private static String string(UTF8String value) {

@@ -32,6 +32,16 @@ public final class ExplainRow {
    */
   public static Result explain(String status, Record left, Record right, String cfVerdict,
       Double cfMaxAbsDelta, double tolerance) {
+    return explain(status, left, right, cfVerdict, cfMaxAbsDelta, tolerance, null, null);
+  }
+
+  /**
+   * As above, with the label-flip re-run of the row: {@code flipTried} piece differences re-run
+   * one at a time, {@code flipAlone} the piece_alignment indexes of those that alone flip the
+   * label (both null when it did not run); the evidence then names them.
+   */
+  public static Result explain(String status, Record left, Record right, String cfVerdict,
+      Double cfMaxAbsDelta, double tolerance, Integer flipTried, int[] flipAlone) {
     Result out = new Result();
     if (SAME.equals(status)) {
       return out;
@@ -60,6 +70,10 @@ public final class ExplainRow {
       found = Attribute.fallback(found, out.wordAlignment, divergence);
     }
     String evidence = found.evidence == null || found.evidence.isEmpty() ? null : found.evidence;
+    String flips = Evidence.flips(out.pieceAlignment, flipTried, flipAlone);
+    if (flips != null) {
+      evidence = evidence == null ? flips : evidence + "; " + flips;
+    }
     out.cause = new Cause(found.cause, found.subCause, found.word, found.position, evidence,
         found.cfConsistent);
     return out;

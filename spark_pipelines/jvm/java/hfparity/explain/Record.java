@@ -21,4 +21,8 @@ public final class Record {
   public Integer labelId;
   public double[] probabilities;
   public double[] logits;
+  /** What the side fed its model (null when not recorded): ids, mask, token type ids. */
+  public int[] inputIds;
+  public int[] attentionMask;
+  public int[] tokenTypeIds;
 }

@@ -1,0 +1,47 @@
+"""Writes what `hfparity fix` found: the original report again with "How to fix" first
+(summary.json key `how_to_fix`, index.html's first section), the code to paste, fix.json.
+
+Plain files in the fix's output folder (local); the report it read is left as it was.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+from parity_core.files import REPORT_FILE, SUMMARY_FILE
+from spark_pipelines.compare.fix_model import FixVerification, HowToFix
+from spark_pipelines.compare.summary_model import Summary, plain
+
+FIX_FILE = "fix.json"
+CODE_FILE = "proposal.py"
+
+
+def publish_fix(report_dir: Path, fix: HowToFix, out_dir: Path) -> Path:
+    """Write summary.json, index.html, fix.json and proposal.py; returns index.html's path."""
+    from spark_pipelines.compare.report_html import render_report
+
+    summary = Summary.from_json((report_dir / SUMMARY_FILE).read_text(encoding="utf-8"))
+    summary = dataclasses.replace(summary, how_to_fix=fix)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / SUMMARY_FILE).write_text(summary.to_json(), encoding="utf-8")
+    page = out_dir / REPORT_FILE
+    page.write_text(render_report(summary), encoding="utf-8")
+    (out_dir / FIX_FILE).write_text(json.dumps(plain(fix), indent=2, ensure_ascii=False) + "\n",
+                                    encoding="utf-8")
+    if fix.code:
+        (out_dir / CODE_FILE).write_text(fix.code, encoding="utf-8")
+    return page
+
+
+def read_fix(out_dir: Path) -> HowToFix:
+    """fix.json read back as the typed value."""
+    from spark_pipelines.compare.summary_model import decode
+
+    return decode(HowToFix, json.loads((out_dir / FIX_FILE).read_text(encoding="utf-8")),
+                  FIX_FILE)
+
+
+def with_verification(fix: HowToFix, check: FixVerification) -> HowToFix:
+    return dataclasses.replace(fix, verification=check)

@@ -1,0 +1,73 @@
+"""The fix's rules that need no Spark: why a difference survives every setting, which changes a
+report calls for, and the HTML/JSON of a How to fix read back."""
+
+from __future__ import annotations
+
+import pytest
+
+from spark_pipelines.fix.candidates import BaseFacts, derive_candidates
+from spark_pipelines.fix.pattern import basic_tokenizer_pattern
+from spark_pipelines.fix.remaining import Limits, reason
+
+UNCASED = Limits(strip_accents=True, max_input_chars_per_word=100, tokenize_chinese_chars=True)
+CASED = Limits(strip_accents=False, max_input_chars_per_word=100, tokenize_chinese_chars=True)
+
+
+@pytest.mark.parametrize(("text", "limits", "expected"), [
+    ("", UNCASED, "no_text"),
+    ("\xa0\xa0", UNCASED, "no_text"),
+    (None, UNCASED, "no_text"),
+    ("An extra\xadordinary per\xadformance", UNCASED, "format_characters"),
+    ("Dull\u200bbut\u200bwatchable", UNCASED, "format_characters"),
+    ("bell\x07 chars", UNCASED, "format_characters"),
+    ("Tab\tseparated\rcarriage", UNCASED, "unexplained"),
+    ("a naïve café", UNCASED, "unexplained"),  # U+0308/U+0301: both sides strip them
+    ("a naïve café", CASED, "accents_cased"),
+    ("क्षमा", UNCASED, "combining_marks"),  # U+094D virama: Mn outside U+0300-U+036F
+    ("x" * 150, UNCASED, "long_word"),
+    ("x" * 250, UNCASED, "unexplained"),  # [UNK] on both sides
+])
+def test_reason(text, limits, expected):
+    assert reason(text, limits) == expected
+
+
+def _settings(settings, **changes):
+    import dataclasses
+
+    return dataclasses.replace(settings, **changes)
+
+
+def test_candidates_follow_the_checkpoint_not_a_model(settings):
+    matched = BaseFacts("TokenizerModel", None, settings.sparknlp_case_sensitive,
+                        settings.max_length, tuple(settings.labels), True)
+    assert [c.name for c in derive_candidates(matched, settings, 10, {})] == ["tokenizer"]
+    assert derive_candidates(matched, settings, 0, {}) == []
+    fixed = BaseFacts("RegexTokenizer", basic_tokenizer_pattern(), settings.sparknlp_case_sensitive,
+                      settings.max_length, tuple(settings.labels), True)
+    assert derive_candidates(fixed, settings, 10, {}) == []
+    broken = BaseFacts("TokenizerModel", None, not settings.sparknlp_case_sensitive, 512,
+                       tuple(reversed(settings.labels)), True)
+    found = derive_candidates(broken, settings, 10, {"caseSensitive": 7})
+    assert [c.name for c in found] == ["tokenizer", "caseSensitive", "maxSentenceLength",
+                                       "classifier"]
+    assert found[1].called_by == 7 and found[2].after == str(settings.max_length)
+    no_cjk = _settings(settings, tokenize_chinese_chars=False)
+    (tokenizer,) = derive_candidates(matched, no_cjk, 10, {})
+    assert "4E00" not in tokenizer.after and "4E00" in basic_tokenizer_pattern()
+
+
+def test_fix_refuses_a_folder_that_is_not_a_report(tmp_path, capsys):
+    from jobs.hfparity import main
+
+    assert main(["fix", "--report", str(tmp_path)]) == 2
+    assert f"--report {tmp_path}: no summary.json" in capsys.readouterr().err
+
+
+def test_fix_refuses_a_report_without_its_records(tmp_path, capsys):
+    from jobs.hfparity import main
+
+    report = tmp_path / "report"
+    (report / "rows").mkdir(parents=True)
+    (report / "summary.json").write_text("{}", encoding="utf-8")
+    assert main(["fix", "--report", str(report)]) == 2
+    assert f"--left {tmp_path / 'hf'}: not a records folder" in capsys.readouterr().err
