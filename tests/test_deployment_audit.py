@@ -194,6 +194,7 @@ def test_swapped_vocabulary_is_one_cause(spark, work, corpus, deployments):
     assert finding.deployed.startswith(f"sha256 {fingerprint['vocab_sha256'][:16]}, ")
     assert finding.checkpoint.startswith(f"sha256 {hf_sha[:16]}, ")
     _fails_on(code, summary, rows, "vocabulary", finding.line)
+    _on_screen(work, "vocab_swapped", summary, ["sha256"])
 
 
 def test_normalizer_before_the_classifier(spark, work, corpus, deployments):
@@ -204,6 +205,7 @@ def test_normalizer_before_the_classifier(spark, work, corpus, deployments):
     expected = rows["cause"].isin(["text", "words"]) & (rows["status"] != "same")
     assert top.cause == "text_stage" and top.rows == int(expected.sum()) > 0
     _fails_on(code, summary, rows, "text_stage", summary.deployment.findings[0].line)
+    _on_screen(work, "normalizer", summary, ["Normalizer"])
 
 
 def test_sentence_detector_rows_are_flagged(spark, work, corpus, deployments):
@@ -217,6 +219,7 @@ def test_sentence_detector_rows_are_flagged(spark, work, corpus, deployments):
     assert top.cause == "sentence_splitting"
     assert top.rows == int((several & (rows["status"] != "same")).sum()) > 0
     _fails_on(code, summary, rows, "sentence_splitting", summary.deployment.findings[0].line)
+    _on_screen(work, "sentences", summary, [])
 
 
 def test_a_lone_classifier_folder_is_wrapped_and_audited(spark, work, corpus):
