@@ -9,7 +9,6 @@ the executors with mapInArrow, one scorer per Python worker; torch is imported t
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
 
 import pyarrow as pa
 from pyspark.sql import Column, DataFrame
@@ -18,6 +17,7 @@ from pyspark.sql.pandas.types import from_arrow_schema
 
 from parity_core.settings import EffectiveSettings
 from spark_pipelines.hf_on_spark.rerun import score_rows
+from spark_pipelines.hf_on_spark.scoring import rerun_arrow_batches
 from spark_pipelines.hf_on_spark.verdict import CF_ERROR, NOT_REPRODUCED, REPRODUCED
 
 __all__ = [
@@ -82,22 +82,6 @@ def counterfactual_scores(left_records: DataFrame, right_records: DataFrame,
     target = partitions or chosen.sparkSession.sparkContext.defaultParallelism
     chosen = chosen.repartition(target, "id")  # hash by id: deterministic on task retry
     settings_json = json.dumps(settings.to_dict(), sort_keys=True)
-    return chosen.mapInArrow(_score_batches(settings_json, tolerance),
-                             from_arrow_schema(CF_SCHEMA))
-
-
-def _score_batches(settings_json: str, tolerance: float
-                   ) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
-    def score(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        from spark_pipelines.hf_on_spark.scoring import worker_scorer
-
-        scorer = None
-        for batch in batches:
-            if batch.num_rows == 0:
-                continue
-            scorer = scorer or worker_scorer(settings_json)
-            rows = batch.to_pylist()
-            yield pa.RecordBatch.from_pylist(score_rows(scorer, rows, tolerance),
-                                             schema=CF_SCHEMA)
-
-    return score
+    rerun = rerun_arrow_batches(
+        settings_json, lambda scorer, rows: score_rows(scorer, rows, tolerance), CF_SCHEMA)
+    return chosen.mapInArrow(rerun, from_arrow_schema(CF_SCHEMA))

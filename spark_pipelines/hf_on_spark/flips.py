@@ -15,7 +15,7 @@ there only (spark_pipelines.hf_on_spark.scoring).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -25,6 +25,7 @@ from pyspark.sql.pandas.types import from_arrow_schema
 
 from parity_core.records import RECORD_COLUMNS, STATUS_OK
 from parity_core.settings import EffectiveSettings
+from spark_pipelines.hf_on_spark.scoring import rerun_arrow_batches
 
 EQUAL = "equal"  # compare/schema.py EQUAL (not imported: the join's modules stay torch-free
 #                  and this one need not load them)
@@ -106,8 +107,10 @@ def flip_scores(left: DataFrame, right: DataFrame, settings: EffectiveSettings,
     target = partitions or chosen.sparkSession.sparkContext.defaultParallelism
     chosen = chosen.repartition(target, "id")
     settings_json = json.dumps(settings.to_dict(), sort_keys=True)
-    return chosen.mapInArrow(_score_batches(settings_json, settings.max_length),
-                             from_arrow_schema(FLIP_SCHEMA))
+    max_length = settings.max_length
+    rerun = rerun_arrow_batches(
+        settings_json, lambda scorer, rows: flip_rows(scorer, rows, max_length), FLIP_SCHEMA)
+    return chosen.mapInArrow(rerun, from_arrow_schema(FLIP_SCHEMA))
 
 
 def flip_rows(scorer: Any, rows: list[dict[str, Any]], max_length: int) -> list[dict[str, Any]]:
@@ -132,19 +135,3 @@ def flip_rows(scorer: Any, rows: list[dict[str, Any]], max_length: int) -> list[
             alone[r].append(index)
     return [{"id": row["id"], "flip_tried": tried[r], "flip_alone": alone[r]}
             for r, row in enumerate(rows)]
-
-
-def _score_batches(settings_json: str, max_length: int
-                   ) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
-    def score(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        from spark_pipelines.hf_on_spark.scoring import worker_scorer
-
-        scorer = None
-        for batch in batches:
-            if batch.num_rows == 0:
-                continue
-            scorer = scorer or worker_scorer(settings_json)
-            yield pa.RecordBatch.from_pylist(flip_rows(scorer, batch.to_pylist(), max_length),
-                                             schema=FLIP_SCHEMA)
-
-    return score

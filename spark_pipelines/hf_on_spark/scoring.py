@@ -8,7 +8,7 @@ inference.threads), so concurrent tasks on an executor do not oversubscribe its 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pyarrow as pa
@@ -42,6 +42,24 @@ def worker_scorer(settings_json: str) -> Any:
         _SCORERS.clear()
         _SCORERS[settings_json] = scorer
     return scorer
+
+
+def rerun_arrow_batches(settings_json: str,
+                        rerun: Callable[[Any, list[dict[str, Any]]], list[dict[str, Any]]],
+                        schema: pa.Schema
+                        ) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+    """The mapInArrow function of a re-run (counterfactual, flips): rerun(scorer, rows) over
+    each non-empty batch, with the worker's scorer loaded only once a batch has rows."""
+
+    def score(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        scorer = None
+        for batch in batches:
+            if batch.num_rows == 0:
+                continue
+            scorer = scorer or worker_scorer(settings_json)
+            yield pa.RecordBatch.from_pylist(rerun(scorer, batch.to_pylist()), schema=schema)
+
+    return score
 
 
 def score_arrow_batches(settings_json: str, invalid_reason: str | None = None
