@@ -56,19 +56,19 @@ def make_distilbert(settings, folder: Path) -> Path:
 def test_import_refuses_an_unsupported_checkpoint_before_any_work(settings, tmp_path, capsys):
     from jobs.hfparity import main
 
-    folder = tmp_path / "roberta"
+    folder = tmp_path / "electra"
     folder.mkdir()
     for name in ("config.json", "tokenizer_config.json", "tokenizer.json"):
         (folder / name).write_bytes((Path(settings.checkpoint) / name).read_bytes())
     config = json.loads((folder / "config.json").read_text())
-    config["architectures"] = ["RobertaForSequenceClassification"]
+    config["architectures"] = ["ElectraForSequenceClassification"]
     (folder / "config.json").write_text(json.dumps(config))
     out = tmp_path / "out"
     code = main(["import", "--checkpoint", str(folder), "--output", str(out)])
     err = capsys.readouterr().err
     assert code == EXIT_BAD_INPUT
     assert (f"error: --checkpoint {folder}: config.json: architecture "
-            "RobertaForSequenceClassification is not supported") in err
+            "ElectraForSequenceClassification is not supported") in err
     assert "Traceback" not in err and not out.exists()
 
 
