@@ -24,9 +24,10 @@ from jobs.cli import (
     check_corpus_path,
     exit_code,
 )
+from parity_core.checkpoint import SUPPORTED
 from parity_core.errors import BadInput
 
-SUPPORTED_NOTE = "supported: BertForSequenceClassification, DistilBertForSequenceClassification"
+SUPPORTED_NOTE = f"supported: {SUPPORTED}"  # the one list, parity_core.checkpoint's
 
 
 def say(message: str) -> None:

@@ -246,65 +246,52 @@ def spm_warnings(family: Family, settings: EffectiveSettings) -> list[str]:
     return warnings
 
 
-def _vocabulary_file(spark: SparkSession, classifier: Any) -> tuple[str, bytes]:
-    """The model's own vocabulary, shipped to executors with addFile: (file name, its bytes).
+def _asset_writer(spark: SparkSession, class_name: str) -> tuple[Any, Path]:
+    """(the Java class that writes a model's own assets, a driver scratch folder for them).
 
-    Written in a driver scratch folder that Spark itself deletes when the driver stops.
+    The folder is one Spark itself deletes when the driver stops.
     """
     jvm = spark.sparkContext._jvm
     scratch = jvm.org.apache.spark.util.Utils.createTempDir(
         jvm.System.getProperty("java.io.tmpdir"), "hfparity-vocab")
-    folder = Path(scratch.getAbsolutePath())
-    draft = folder / "vocab.txt"
-    writer = jvm_class(spark, PIECES_CLASS)  # the class the UDF was registered from
+    writer = jvm_class(spark, class_name)  # the class the UDF was registered from
     if isinstance(writer, str):
         raise RuntimeError(writer)
-    writer.writeVocabulary(classifier._java_obj, str(draft))
+    return writer, Path(scratch.getAbsolutePath())
+
+
+def _ship(spark: SparkSession, draft: Path, stem: str) -> tuple[str, bytes]:
+    """Rename draft to `<stem>-<sha256[:16]><suffix>` (a content-addressed name, so executors
+    never read another model's asset under the same name), addFile it: (name, its bytes)."""
     data = draft.read_bytes()
-    name = f"hfparity-vocab-{hashlib.sha256(data).hexdigest()[:16]}.txt"
-    final = folder / name
+    final = draft.with_name(f"{stem}-{hashlib.sha256(data).hexdigest()[:16]}{draft.suffix}")
     os.replace(draft, final)
     spark.sparkContext.addFile(str(final))
-    return name, data
+    return final.name, data
+
+
+def _vocabulary_file(spark: SparkSession, classifier: Any) -> tuple[str, bytes]:
+    """The model's own WordPiece vocabulary, shipped to executors: (file name, its bytes)."""
+    writer, folder = _asset_writer(spark, PIECES_CLASS)
+    writer.writeVocabulary(classifier._java_obj, str(folder / "vocab.txt"))
+    return _ship(spark, folder / "vocab.txt", "hfparity-vocab")
 
 
 def _bpe_asset_files(spark: SparkSession, classifier: Any) -> tuple[str, str, bytes]:
-    """A BPE model's own vocabulary and merges, shipped with addFile: (vocab name, merges
-    name, vocab bytes); written as _vocabulary_file writes the WordPiece vocabulary."""
-    jvm = spark.sparkContext._jvm
-    scratch = jvm.org.apache.spark.util.Utils.createTempDir(
-        jvm.System.getProperty("java.io.tmpdir"), "hfparity-vocab")
-    folder = Path(scratch.getAbsolutePath())
-    writer = jvm_class(spark, BPE_PIECES_CLASS)
-    if isinstance(writer, str):
-        raise RuntimeError(writer)
+    """A BPE model's own vocabulary and merges, shipped: (vocab name, merges name, vocab
+    bytes)."""
+    writer, folder = _asset_writer(spark, BPE_PIECES_CLASS)
     writer.writeAssets(classifier._java_obj, str(folder / "vocab.txt"), str(folder / "merges.txt"))
-    names = []
-    for draft in ("vocab.txt", "merges.txt"):
-        digest = hashlib.sha256((folder / draft).read_bytes()).hexdigest()[:16]
-        final = folder / f"hfparity-{draft.split('.')[0]}-{digest}.txt"
-        os.replace(folder / draft, final)
-        spark.sparkContext.addFile(str(final))
-        names.append(final.name)
-    vocab = (folder / names[0]).read_bytes()
-    return names[0], names[1], vocab
+    vocab_name, vocab = _ship(spark, folder / "vocab.txt", "hfparity-vocab")
+    merges_name, _ = _ship(spark, folder / "merges.txt", "hfparity-merges")
+    return vocab_name, merges_name, vocab
 
 
 def _spm_model_file(spark: SparkSession, classifier: Any) -> tuple[str, bytes]:
-    """A SentencePiece family's own .model bytes (its spp), shipped with addFile."""
-    jvm = spark.sparkContext._jvm
-    scratch = jvm.org.apache.spark.util.Utils.createTempDir(
-        jvm.System.getProperty("java.io.tmpdir"), "hfparity-vocab")
-    folder = Path(scratch.getAbsolutePath())
-    writer = jvm_class(spark, SPM_PIECES_CLASS)
-    if isinstance(writer, str):
-        raise RuntimeError(writer)
+    """A SentencePiece family's own .model bytes (its spp), shipped: (file name, its bytes)."""
+    writer, folder = _asset_writer(spark, SPM_PIECES_CLASS)
     writer.writeModel(classifier._java_obj, str(folder / "spm.model"))
-    data = (folder / "spm.model").read_bytes()
-    final = folder / f"hfparity-spm-{hashlib.sha256(data).hexdigest()[:16]}.model"
-    os.replace(folder / "spm.model", final)
-    spark.sparkContext.addFile(str(final))
-    return final.name, data
+    return _ship(spark, folder / "spm.model", "hfparity-spm")
 
 
 def checkpoint_vocabulary(settings: EffectiveSettings) -> list[str] | None:
