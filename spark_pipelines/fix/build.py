@@ -17,8 +17,7 @@ from pyspark.sql import SparkSession
 
 from parity_core.audit import CASE_SENSITIVE, MAX_SENTENCE_LENGTH
 from parity_core.settings import SPARKNLP_MAX_SENTENCE_LENGTH, EffectiveSettings
-from spark_pipelines.fix.candidates import CLASSIFIER, TOKENIZER, BaseFacts
-from spark_pipelines.fix.pattern import basic_tokenizer_pattern
+from spark_pipelines.fix.candidates import CLASSIFIER, TOKENIZER, BaseFacts, family_pattern
 from spark_pipelines.sparknlp.deployment import Deployment, java_name, load_deployment, param
 
 
@@ -39,11 +38,11 @@ def base_facts(deployment: Deployment, vocabulary_matches: bool) -> BaseFacts:
 
 def regex_tokenizer(input_cols: Sequence[str], output_col: str, settings: EffectiveSettings
                     ) -> Any:
-    """The RegexTokenizer that splits words like the checkpoint's basic tokenizer."""
+    """The RegexTokenizer that splits words as the checkpoint's family's tokenizer does."""
     from sparknlp.annotator import RegexTokenizer
 
     return (RegexTokenizer().setInputCols(list(input_cols)).setOutputCol(output_col)
-            .setPattern(basic_tokenizer_pattern(settings.tokenize_chinese_chars)))
+            .setPattern(family_pattern(settings)))
 
 
 def changed_pipeline(spark: SparkSession, base_dir: str, changes: Sequence[str],

@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from parity_core.audit import CASE_SENSITIVE, MAX_SENTENCE_LENGTH, VOCABULARY
+from parity_core.checkpoint import FAMILIES
 from parity_core.settings import SPARKNLP_MAX_SENTENCE_LENGTH, EffectiveSettings
-from spark_pipelines.fix.pattern import basic_tokenizer_pattern
+from spark_pipelines.fix.pattern import word_split_pattern
 
 TOKENIZER = "tokenizer"
 CLASSIFIER = "classifier"  # the classifier imported from the checkpoint (labels, vocabulary)
@@ -48,21 +49,46 @@ class Candidate:
                 "called_by_rows": self.called_by}
 
 
+def family_pattern(settings: EffectiveSettings) -> str:
+    """The RegexTokenizer pattern that gives the checkpoint's family its Hugging Face words."""
+    return word_split_pattern(tokenizer_model(settings), settings.tokenize_chinese_chars)
+
+
+def tokenizer_model(settings: EffectiveSettings) -> str:
+    family = FAMILIES.get(settings.family)
+    return "WordPiece" if family is None else family.tokenizer_model
+
+
+def _tokenizer_why(settings: EffectiveSettings) -> str:
+    model = tokenizer_model(settings)
+    if model == "BPE":
+        return ("the byte-level BPE pre-tokenizer cuts letters, digits and other characters "
+                "into chunks, each keeping the space before it (the Ġ marker), and Spark NLP's "
+                "classifier keeps only the first chunk of each token and marks no word unless "
+                "its token holds that space")
+    if model == "Unigram":
+        return ("SentencePiece segments each space-separated word with a ▁ in front, and "
+                "Spark NLP's classifier encodes each token so: punctuation split off as a "
+                "token of its own gets a ▁ Hugging Face never gives it")
+    return ("BERT's basic tokenizer splits off every punctuation character, treats Unicode "
+            "spaces as spaces" + (" and CJK ideographs one per word"
+                                  if settings.tokenize_chinese_chars else "")
+            + ", and Spark NLP's classifier keeps only the first basic-tokenizer word of each "
+            "token it is given")
+
+
 def derive_candidates(base: BaseFacts, settings: EffectiveSettings,
                       word_rows: int, deployment_causes: Mapping[str, int]) -> list[Candidate]:
     """Every change the report calls for; word_rows = rows whose word tokens differ."""
     found = []
-    pattern = basic_tokenizer_pattern(settings.tokenize_chinese_chars)
+    pattern = family_pattern(settings)
     if word_rows and not (base.tokenizer == "RegexTokenizer" and base.tokenizer_pattern == pattern):
         found.append(Candidate(
             TOKENIZER, f"{base.tokenizer or 'no tokenizer'}"
             + (f" pattern {base.tokenizer_pattern!r}" if base.tokenizer_pattern else ""),
             f"RegexTokenizer pattern {pattern!r}",
-            f"{word_rows:,} rows split words differently; BERT's basic tokenizer splits off "
-            "every punctuation character, treats Unicode spaces as spaces"
-            + (" and CJK ideographs one per word" if settings.tokenize_chinese_chars else "")
-            + ", and Spark NLP's classifier keeps only the first basic-tokenizer word of each "
-            "token it is given", word_rows))
+            f"{word_rows:,} rows split words differently; " + _tokenizer_why(settings),
+            word_rows))
     wanted_case = settings.sparknlp_case_sensitive
     if base.case_sensitive != wanted_case:
         rows = deployment_causes.get(CASE_SENSITIVE, 0)

@@ -1,4 +1,19 @@
-"""A RegexTokenizer pattern whose tokens are the words of BERT's basic tokenizer.
+"""RegexTokenizer patterns whose tokens are the words each family's Hugging Face tokenizer sees.
+
+Spark NLP's classifiers tokenize each token they are given on its own, so the word splitter in
+front of them decides what reaches the model. One pattern per tokenizer model:
+- WordPiece (BERT, DistilBERT): the words of BERT's basic tokenizer (below);
+- byte-level BPE (RoBERTa): the chunks of the GPT-2 pre-tokenizer, each KEEPING its leading
+  space. RoBertaClassification (5.5.3) builds its BpeTokenizer with alwaysAddPrefix = false,
+  so the `Ġ` space marker can only come from a space inside the token (its byte-level mapping
+  turns " " into `Ġ`); Spark NLP's Tokenizer strips it, a RegexTokenizer whose delimiters are
+  empty matches keeps it. The classifier keeps only the first GPT-2 chunk of each token
+  (result.head), so a token must never hold two;
+- SentencePiece (XLM-R, DeBERTa-v2, ALBERT): whitespace-separated words. The classifier encodes
+  each token with its own leading `▁`, as SentencePiece encodes each space-separated word of a
+  whole text; Spark NLP's Tokenizer also splits off punctuation, which then gets a `▁` of its own.
+
+WordPiece, in detail:
 
 Spark NLP's RegexTokenizer splits the text at every match of its pattern (java.util.regex,
 Pattern.split) and drops empty pieces. BertForSequenceClassification then runs its own
@@ -33,3 +48,42 @@ def basic_tokenizer_pattern(tokenize_chinese_chars: bool = True) -> str:
     alone = ASCII_PUNCTUATION + r"\p{P}" + ("".join(CJK_RANGES) if tokenize_chinese_chars
                                             else "")
     return rf"(?U)\s+|(?<=[{alone}])|(?=[{alone}])"
+
+
+# GPT-2's contractions, matched before letters when the apostrophe starts a chunk (after a
+# letter or digit); case-sensitive, like the GPT-2 pattern.
+CONTRACTIONS = "s|t|re|ve|m|ll|d"
+
+
+def byte_level_bpe_pattern() -> str:
+    r"""The RegexTokenizer pattern whose tokens are GPT-2 pre-tokenizer chunks, leading space kept.
+
+    GPT-2's chunks are `'s|'t|…| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`. As
+    delimiters: the run of whitespace before a word minus its last plain space (which belongs to
+    the word's chunk), a whitespace run that ends in another space character or the text, and the
+    empty string at every letter / digit / other boundary, except inside a contraction. Whitespace
+    chunks (a second space, a line break) cannot be kept: the classifier drops whitespace-only
+    tokens, which `hfparity fix` reports as remaining."""
+    other = r"[^\s\p{L}\p{N}]"
+    return "|".join((
+        r"(?U)\s*[\s&&[^ ]](?=\S)",  # whitespace ending in a non-plain space: no chunk keeps it
+        r"\s+?(?= \S)",  # extra whitespace before a " word" chunk
+        r"(?= \S)",  # the plain space starting a chunk
+        r"\s+$",
+        r"(?<=\p{L})(?=[^\s\p{L}])",
+        r"(?<=\p{N})(?=[^\s\p{N}])",
+        rf"(?<={other})(?=[\p{{L}}\p{{N}}])(?!(?<=[\p{{L}}\p{{N}}]')(?:{CONTRACTIONS}))",
+        rf"(?<=[\p{{L}}\p{{N}}]'(?:{CONTRACTIONS}))",
+    ))
+
+
+WHITESPACE_PATTERN = r"(?U)\s+"
+
+
+def word_split_pattern(tokenizer_model: str, tokenize_chinese_chars: bool = True) -> str:
+    """The RegexTokenizer pattern for a family's tokenizer model (checkpoint.Family)."""
+    if tokenizer_model == "BPE":
+        return byte_level_bpe_pattern()
+    if tokenizer_model == "Unigram":
+        return WHITESPACE_PATTERN
+    return basic_tokenizer_pattern(tokenize_chinese_chars)
