@@ -6,7 +6,11 @@ from __future__ import annotations
 import pytest
 
 from spark_pipelines.fix.candidates import BaseFacts, derive_candidates
-from spark_pipelines.fix.pattern import basic_tokenizer_pattern
+from spark_pipelines.fix.pattern import (
+    WHITESPACE_PATTERN,
+    basic_tokenizer_pattern,
+    byte_level_bpe_pattern,
+)
 from spark_pipelines.fix.remaining import Limits, reason
 
 UNCASED = Limits(strip_accents=True, max_input_chars_per_word=100, tokenize_chinese_chars=True)
@@ -29,6 +33,44 @@ CASED = Limits(strip_accents=False, max_input_chars_per_word=100, tokenize_chine
 ])
 def test_reason(text, limits, expected):
     assert reason(text, limits) == expected
+
+
+BPE = Limits(strip_accents=False, max_input_chars_per_word=100, tokenize_chinese_chars=True,
+             tokenizer_model="BPE")
+UNIGRAM = Limits(strip_accents=False, max_input_chars_per_word=100, tokenize_chinese_chars=True,
+                 tokenizer_model="Unigram")
+
+
+@pytest.mark.parametrize(("text", "limits", "pieces_equal", "family_cause", "expected"), [
+    ("two  spaces", BPE, False, None, "whitespace_chunk"),
+    ("a line\nbreak", BPE, False, "start_token_masked", "whitespace_chunk"),
+    ("trailing ", BPE, False, None, "whitespace_chunk"),
+    (" leading and single spaces", BPE, False, None, "unexplained"),
+    ("same pieces", BPE, True, "start_token_masked", "start_token_masked"),
+    ("same pieces", UNIGRAM, True, "start_token_masked", "start_token_masked"),
+    ("other pieces", UNIGRAM, False, "unknown_as_pad", "unknown_as_pad"),
+    ("other pieces", UNIGRAM, False, None, "unexplained"),
+    ("an extra\xadordinary film", BPE, False, None, "unexplained"),  # a WordPiece rule only
+    ("same pieces", UNCASED, True, "start_token_masked", "start_token_masked"),
+    ("", BPE, True, "start_token_masked", "no_text"),
+])
+def test_reason_beyond_wordpiece(text, limits, pieces_equal, family_cause, expected):
+    assert reason(text, limits, pieces_equal, family_cause) == expected
+
+
+@pytest.mark.parametrize(("family", "pattern"), [
+    ("roberta", byte_level_bpe_pattern()), ("xlm-roberta", WHITESPACE_PATTERN),
+    ("deberta-v2", WHITESPACE_PATTERN), ("albert", WHITESPACE_PATTERN),
+    ("distilbert", basic_tokenizer_pattern()),
+])
+def test_the_tokenizer_change_follows_the_family(settings, family, pattern):
+    matched = BaseFacts("TokenizerModel", None, settings.sparknlp_case_sensitive,
+                        settings.max_length, tuple(settings.labels), True)
+    (tokenizer,) = derive_candidates(matched, _settings(settings, family=family), 10, {})
+    assert tokenizer.after == f"RegexTokenizer pattern {pattern!r}"
+    done = BaseFacts("RegexTokenizer", pattern, settings.sparknlp_case_sensitive,
+                     settings.max_length, tuple(settings.labels), True)
+    assert derive_candidates(done, _settings(settings, family=family), 10, {}) == []
 
 
 def _settings(settings, **changes):

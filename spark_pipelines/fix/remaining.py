@@ -1,9 +1,11 @@
 """Why a difference survives every pipeline setting: a rule per hard-coded Spark NLP behaviour.
 
-Each rule reads the row's text and the checkpoint's settings only, and names a behaviour that
-Spark NLP 5.5.3 fixes in code (read in its sources: BasicTokenizer, WordpieceEncoder,
-DocumentAssembler), so no parameter of its annotators can change it. The first rule that
-applies wins; a row no rule explains is said to be unexplained, never silently dropped.
+Each rule reads the row's text, the checkpoint's settings and, for the families beyond BERT,
+whether the row's pieces are equal and the family rule the join found (compare/family_rules.py),
+and names a behaviour that Spark NLP 5.5.3 fixes in code (read in its sources: BasicTokenizer,
+WordpieceEncoder, BpeTokenizer, SentencepieceEncoder, the classifiers' attention mask), so no
+parameter of its annotators can change it. The first rule that applies wins; a row no rule
+explains is said to be unexplained, never silently dropped.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+
+from spark_pipelines.compare.family_rules import EVIDENCE, FAMILY_CAUSES
 
 SPARK_ACCENT_RANGE = (0x300, 0x36F)  # BasicTokenizer: \p{InCombiningDiacriticalMarks}
 SPARK_MAX_WORD_CHARS = 200  # WordpieceEncoder's maxInputCharsPerWord default (UTF-16 units)
@@ -24,6 +28,7 @@ class Limits:
     strip_accents: bool
     max_input_chars_per_word: int
     tokenize_chinese_chars: bool
+    tokenizer_model: str = "WordPiece"  # checkpoint.Family.tokenizer_model
 
 
 REASONS = {
@@ -43,6 +48,12 @@ REASONS = {
                  "(hard-coded, no parameter)",
     "chinese_chars": "CJK ideographs on a checkpoint with tokenize_chinese_chars false: Spark "
                      "NLP's BasicTokenizer always splits them one per word",
+    "whitespace_chunk": "a line break, tab, second space or trailing space: byte-level BPE gives "
+                        "it a piece of its own (Ċ, Ġ), Spark NLP's RoBERTa classifier drops "
+                        "every whitespace-only token (tokenizeWithAlignment), so no word "
+                        "splitter can pass it on",
+    **{name: f"{EVIDENCE[name]}; the same pieces reach the model, but this is fixed in "
+             "Spark NLP 5.5.3's code: no pipeline setting changes it" for name in FAMILY_CAUSES},
     "unexplained": "no known fixed behaviour explains it: see cause and cause_evidence in rows/",
 }
 
@@ -60,10 +71,21 @@ def _longest_word(text: str) -> int:
     return max((len(w) for w in WORD_SPLIT.split(text)), default=0)
 
 
-def reason(text: str | None, limits: Limits) -> str:
-    """The key in REASONS of the first fixed behaviour that this text runs into."""
+# Whitespace that is not one plain space before a word: a chunk of its own in byte-level BPE.
+WHITESPACE_CHUNK = re.compile(r"[^\S ]|\s(?=\s)|\s$")
+
+
+def reason(text: str | None, limits: Limits, pieces_equal: bool | None = None,
+           family_cause: str | None = None) -> str:
+    """The key in REASONS of the first fixed behaviour that this row runs into."""
     if text is None or not text.strip():
         return "no_text"
+    if pieces_equal and family_cause in FAMILY_CAUSES:
+        return str(family_cause)
+    if limits.tokenizer_model == "BPE":
+        return "whitespace_chunk" if WHITESPACE_CHUNK.search(text) else _family(family_cause)
+    if limits.tokenizer_model != "WordPiece":
+        return _family(family_cause)
     if _has_format_chars(text):
         return "format_characters"
     marks = _marks(text)
@@ -77,3 +99,7 @@ def reason(text: str | None, limits: Limits) -> str:
     if not limits.tokenize_chinese_chars and re.search(r"[\u4e00-\u9fff\u3400-\u4dbf]", text):
         return "chinese_chars"
     return "unexplained"
+
+
+def _family(family_cause: str | None) -> str:
+    return str(family_cause) if family_cause in FAMILY_CAUSES else "unexplained"

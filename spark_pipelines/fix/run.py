@@ -29,7 +29,7 @@ from spark_pipelines.compare.fix_model import (
     HowToFix,
 )
 from spark_pipelines.fix.build import base_facts, changed_pipeline
-from spark_pipelines.fix.candidates import derive_candidates
+from spark_pipelines.fix.candidates import derive_candidates, tokenizer_model
 from spark_pipelines.fix.inputs import FixInputs, read_rows
 from spark_pipelines.fix.metrics import RunFigures, figures, labels_agree, regressions
 from spark_pipelines.fix.remaining import REASONS, Limits, reason
@@ -63,7 +63,17 @@ def _row(row: pd.Series, limits: Limits) -> FixRow:
 
     return FixRow(id=str(row["id"]), status=str(row["status"]), cause=text("cause"),
                   sub_cause=text("sub_cause"), evidence=text("cause_evidence"),
-                  reason=reason(text("text"), limits))
+                  reason=_reason(row, limits))
+
+
+def _reason(row: pd.Series, limits: Limits) -> str:
+    def value(name: str) -> object | None:
+        found = row.get(name)
+        return None if found is None or pd.isna(found) else found
+
+    text, cause = value("text"), value("deployment_cause")
+    return reason(None if text is None else str(text), limits, value("pieces_equal") == True,  # noqa: E712
+                  None if cause is None else str(cause))
 
 
 def remaining_groups(after: pd.DataFrame, limits: Limits) -> tuple[FixRemaining, ...]:
@@ -72,7 +82,7 @@ def remaining_groups(after: pd.DataFrame, limits: Limits) -> tuple[FixRemaining,
     left = after[~(agree & (after["pieces_equal"] == True))]  # noqa: E712
     if left.empty:
         return ()
-    keys = left["text"].map(lambda t: reason(None if pd.isna(t) else t, limits))
+    keys = left.apply(lambda row: _reason(row, limits), axis=1)
     both = left["left_label"].notna() & left["right_label"].notna()
     flips = both & ~agree[left.index]
     groups = []
@@ -117,7 +127,7 @@ def run_fix(spark: SparkSession, config: ProjectConfig, settings: EffectiveSetti
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
     limits = Limits(settings.strip_accents, settings.max_input_chars_per_word,
-                    settings.tokenize_chinese_chars)
+                    settings.tokenize_chinese_chars, tokenizer_model(settings))
     before = read_rows(inputs.report_dir)
     base_dir = _base_pipeline(spark, config, settings, inputs, out)
     audit = audit_of(inputs.right_fingerprint)
