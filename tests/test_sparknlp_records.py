@@ -11,6 +11,7 @@ from spark_pipelines.sparknlp.records import (
     parse_java_float,
     probabilities_from_metadata,
     to_code_points,
+    trim_whitespace,
     utf16_index,
 )
 
@@ -54,3 +55,23 @@ def test_null_text_is_invalid_even_though_spark_nlp_saw_empty() -> None:
            "tok_end": [], "class_result": [], "class_metadata": [], "pieces": None}
     record = build_record(row, ("negative", "positive"))
     assert record["status"] == "invalid_text" and record["error"] == "text is null"
+
+
+def test_a_token_carrying_its_space_points_at_the_word() -> None:
+    """A RegexTokenizer that keeps RoBERTa's leading space: the piece keeps its Ġ, the offsets
+    (and the word's text) leave the space out, as Hugging Face's trim_offsets does."""
+    text = "It is  \xa0good"
+    pieces = {"pieces": [{"piece": "It", "id": 5, "begin": 0, "end": 1},
+                         {"piece": "Ġis", "id": 6, "begin": 2, "end": 4},
+                         {"piece": "Ġ\u00c2\u0142good", "id": 7, "begin": 6, "end": 11}],
+              "note": None, "piece_count": 3, "truncated": False}
+    row = {"id": "x", "text": text, "text_error": None, "tok_result": ["It", " is", " \xa0good"],
+           "tok_begin": [0, 2, 6], "tok_end": [1, 4, 11], "class_result": ["positive"],
+           "class_metadata": [{"negative": "0.25", "positive": "0.75"}], "pieces": pieces}
+    record = build_record(row, ("negative", "positive"))
+    assert [(w["text"], w["begin"], w["end"]) for w in record["words"]] == [
+        ("It", 0, 2), ("is", 3, 5), ("\xa0good", 7, 12)]  # NBSP is not trimmed
+    assert [(p["piece"], p["begin"]) for p in record["pieces"]] == [
+        ("It", 0), ("Ġis", 3), ("Ġ\u00c2\u0142good", 7)]
+    assert trim_whitespace("   ", 0, 3) == (0, 3)  # nothing but spaces: the span stays
+    assert trim_whitespace("ab", None, None) == (None, None)

@@ -16,6 +16,7 @@ from typing import Any
 
 from pyspark.sql import SparkSession
 
+from parity_core.checkpoint import Family, inspect_checkpoint
 from parity_core.config import ProjectConfig
 from parity_core.errors import ConfigError
 from parity_core.fingerprint import checkpoint_hashes, read_model_manifest
@@ -25,10 +26,10 @@ from spark_pipelines.sparknlp.deployment import load_deployment, param
 from spark_pipelines.sparknlp.pipeline import (
     SparkNlpRun,
     _note_shared_tmpdir,
-    _vocabulary_file,
     apply_onnx_threads,
     checkpoint_vocabulary,
     register_pieces_udf,
+    ship_model_assets,
 )
 
 ONNX_SUFFIX = "_classification_onnx"
@@ -53,14 +54,13 @@ def build_deployment_run(spark: SparkSession, config: ProjectConfig, settings: E
     if sorted(labels) != sorted(settings.labels):
         raise ConfigError(f"--pipeline {folder}: labels {labels} are not the checkpoint's "
                           f"{list(settings.labels)}; records could not name its predictions")
-    problem = register_pieces_udf(spark)
-    vocab_name, deployed, vocab_sha = None, None, None
-    entries = checkpoint_vocabulary(settings)
-    theirs = None if entries is None else \
-        Vocabulary(entries, checkpoint_hashes(settings.checkpoint)["vocab_sha256"])
+    problem = register_pieces_udf(spark, deployment.family)
+    vocab_name, merges_name, deployed, vocab_sha = None, None, None, None
+    theirs = _checkpoint_vocabulary(settings, deployment.family)
     if not problem:
-        vocab_name, data = _vocabulary_file(spark, deployment.classifier)
-        deployed = Vocabulary(data.decode("utf-8").splitlines(), hashlib.sha256(data).hexdigest())
+        vocab_name, merges_name, data = ship_model_assets(spark, deployment.family,
+                                                          deployment.classifier)
+        deployed = _vocabulary(data, deployment.family)
         # Equal entries are the checkpoint's vocabulary, whatever the file's line endings.
         vocab_sha = theirs.sha256 if theirs is not None and \
             list(deployed.entries) == list(theirs.entries) else deployed.sha256
@@ -75,7 +75,27 @@ def build_deployment_run(spark: SparkSession, config: ProjectConfig, settings: E
         class_col=deployment.class_col,
         case_sensitive=bool(param(deployment.classifier, "caseSensitive")),
         max_sentence_length=int(param(deployment.classifier, "maxSentenceLength")),
-        vocab_sha256=vocab_sha, audit=audit)
+        vocab_sha256=vocab_sha, audit=audit, merges_name=merges_name)
+
+
+def _vocabulary(data: bytes, family: Family) -> Vocabulary:
+    """A vocabulary file's entries and sha256; a SentencePiece model (binary) is one entry, its
+    sha256, so two models compare by their bytes."""
+    sha = hashlib.sha256(data).hexdigest()
+    if family.spm_file is not None:
+        return Vocabulary((f"{family.spm_file} sha256 {sha}",), sha)
+    return Vocabulary(data.decode("utf-8").splitlines(), sha)
+
+
+def _checkpoint_vocabulary(settings: EffectiveSettings, family: Family) -> Vocabulary | None:
+    """The checkpoint's vocabulary (its .model file for a SentencePiece family), when here."""
+    if not Path(settings.checkpoint).is_dir():
+        return None
+    if family.spm_file is not None:
+        return _vocabulary(inspect_checkpoint(settings.checkpoint).vocabulary_bytes(), family)
+    entries = checkpoint_vocabulary(settings)
+    return None if entries is None else \
+        Vocabulary(entries, checkpoint_hashes(settings.checkpoint)["vocab_sha256"])
 
 
 def onnx_sha256(saved: Path) -> str:

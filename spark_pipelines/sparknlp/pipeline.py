@@ -294,6 +294,19 @@ def _spm_model_file(spark: SparkSession, classifier: Any) -> tuple[str, bytes]:
     return _ship(spark, folder / "spm.model", "hfparity-spm")
 
 
+def ship_model_assets(spark: SparkSession, family: Family, classifier: Any
+                      ) -> tuple[str, str | None, bytes]:
+    """The classifier's own tokenizer assets, shipped for the family's pieces UDF: (vocabulary
+    or SentencePiece model file name, merges file name for BPE, the vocabulary file's bytes)."""
+    if family.tokenizer_model == "BPE":
+        return _bpe_asset_files(spark, classifier)
+    if family.spm_file is not None:
+        name, data = _spm_model_file(spark, classifier)
+        return name, None, data
+    name, data = _vocabulary_file(spark, classifier)
+    return name, None, data
+
+
 def checkpoint_vocabulary(settings: EffectiveSettings) -> list[str] | None:
     """The checkpoint's vocabulary in id order, when the checkpoint folder is here."""
     if not Path(settings.checkpoint).is_dir():
@@ -342,12 +355,7 @@ def build_pipeline(spark: SparkSession, config: ProjectConfig, settings: Effecti
     problem = register_pieces_udf(spark, family)
     vocab_name = merges_name = None
     if not problem:
-        if family.tokenizer_model == "BPE":
-            vocab_name, merges_name, data = _bpe_asset_files(spark, classifier)
-        elif family.spm_file is not None:
-            vocab_name, data = _spm_model_file(spark, classifier)
-        else:
-            vocab_name, data = _vocabulary_file(spark, classifier)
+        vocab_name, merges_name, data = ship_model_assets(spark, family, classifier)
         ours = data.decode("utf-8", "replace").splitlines()
         theirs = checkpoint_vocabulary(settings) if family.spm_file is None else None
         if family.spm_file is None and theirs is not None and ours != theirs:

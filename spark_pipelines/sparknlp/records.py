@@ -1,8 +1,11 @@
 """Spark NLP annotations -> prediction records, computed on the executors (mapInArrow).
 
 Spark NLP offsets are Java string indexes (UTF-16 units), end inclusive; records use code points,
-end exclusive, so an emoji (two UTF-16 units) must not shift every later offset. Probabilities
-come from the class annotation's metadata as Java Float.toString strings ("1.2E-4").
+end exclusive, so an emoji (two UTF-16 units) must not shift every later offset. A word's or
+piece's offsets leave out the whitespace its token carries at either end (a RegexTokenizer that
+keeps each word's leading space, so that RoBERTa's classifier gives it the Ġ marker), as Hugging
+Face's trim_offsets does: the space is in the piece (`Ġword`), the offsets point at the word.
+Probabilities come from the class annotation's metadata as Java Float.toString strings ("1.2E-4").
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from parity_core.records import (
     text_sha256,
 )
 
+ASCII_SPACE = " \t\n\r"
 NO_LABEL_ERROR = "Spark NLP gave no label (no tokens: empty or whitespace-only text)"
 
 
@@ -68,6 +72,21 @@ def to_code_points(begin: int | None, end: int | None, index: list[int]
     return cp_begin, min(max(cp_end, cp_begin), index[last])
 
 
+def trim_whitespace(text: str, begin: int | None, end: int | None
+                    ) -> tuple[int | None, int | None]:
+    """Code point (begin, end) without ASCII whitespace at either end, unless nothing else is
+    left (a whitespace-only token keeps its span). Other spaces (NBSP, U+3000) stay: Spark NLP's
+    own tokenizers keep them inside tokens, and the join's separator causes read them there."""
+    if begin is None or end is None:
+        return begin, end
+    inner_begin, inner_end = begin, end
+    while inner_begin < inner_end and text[inner_begin] in ASCII_SPACE:
+        inner_begin += 1
+    while inner_end > inner_begin and text[inner_end - 1] in ASCII_SPACE:
+        inner_end -= 1
+    return (inner_begin, inner_end) if inner_begin < inner_end else (begin, end)
+
+
 def probabilities_from_metadata(metadata: dict[str, str], labels: Sequence[str]) -> list[float]:
     """Every label's probability, in the settings' label (id) order."""
     missing = [label for label in labels if label not in metadata]
@@ -94,8 +113,9 @@ def build_record(row: dict[str, Any], labels: Sequence[str]) -> dict[str, Any]:
     words = []
     for result, begin, end in zip(row["tok_result"] or [], row["tok_begin"] or [],
                                   row["tok_end"] or []):
-        cp_begin, cp_end = to_code_points(begin, end, index)
-        words.append({"text": result, "begin": cp_begin, "end": cp_end})
+        cp_begin, cp_end = trim_whitespace(text, *to_code_points(begin, end, index))
+        words.append({"text": result.strip(ASCII_SPACE) or result, "begin": cp_begin,
+                      "end": cp_end})
     record["words"] = words
     pieces = row.get("pieces")
     if pieces is not None:
@@ -103,7 +123,8 @@ def build_record(row: dict[str, Any], labels: Sequence[str]) -> dict[str, Any]:
         if pieces.get("pieces") is not None:
             record["pieces"] = [
                 dict(zip(("piece", "id"), (p["piece"], p["id"])),
-                     **dict(zip(("begin", "end"), to_code_points(p["begin"], p["end"], index))))
+                     **dict(zip(("begin", "end"), trim_whitespace(
+                         text, *to_code_points(p["begin"], p["end"], index)))))
                 for p in pieces["pieces"]
             ]
             record["piece_count"] = pieces.get("piece_count")
