@@ -213,9 +213,11 @@ def bpe_warnings(family: Family) -> list[str]:
     return [
         f"{family.sparknlp_classification}.tokenizeWithAlignment builds its BpeTokenizer with "
         "alwaysAddPrefix = false: no word gets the Ġ (space) marker, where Hugging Face marks "
-        "every word after the first; words map to other pieces and ids",
+        "every word after the first; words map to other pieces and ids (unless the token "
+        "itself starts with the space: `hfparity fix` proposes a RegexTokenizer that keeps it)",
         "each Spark NLP token keeps only its FIRST BPE pre-tokenizer chunk (result.head): "
-        "\"don't\" reaches the model as \"don\", \"it's\" as \"it\"",
+        "\"don't\" reaches the model as \"don\", \"it's\" as \"it\" (a RegexTokenizer "
+        "cutting at the pre-tokenizer's chunk boundaries avoids it)",
         "attention mask: Spark NLP's ONNX path masks `id != 0`, and <s> is id 0: the start "
         "token is masked on every row (Hugging Face attends to it)",
     ]
