@@ -74,3 +74,27 @@ def test_byte_level_pattern_gives_the_gpt2_chunks_with_their_spaces(spark):
 @pytest.mark.parametrize("text", EDGES)
 def test_whitespace_pattern_keeps_each_word_whole(spark, text):
     assert _java_split(spark, WHITESPACE_PATTERN, [text])[0] == text.split()
+
+
+def test_the_audit_takes_the_fix_tokenizer_as_a_note_not_a_finding(spark, settings):
+    """The tokenizer `hfparity fix` proposes is recognised as such; a changed copy is not."""
+    import dataclasses
+
+    from sparknlp.annotator import RegexTokenizer
+
+    from spark_pipelines.fix.pattern import family_pattern
+    from spark_pipelines.sparknlp.audit import is_family_regex_tokenizer
+
+    def on_the_jvm(stage):  # what saving or fitting a pipeline does with the Python params
+        stage._transfer_params_to_java()
+        return stage
+
+    roberta = dataclasses.replace(settings, family="roberta")
+    proposed = on_the_jvm(RegexTokenizer().setInputCols(["document"]).setOutputCol("token")
+                          .setPattern(family_pattern(roberta)))
+    assert is_family_regex_tokenizer(proposed, roberta)
+    assert not is_family_regex_tokenizer(proposed, settings)  # a BERT checkpoint's pattern differs
+    assert not is_family_regex_tokenizer(on_the_jvm(
+        RegexTokenizer().setPattern(family_pattern(roberta)).setToLowercase(True)), roberta)
+    assert not is_family_regex_tokenizer(on_the_jvm(
+        RegexTokenizer().setPattern(family_pattern(roberta)).setTrimWhitespace(True)), roberta)

@@ -13,9 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from parity_core.audit import CASE_SENSITIVE, MAX_SENTENCE_LENGTH, VOCABULARY
-from parity_core.checkpoint import FAMILIES
 from parity_core.settings import SPARKNLP_MAX_SENTENCE_LENGTH, EffectiveSettings
-from spark_pipelines.fix.pattern import word_split_pattern
+from spark_pipelines.fix.pattern import family_pattern, tokenizer_model
 
 TOKENIZER = "tokenizer"
 CLASSIFIER = "classifier"  # the classifier imported from the checkpoint (labels, vocabulary)
@@ -47,16 +46,6 @@ class Candidate:
     def to_dict(self) -> dict[str, object]:
         return {"name": self.name, "before": self.before, "after": self.after, "why": self.why,
                 "called_by_rows": self.called_by}
-
-
-def family_pattern(settings: EffectiveSettings) -> str:
-    """The RegexTokenizer pattern that gives the checkpoint's family its Hugging Face words."""
-    return word_split_pattern(tokenizer_model(settings), settings.tokenize_chinese_chars)
-
-
-def tokenizer_model(settings: EffectiveSettings) -> str:
-    family = FAMILIES.get(settings.family)
-    return "WordPiece" if family is None else family.tokenizer_model
 
 
 def _tokenizer_why(settings: EffectiveSettings) -> str:

@@ -36,6 +36,9 @@ not split there either, so no pattern of this form can.
 
 from __future__ import annotations
 
+from parity_core.checkpoint import FAMILIES
+from parity_core.settings import EffectiveSettings
+
 ASCII_PUNCTUATION = r"\x21-\x2F\x3A-\x40\x5B-\x60\x7B-\x7E"
 # The CJK Unified Ideograph blocks of Google's BERT tokenizer, which both sides use.
 CJK_RANGES = (r"\x{4E00}-\x{9FFF}", r"\x{3400}-\x{4DBF}", r"\x{20000}-\x{2A6DF}",
@@ -80,10 +83,21 @@ def byte_level_bpe_pattern() -> str:
 WHITESPACE_PATTERN = r"(?U)\s+"
 
 
-def word_split_pattern(tokenizer_model: str, tokenize_chinese_chars: bool = True) -> str:
+def word_split_pattern(model: str, tokenize_chinese_chars: bool = True) -> str:
     """The RegexTokenizer pattern for a family's tokenizer model (checkpoint.Family)."""
-    if tokenizer_model == "BPE":
+    if model == "BPE":
         return byte_level_bpe_pattern()
-    if tokenizer_model == "Unigram":
+    if model == "Unigram":
         return WHITESPACE_PATTERN
     return basic_tokenizer_pattern(tokenize_chinese_chars)
+
+
+def family_pattern(settings: EffectiveSettings) -> str:
+    """The RegexTokenizer pattern that gives the checkpoint's family its Hugging Face words."""
+    return word_split_pattern(tokenizer_model(settings), settings.tokenize_chinese_chars)
+
+
+def tokenizer_model(settings: EffectiveSettings) -> str:
+    """WordPiece, BPE or Unigram: the checkpoint family's tokenizer model."""
+    family = FAMILIES.get(settings.family)
+    return "WordPiece" if family is None else family.tokenizer_model

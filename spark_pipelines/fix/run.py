@@ -29,9 +29,10 @@ from spark_pipelines.compare.fix_model import (
     HowToFix,
 )
 from spark_pipelines.fix.build import base_facts, changed_pipeline
-from spark_pipelines.fix.candidates import derive_candidates, tokenizer_model
+from spark_pipelines.fix.candidates import derive_candidates
 from spark_pipelines.fix.inputs import FixInputs, read_rows
 from spark_pipelines.fix.metrics import RunFigures, figures, labels_agree, regressions
+from spark_pipelines.fix.pattern import tokenizer_model
 from spark_pipelines.fix.remaining import REASONS, Limits, reason
 
 PROPOSAL_DIR = "pipeline"

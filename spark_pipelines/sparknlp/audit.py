@@ -67,6 +67,18 @@ def _stage_text(stage: Any) -> str:
     return f"{java_name(stage)}({', '.join(shown)})"
 
 
+def is_family_regex_tokenizer(tokenizer: Any, settings: EffectiveSettings) -> bool:
+    """The RegexTokenizer `hfparity fix` proposes for this checkpoint's family, as proposed
+    (no lower-casing, trimming or length filter of its own)."""
+    from spark_pipelines.fix.pattern import family_pattern
+
+    return (java_name(tokenizer) == "RegexTokenizer"
+            and param(tokenizer, "pattern") == family_pattern(settings)
+            and not param(tokenizer, "toLowercase") and not param(tokenizer, "trimWhitespace")
+            and int(param(tokenizer, "minLength") or 1) <= 1
+            and param(tokenizer, "maxLength") is None)
+
+
 def _tokenizer_findings(spark: SparkSession, tokenizer: Any) -> list[AuditFinding]:
     """Every tokenizer param whose value is not a fresh Tokenizer's default."""
     from sparknlp.annotator import Tokenizer
@@ -104,6 +116,7 @@ def audit_deployment(spark: SparkSession, deployment: Deployment, settings: Effe
     """Compare the deployment with what the checkpoint implies; one finding per difference."""
     classifier = deployment.classifier
     findings: list[AuditFinding] = []
+    notes: list[str] = []
     case_sensitive = bool(param(classifier, "caseSensitive"))
     if case_sensitive != settings.sparknlp_case_sensitive:
         findings.append(AuditFinding(
@@ -150,6 +163,10 @@ def audit_deployment(spark: SparkSession, deployment: Deployment, settings: Effe
     if deployment.tokenizer is None:
         findings.append(AuditFinding(TOKENIZER_PREFIX + "class", "none found", "TokenizerModel",
                                      "no known tokenizer feeds the classifier"))
+    elif is_family_regex_tokenizer(deployment.tokenizer, settings):
+        notes.append("tokenizer: the RegexTokenizer `hfparity fix` derives for a "
+                     f"{settings.family} checkpoint (words split as its Hugging Face tokenizer "
+                     "splits them): not a finding")
     else:
         findings.extend(_tokenizer_findings(spark, deployment.tokenizer))
     activation = param(classifier, "activation")
@@ -158,4 +175,4 @@ def audit_deployment(spark: SparkSession, deployment: Deployment, settings: Effe
                                      "probabilities are not a softmax of the logits"))
     stages = tuple(java_name(s) for s in deployment.pipeline.stages)
     return DeploymentAudit(deployment.source, deployment.location, stages,
-                           tuple(deployment.notes), tuple(findings))
+                           tuple(deployment.notes) + tuple(notes), tuple(findings))
