@@ -41,8 +41,9 @@ import scala.collection.Seq;
  *
  * <p>Arguments: the row's document and token annotations, caseSensitive, maxSentenceLength, the
  * vocabulary file and the merges file (SparkFiles names or local paths). Returns the struct of
- * {@link ModelInput#row}; piece begin/end are Spark NLP's (UTF-16 units, end inclusive), the
- * sentence start and end pieces have null offsets.
+ * {@link ModelInput#row}; piece begin/end are UTF-16 units, end inclusive, of the characters
+ * each piece's bytes belong to ({@link ByteLevelOffsets}: Spark NLP's own count one character
+ * per byte), the sentence start and end pieces have null offsets.
  */
 public final class SparkNlpBpePieces
     implements UDF5<Seq<Row>, Boolean, Integer, String, String, Row> {
@@ -103,9 +104,11 @@ public final class SparkNlpBpePieces
     List<Row> pieces = new ArrayList<>(keep + 2);
     List<Integer> pieceIds = new ArrayList<>(keep);
     pieces.add(RowFactory.create("<s>", special[0], null, null));
+    int[][] offsets = ByteLevelOffsets.of(all, keep);
     for (int i = 0; i < keep; i++) {
       TokenPiece piece = all[i];
-      pieces.add(RowFactory.create(piece.wordpiece(), piece.pieceId(), piece.begin(), piece.end()));
+      pieces.add(RowFactory.create(piece.wordpiece(), piece.pieceId(), offsets[i][0],
+          offsets[i][1]));
       pieceIds.add(piece.pieceId());
     }
     pieces.add(RowFactory.create("</s>", special[1], null, null));
