@@ -40,7 +40,8 @@ import scala.collection.Seq;
  *
  * <p>Arguments: document and token annotations, caseSensitive, maxSentenceLength, the
  * SentencePiece model file (SparkFiles name or local path), the classification class' simple
- * name. Returns the struct of {@link ModelInput#row}.
+ * name. Returns the struct of {@link ModelInput#row}; piece offsets are the characters each piece
+ * stands for ({@link SentencePieceOffsets}), not the encoder's.
  */
 public final class SparkNlpSentencePieces
     implements UDF5<Seq<Row>, Boolean, Integer, String, String, Row> {
@@ -118,9 +119,11 @@ public final class SparkNlpSentencePieces
     List<Integer> pieceIds = new ArrayList<>(keep);
     boolean xlm = "XlmRoBertaClassification".equals(classification);
     pieces.add(RowFactory.create(xlm ? "<s>" : "[CLS]", rule[0], null, null));
+    int[][] offsets = SentencePieceOffsets.of(all, keep);
     for (int i = 0; i < keep; i++) {
       TokenPiece piece = all[i];
-      pieces.add(RowFactory.create(piece.wordpiece(), piece.pieceId(), piece.begin(), piece.end()));
+      pieces.add(RowFactory.create(piece.wordpiece(), piece.pieceId(), offsets[i][0],
+          offsets[i][1]));
       pieceIds.add(piece.pieceId());
     }
     pieces.add(RowFactory.create(xlm ? "</s>" : "[SEP]", rule[1], null, null));
