@@ -13,6 +13,7 @@ ones (see the README, "Running on a cluster").
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import zipfile
 from pathlib import Path
@@ -36,10 +37,16 @@ def build_zip(out: Path) -> Path:
 
 
 def submit_jars() -> list[str]:
-    """Spark NLP's jars from set-up's cache plus hfparity-functions.jar; refuses when not set up."""
+    """Spark NLP's jars from set-up's cache plus hfparity-functions.jar (rebuilt when its sources
+    changed); refuses when not set up."""
     from spark_pipelines.jvm.jars import functions_jar_path, session_jars, sparknlp_jar
 
     sparknlp_jar()  # names the cache folder and `make setup` when the jars are missing
+    from spark_pipelines.jvm import build_jar
+
+    if not build_jar.is_built():  # the Java sources changed since set-up: never ship a stale jar
+        with contextlib.redirect_stdout(sys.stderr):  # stdout may be a --jars value
+            build_jar.build()
     jars = session_jars()
     if str(functions_jar_path()) not in jars:
         raise FileNotFoundError(f"{functions_jar_path()}: functions jar missing; run `make setup`")
