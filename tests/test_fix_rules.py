@@ -41,21 +41,24 @@ UNIGRAM = Limits(strip_accents=False, max_input_chars_per_word=100, tokenize_chi
                  tokenizer_model="Unigram")
 
 
-@pytest.mark.parametrize(("text", "limits", "pieces_equal", "family_cause", "expected"), [
-    ("two  spaces", BPE, False, None, "whitespace_chunk"),
-    ("a line\nbreak", BPE, False, "start_token_masked", "whitespace_chunk"),
-    ("trailing ", BPE, False, None, "whitespace_chunk"),
-    (" leading and single spaces", BPE, False, None, "unexplained"),
-    ("same pieces", BPE, True, "start_token_masked", "start_token_masked"),
-    ("same pieces", UNIGRAM, True, "start_token_masked", "start_token_masked"),
-    ("other pieces", UNIGRAM, False, "unknown_as_pad", "unknown_as_pad"),
-    ("other pieces", UNIGRAM, False, None, "unexplained"),
-    ("an extra\xadordinary film", BPE, False, None, "unexplained"),  # a WordPiece rule only
-    ("same pieces", UNCASED, True, "start_token_masked", "start_token_masked"),
-    ("", BPE, True, "start_token_masked", "no_text"),
+@pytest.mark.parametrize(("text", "limits", "pieces_equal", "family_cause", "expected",
+                          "sub_cause"), [
+    ("two  spaces", BPE, False, None, "whitespace_chunk", None),
+    ("a line\nbreak", BPE, False, "start_token_masked", "whitespace_chunk", None),
+    ("trailing ", BPE, False, None, "whitespace_chunk", None),
+    (" leading and single spaces", BPE, False, None, "unexplained", None),
+    ("same pieces", BPE, True, "start_token_masked", "start_token_masked", None),
+    ("same pieces", UNIGRAM, True, "start_token_masked", "start_token_masked", None),
+    ("other pieces", UNIGRAM, False, "unknown_as_pad", "unknown_as_pad", None),
+    ("other pieces", UNIGRAM, False, None, "unexplained", None),
+    ("a lone marker", UNIGRAM, False, "start_token_masked", "marker_piece_dropped",
+     "space_marker"),
+    ("an extra\xadordinary film", BPE, False, None, "unexplained", None),  # a WordPiece rule only
+    ("same pieces", UNCASED, True, "start_token_masked", "start_token_masked", None),
+    ("", BPE, True, "start_token_masked", "no_text", None),
 ])
-def test_reason_beyond_wordpiece(text, limits, pieces_equal, family_cause, expected):
-    assert reason(text, limits, pieces_equal, family_cause) == expected
+def test_reason_beyond_wordpiece(text, limits, pieces_equal, family_cause, expected, sub_cause):
+    assert reason(text, limits, pieces_equal, family_cause, sub_cause) == expected
 
 
 @pytest.mark.parametrize(("family", "pattern"), [

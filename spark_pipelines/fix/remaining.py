@@ -52,6 +52,10 @@ REASONS = {
                         "it a piece of its own (Ċ, Ġ), Spark NLP's RoBERTa classifier drops "
                         "every whitespace-only token (tokenizeWithAlignment), so no word "
                         "splitter can pass it on",
+    "marker_piece_dropped": "SentencePiece starts this word with a lone ▁ piece (its ▁-prefixed "
+                            "form is not in the vocabulary); Spark NLP's SentencepieceEncoder "
+                            "drops every piece with the delimiter's id, so the word reaches the "
+                            "model without its space marker; fixed in code, no setting changes it",
     **{name: f"{EVIDENCE[name]}; the same pieces reach the model, but this is fixed in "
              "Spark NLP 5.5.3's code: no pipeline setting changes it" for name in FAMILY_CAUSES},
     "unexplained": "no known fixed behaviour explains it: see cause and cause_evidence in rows/",
@@ -76,7 +80,7 @@ WHITESPACE_CHUNK = re.compile(r"[^\S ]|\s(?=\s)|\s$")
 
 
 def reason(text: str | None, limits: Limits, pieces_equal: bool | None = None,
-           family_cause: str | None = None) -> str:
+           family_cause: str | None = None, sub_cause: str | None = None) -> str:
     """The key in REASONS of the first fixed behaviour that this row runs into."""
     if text is None or not text.strip():
         return "no_text"
@@ -85,6 +89,8 @@ def reason(text: str | None, limits: Limits, pieces_equal: bool | None = None,
     if limits.tokenizer_model == "BPE":
         return "whitespace_chunk" if WHITESPACE_CHUNK.search(text) else _family(family_cause)
     if limits.tokenizer_model != "WordPiece":
+        if not pieces_equal and sub_cause == "space_marker":
+            return "marker_piece_dropped"
         return _family(family_cause)
     if _has_format_chars(text):
         return "format_characters"

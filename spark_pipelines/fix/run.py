@@ -72,9 +72,10 @@ def _reason(row: pd.Series, limits: Limits) -> str:
         found = row.get(name)
         return None if found is None or pd.isna(found) else found
 
-    text, cause = value("text"), value("deployment_cause")
+    text, cause, sub_cause = value("text"), value("deployment_cause"), value("sub_cause")
     return reason(None if text is None else str(text), limits, value("pieces_equal") == True,  # noqa: E712
-                  None if cause is None else str(cause))
+                  None if cause is None else str(cause),
+                  None if sub_cause is None else str(sub_cause))
 
 
 def remaining_groups(after: pd.DataFrame, limits: Limits) -> tuple[FixRemaining, ...]:
