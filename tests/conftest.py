@@ -55,3 +55,32 @@ def default_corpus_path(project_config) -> Path:
     if not path.is_file():
         pytest.fail(f"{path} missing: run `make setup` first")
     return path
+
+
+@pytest.fixture(scope="session")
+def default_slice_path(default_corpus_path, tmp_path_factory) -> Path:
+    """tests/support/default_slice.py's rows of the default corpus, as parquet (read-only)."""
+    from tests.support.default_slice import write_default_slice
+
+    return write_default_slice(default_corpus_path,
+                               tmp_path_factory.mktemp("default-slice") / "slice.parquet")
+
+
+@pytest.fixture(scope="session")
+def default_slice_hf(spark, project_config, settings, default_slice_path) -> Path:
+    """The Hugging Face job's records of the default slice, made once (read-only)."""
+    from spark_pipelines.hf_on_spark.job import run_hf_reference
+
+    out = default_slice_path.parent / "hf"
+    run_hf_reference(spark, project_config, settings, str(default_slice_path), str(out))
+    return out
+
+
+@pytest.fixture(scope="session")
+def default_slice_sparknlp(spark, project_config, settings, default_slice_path) -> Path:
+    """The Spark NLP job's records of the default slice, made once (read-only)."""
+    from spark_pipelines.sparknlp.job import run_sparknlp
+
+    out = default_slice_path.parent / "sparknlp"
+    run_sparknlp(spark, project_config, settings, str(default_slice_path), str(out))
+    return out

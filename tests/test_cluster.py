@@ -1,7 +1,8 @@
 """The three jobs on a real standalone cluster, submitted exactly as the README tells users.
 
 A master and two workers (separate JVMs, loopback only) run the README's "standalone" command
-block verbatim; the same three jobs then run in the test's local[2] session, and the two reports
+block verbatim; the same three jobs' library calls on the test's local[2] session (the two
+producers' records are the session's, tests/conftest.py) are the baseline, and the two reports
 and the two pairs of record sets must be equal row for row. Commands run from a scratch folder
 with a PATH that does not contain the venv, so nothing may depend on the working directory or on
 an activated venv. Wall times per job are printed (`pytest -s`).
@@ -21,8 +22,6 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
@@ -36,7 +35,6 @@ REPO = Path(__file__).resolve().parent.parent
 README_MARKER = "<!-- standalone commands: tests/test_cluster.py runs this block verbatim -->"
 ASSIGNMENT = re.compile(r"^([A-Z_][A-Z0-9_]*)=")
 TOLERANCE = 1e-6
-SLICE_ROWS = 100  # every edge case plus the first ordinary snippets
 JOB_TIMEOUT_S = 900
 
 
@@ -126,17 +124,6 @@ def run_block(commands: list[str], env: dict[str, str], cwd: Path, logs: Path
 
 
 
-def corpus_slice(source: Path, target: Path, rows: int = SLICE_ROWS) -> int:
-    """Every edge-* row of the default corpus plus its first ordinary rows, `rows` in all."""
-    table = pq.read_table(source)
-    edge = pc.starts_with(table.column("id"), "edge-")
-    edges = table.filter(edge)
-    others = table.filter(pc.invert(edge)).slice(0, rows - edges.num_rows)
-    sliced = pa.concat_tables([others, edges])
-    pq.write_table(sliced, target)
-    return sliced.num_rows
-
-
 def table_rows(folder: Path) -> dict[str, dict[str, Any]]:
     rows = pq.read_table(folder).to_pylist()
     by_id = {row["id"]: row for row in rows}
@@ -180,41 +167,35 @@ def check_probe(probe: Path, workers: Path, submit_cwd: Path) -> None:
     assert worker_dirs == {"work0", "work1"}, f"tasks ran only in {worker_dirs}"
 
 
-def run_locally(spark: Any, config: Any, settings: Any, corpus: Path, out: Path
-                ) -> tuple[dict[str, float], dict[str, int]]:
+def run_locally(spark: Any, config: Any, settings: Any, corpus: Path, records: dict[str, Path],
+                out: Path) -> tuple[dict[str, float], dict[str, int]]:
     """The baseline: the three jobs' library calls on the test session (local[2]), with the
     settings the README block passes (conf/default.yaml, counterfactual auto). The block itself
-    is proven by the cluster run; re-submitting it locally would only add three JVM starts."""
+    is proven by the cluster run; re-submitting it locally would only add three JVM starts.
+    The two producers' records are the session's (tests/conftest.py: the same library calls on
+    the same slice, made once for every test that reads them); the join runs here."""
     from spark_pipelines.compare.job import run_compare
-    from spark_pipelines.hf_on_spark.job import run_hf_reference
-    from spark_pipelines.sparknlp.job import run_sparknlp
 
-    seconds: dict[str, float] = {}
     started = time.perf_counter()
-    run_hf_reference(spark, config, settings, str(corpus), str(out / "hf"))
-    seconds["hf_reference"] = time.perf_counter() - started
-    started = time.perf_counter()
-    run_sparknlp(spark, config, settings, str(corpus), str(out / "sparknlp"))
-    seconds["sparknlp_pipeline"] = time.perf_counter() - started
-    started = time.perf_counter()
-    result = run_compare(spark, config, settings, str(out / "hf"), str(out / "sparknlp"),
+    result = run_compare(spark, config, settings, str(records["hf"]), str(records["sparknlp"]),
                          str(corpus), str(out / "report"), counterfactual="auto")
-    seconds["compare"] = time.perf_counter() - started
-    return seconds, {"compare": 0 if result.passed else 1}
+    return {"compare": time.perf_counter() - started}, {"compare": 0 if result.passed else 1}
 
 
-def test_three_jobs_on_standalone_cluster_equal_local(tmp_path, default_corpus_path, spark,
-                                                      project_config, settings):
+def test_three_jobs_on_standalone_cluster_equal_local(tmp_path, default_slice_path, spark,
+                                                      project_config, settings, default_slice_hf,
+                                                      default_slice_sparknlp):
     commands = readme_commands()
     assert [job_name(c) for c in commands if job_name(c)] == [
         "hf_reference", "sparknlp_pipeline", "compare"]
-    corpus = tmp_path / "corpus.parquet"
-    rows = corpus_slice(default_corpus_path, corpus)
+    corpus = default_slice_path  # the session's slice: edge cases and the first snippets
+    rows = pq.read_metadata(corpus).num_rows
     elsewhere = tmp_path / "submit-cwd"  # not the clone: jobs must not rely on the cwd
     elsewhere.mkdir()
     cluster_dir = tmp_path / "cluster"
     cluster_dir.mkdir()
     runs = {"cluster": tmp_path / "out-cluster", "local": tmp_path / "out-local"}
+    local_records = {"hf": default_slice_hf, "sparknlp": default_slice_sparknlp}
     seconds: dict[str, dict[str, float]] = {}
     codes: dict[str, dict[str, int]] = {}
 
@@ -248,15 +229,17 @@ def test_three_jobs_on_standalone_cluster_equal_local(tmp_path, default_corpus_p
     assert not scratch.exists()
 
     seconds["local"], codes["local"] = run_locally(spark, project_config, settings, corpus,
-                                                   runs["local"])
+                                                   local_records, runs["local"])
 
     print(f"\n[cluster test] {rows} rows; wall seconds, standalone (2 workers x 1 core) "
-          "vs the same jobs in this test's local[2] session:")
+          "vs the same jobs in this test's local[2] session (producers: the session's runs):")
     for name in ("hf_reference", "sparknlp_pipeline", "compare"):
-        print(f"  {name:<18} {seconds['cluster'][name]:7.1f}  {seconds['local'][name]:7.1f}")
+        local = seconds["local"].get(name)
+        print(f"  {name:<18} {seconds['cluster'][name]:7.1f}  "
+              f"{'shared' if local is None else f'{local:7.1f}'}")
     assert codes["cluster"]["compare"] == codes["local"]["compare"]
     for records in ("hf", "sparknlp"):
-        count = assert_same_rows(runs["cluster"] / records, runs["local"] / records)
+        count = assert_same_rows(runs["cluster"] / records, local_records[records])
         assert count == rows, f"{records}: {count} records for {rows} corpus rows"
     report_rows = assert_same_rows(runs["cluster"] / "report" / "rows",
                                    runs["local"] / "report" / "rows")

@@ -1,8 +1,9 @@
 """The compare job on real local Spark with real records of the default checkpoint.
 
 Records for a 60-row slice of the default corpus (snippets plus edge cases) are made once per
-module by the real Hugging Face and Spark NLP jobs; every other run is a copy of those edited
-with Spark and republished with write_records, so each test knows the one difference it made.
+session by the real Hugging Face and Spark NLP jobs (tests/conftest.py: other tests read them
+too); every other run is a copy of those edited with Spark and republished with write_records,
+so each test knows the one difference it made.
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
@@ -32,14 +31,10 @@ from spark_pipelines.compare.schema import (
     UNSCORED_BOTH,
 )
 from spark_pipelines.compare.summary_model import Summary
+from tests.support.default_slice import EDGE_IDS, SNIPPETS
 from tests.support.submit import spark_submit
 
 REPO = Path(__file__).resolve().parent.parent
-SNIPPETS = 44
-EDGE_IDS = ("edge-casing-upper", "edge-accents", "edge-contractions", "edge-emoji", "edge-zwj",
-            "edge-cjk", "edge-nbsp", "edge-soft-hyphen", "edge-long-word", "edge-very-long",
-            "edge-empty", "edge-whitespace", "edge-nbsp-only", "edge-null", "edge-punctuation",
-            "edge-control-chars")
 SWAPPED = {MISSING_LEFT: MISSING_RIGHT, MISSING_RIGHT: MISSING_LEFT, ERROR_LEFT: ERROR_RIGHT,
            ERROR_RIGHT: ERROR_LEFT}
 CORRUPT_AT = 2  # piece index corrupted (0 is [CLS])
@@ -51,34 +46,19 @@ def work(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def corpus_slice(default_corpus_path, work) -> Path:
-    """The first snippets and a set of edge cases of the default corpus, as parquet."""
-    table = pq.read_table(default_corpus_path, columns=["id", "text"])
-    edges = pc.is_in(table["id"], value_set=pa.array(EDGE_IDS))
-    snippets = table.filter(pc.invert(pc.starts_with(table["id"], "edge-"))).slice(0, SNIPPETS)
-    chosen = pa.concat_tables([snippets, table.filter(edges)])
-    assert chosen.num_rows == SNIPPETS + len(EDGE_IDS)
-    path = work / "slice.parquet"
-    pq.write_table(chosen, path)
-    return path
+def corpus_slice(default_slice_path) -> Path:
+    """The first snippets and a set of edge cases of the default corpus (the session's)."""
+    return default_slice_path
 
 
 @pytest.fixture(scope="module")
-def hf_run(spark, project_config, settings, corpus_slice, work) -> Path:
-    from spark_pipelines.hf_on_spark.job import run_hf_reference
-
-    out = work / "hf"
-    run_hf_reference(spark, project_config, settings, str(corpus_slice), str(out))
-    return out
+def hf_run(default_slice_hf) -> Path:
+    return default_slice_hf
 
 
 @pytest.fixture(scope="module")
-def sparknlp_run(spark, project_config, settings, corpus_slice, work) -> Path:
-    from spark_pipelines.sparknlp.job import run_sparknlp
-
-    out = work / "sparknlp"
-    run_sparknlp(spark, project_config, settings, str(corpus_slice), str(out))
-    return out
+def sparknlp_run(default_slice_sparknlp) -> Path:
+    return default_slice_sparknlp
 
 
 def compare(spark, config, settings, left, right, corpus, out, **kwargs):

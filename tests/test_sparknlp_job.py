@@ -1,4 +1,6 @@
-"""The Spark NLP job end to end through spark-submit on the whole default corpus (slow)."""
+"""The Spark NLP job end to end through spark-submit (slow), on the session's slice of the default
+corpus (tests/support/default_slice.py: its edge cases and first snippets): what is asserted is
+one record per corpus row and where the model copies go, which needs no more rows."""
 
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.slow
-def test_job_scores_default_corpus(default_corpus_path, tmp_path):
+def test_job_scores_default_corpus(default_slice_path, tmp_path):
     import pyarrow.parquet as pq
 
     from spark_pipelines.jvm.tmpdir import private_tmpdir
@@ -36,11 +38,11 @@ def test_job_scores_default_corpus(default_corpus_path, tmp_path):
         command = spark_submit(scratch, "--master", "local[2]",
                                str(REPO / "jobs" / "sparknlp_pipeline.py"), "--config",
                                str(REPO / "conf" / "default.yaml"), "--input",
-                               str(default_corpus_path), "--output", str(out))
+                               str(default_slice_path), "--output", str(out))
         done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
         assert done.returncode == 0, done.stderr[-3000:]
         assert "sparknlp_pipeline:" in done.stdout
-        rows_in = pq.read_metadata(default_corpus_path).num_rows
+        rows_in = pq.read_metadata(default_slice_path).num_rows
         table = pq.read_table(out, columns=["id", "status"])
         assert table.num_rows == rows_in
         fingerprint = json.loads((out / "_fingerprint.json").read_text())
