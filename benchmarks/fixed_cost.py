@@ -44,6 +44,7 @@ PHASES_MARK = "fixed_cost_phases "
 # module, function name, phase: the functions the jobs call, wrapped in the job's own modules.
 WRAPS = {
     "snlp": [("spark_pipelines.sparknlp.job", "read_corpus", "corpus"),
+             ("spark_pipelines.sparknlp.job", "read_corpus_digest", "corpus"),
              ("spark_pipelines.sparknlp.job", "build_pipeline", "pipeline"),
              ("spark_pipelines.sparknlp.job", "annotate", "plan"),
              ("spark_pipelines.sparknlp.job", "sparknlp_fingerprint", "fingerprint"),
@@ -51,6 +52,7 @@ WRAPS = {
              ("spark_pipelines.sparknlp.job", "write_records", "write"),
              ("spark_pipelines.sparknlp.job", "read_records", "readback")],
     "hf": [("spark_pipelines.hf_on_spark.job", "read_corpus", "corpus"),
+           ("spark_pipelines.hf_on_spark.job", "read_corpus_digest", "corpus"),
            ("spark_pipelines.hf_on_spark.job", "score_corpus", "plan"),
            ("spark_pipelines.hf_on_spark.job", "reference_fingerprint", "fingerprint"),
            ("spark_pipelines.hf_on_spark.job", "corpus_digest", "digest"),
