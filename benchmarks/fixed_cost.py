@@ -19,8 +19,9 @@ so `--code DIR` times an older checkout the same way):
   readback     counting the written records by status
   exit         after main returns: SparkContext stop, JVM exit
 
-Run on 1 row, `write` is nearly all fixed cost; run on --rows N as well, the difference gives the
-per-row part.
+`cpu` is the CPU seconds of the whole process tree (user + system), which a loaded shared
+machine changes far less than the wall times. Run on 1 row, `write` is nearly all fixed cost;
+run on --rows N as well, the difference gives the per-row part.
 
     .venv/bin/python benchmarks/fixed_cost.py --rows 1 --rows 1000
     .venv/bin/python benchmarks/fixed_cost.py --rows 1 --code /work/before-speed
@@ -32,6 +33,7 @@ import argparse
 import importlib
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -117,8 +119,10 @@ def run_side(code: Path, side: str, corpus: Path, out: Path, config: str) -> dic
     command = submit_command(code, side, corpus, out, config)
     started = time.time()
     env[LAUNCH_ENV] = f"{started:.3f}"
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=str(code))
     ended = time.time()
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise RuntimeError(f"{side}: exit {done.returncode}\n{done.stdout[-2000:]}"
                            f"\n{done.stderr[-4000:]}")
@@ -129,6 +133,10 @@ def run_side(code: Path, side: str, corpus: Path, out: Path, config: str) -> dic
         elif line.startswith("main_done "):
             phases["exit"] = round(ended - float(line.split()[1]), 2)
     phases["total"] = round(ended - started, 2)
+    # CPU seconds of the whole process tree (JVMs, Python driver and workers): what the run
+    # costs the machine, far less sensitive than wall time to other work on a shared machine.
+    phases["cpu"] = round(cpu_after.ru_utime + cpu_after.ru_stime
+                          - cpu_before.ru_utime - cpu_before.ru_stime, 2)
     return phases
 
 
