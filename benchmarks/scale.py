@@ -8,7 +8,12 @@ Every stage is its own process, as a parity check runs them (spark-submit, local
   Spark NLP job    jobs/sparknlp_pipeline.py (records + pieces + fingerprint, parquet)
   in-process HF    hf_reference.scorer.ReferenceScorer in one Python process, threads = cores
   HF job           jobs/hf_reference.py
-  join             jobs/compare.py --counterfactual off (rows + summary + html)
+  join             jobs/compare.py --counterfactual off (rows + summary + html), against a
+                   plain Spark full outer join on id of the same two records folders, written
+                   as parquet (timed after a warm-up job)
+
+The jobs run with the spark-submit flags the checkout's `hfparity check` passes (its master,
+jars and Python), so before/after figures compare the runs users get.
 
 Each job runs at --small rows and at each --rows N; "steady" rows/s is the marginal rate
 (N - small) / (wall(N) - wall(small)), so JVM start and model loads cancel out, and "fixed" is
@@ -138,8 +143,22 @@ def run_stage(command: list[str], code: Path, ok: tuple[int, ...] = (0,)) -> dic
     return {"wall": wall, "stdout": stdout, "memory": memory}
 
 
-def spark_submit(script: Path, args: list[str], conf: dict[str, str] | None = None) -> list[str]:
-    command = [str(Path(sys.executable).parent / "spark-submit"), "--master", "local[2]"]
+def check_submit_flags(code: Path) -> list[str]:
+    """The spark-submit flags (master, jars, Python) that `hfparity check` of `code` passes, so
+    each checkout's jobs run as its users run them; the venv's spark-defaults when it has none."""
+    script = ("import json; from jobs.hfparity_steps.model_check import _submit_flags; "
+              "print(json.dumps(_submit_flags()))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env=_env(code), cwd=str(code))
+    if done.returncode != 0:
+        return ["--master", "local[2]"]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def spark_submit(script: Path, args: list[str], conf: dict[str, str] | None = None,
+                 flags: list[str] | None = None) -> list[str]:
+    command = [str(Path(sys.executable).parent / "spark-submit"),
+               *(flags or ["--master", "local[2]"])]
     for key, value in (conf or {}).items():
         command += ["--conf", f"{key}={value}"]
     return [*command, str(script), *args]
@@ -212,6 +231,25 @@ def inprocess_hf(config_path: str, corpus: str) -> None:
     print(f"rows_per_s {len(ids) / (time.perf_counter() - started):.3f}", flush=True)
 
 
+def plain_join(left: str, right: str, out: str) -> None:
+    """Print the rows/s of a plain Spark full outer join of two records folders on id, written
+    as parquet: what joining the same records costs without explaining them."""
+    from pyspark.sql import SparkSession
+    from pyspark.sql import functions as F
+
+    spark = SparkSession.builder.getOrCreate()
+    spark.range(1).count()  # the JVM's first job, so the timed one starts warm
+    started = time.perf_counter()
+    a = spark.read.parquet(left)
+    b = spark.read.parquet(right)
+    joined = a.select([a[c].alias(f"left_{c}") for c in a.columns]).join(
+        b.select([b[c].alias(f"right_{c}") for c in b.columns]),
+        F.col("left_id") == F.col("right_id"), "full_outer")
+    joined.write.mode("overwrite").parquet(out)
+    rows = spark.read.parquet(out).count()
+    print(f"rows_per_s {rows / (time.perf_counter() - started):.3f}", flush=True)
+
+
 # --- the benchmark --------------------------------------------------------------------------
 
 def job_args(config: str, corpus: Path, out: Path) -> list[str]:
@@ -222,14 +260,17 @@ def run_jobs(code: Path, config: str, corpus: Path, work: Path, tag: str, stages
              ) -> dict[str, dict]:
     """Both producers, then the join; each stage's figures are printed as soon as it ends."""
     commands: dict[str, tuple[list[str], tuple[int, ...]]] = {}
+    flags = check_submit_flags(code)
     if "snlp" in stages:
         commands["snlp"] = (spark_submit(code / "jobs" / "sparknlp_pipeline.py",
-                                         job_args(config, corpus, work / f"snlp-{tag}")), (0,))
+                                         job_args(config, corpus, work / f"snlp-{tag}"),
+                                         flags=flags), (0,))
     if "hf" in stages:
         commands["hf"] = (spark_submit(code / "jobs" / "hf_reference.py",
-                                       job_args(config, corpus, work / f"hf-{tag}")), (0,))
+                                       job_args(config, corpus, work / f"hf-{tag}"),
+                                       flags=flags), (0,))
     if "join" in stages and {"snlp", "hf"} <= stages:
-        commands["join"] = (spark_submit(code / "jobs" / "compare.py", [
+        commands["join"] = (spark_submit(code / "jobs" / "compare.py", flags=flags, args=[
             "--config", config, "--left", str(work / f"hf-{tag}"),
             "--right", str(work / f"snlp-{tag}"), "--corpus", str(corpus),
             "--output", str(work / f"report-{tag}"), "--overwrite",
@@ -239,6 +280,14 @@ def run_jobs(code: Path, config: str, corpus: Path, work: Path, tag: str, stages
         results[stage] = run_stage(command, code, ok)
         print(f"  {stage} ({tag}): {results[stage]['wall']:.1f} s wall, peak MiB "
               f"{results[stage]['memory']}; load {os.getloadavg()[0]:.1f}", flush=True)
+    if "join" in results:
+        me = Path(__file__).resolve()
+        plain = run_stage(spark_submit(me, ["--plain-join", str(work / f"hf-{tag}"),
+                                            str(work / f"snlp-{tag}"),
+                                            str(work / f"plain-join-{tag}")]), REPO)
+        results["join"]["plain_join_rows_per_s"] = _measured(plain["stdout"], "rows_per_s")
+        print(f"  plain Spark join + write ({tag}): "
+              f"{results['join']['plain_join_rows_per_s']:.1f} rows/s", flush=True)
     return results
 
 
@@ -257,7 +306,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", help="also write the figures here")
     parser.add_argument("--bare-sparknlp", metavar="CORPUS", help=argparse.SUPPRESS)
     parser.add_argument("--inprocess-hf", metavar="CORPUS", help=argparse.SUPPRESS)
+    parser.add_argument("--plain-join", nargs=3, metavar=("LEFT", "RIGHT", "OUT"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.plain_join:
+        plain_join(*args.plain_join)
+        return 0
     if args.bare_sparknlp:
         bare_sparknlp(args.config, args.bare_sparknlp)
         return 0
@@ -313,6 +367,8 @@ def main(argv: list[str] | None = None) -> int:
                     "fixed_s": small[stage]["wall"] - args.small / steady,
                     "memory_mib": result["memory"],
                 }
+                if "plain_join_rows_per_s" in result:
+                    per_size[stage]["plain_join_rows_per_s"] = result["plain_join_rows_per_s"]
             figures["sizes"][rows] = per_size
             print_table(rows, args.small, small, per_size, figures)
         figures["load_end"] = os.getloadavg()
@@ -339,10 +395,12 @@ def print_table(rows: int, small_rows: int, small: dict, per_size: dict, figures
     if "hf" in per_size and "inprocess_hf" in figures:
         print(f"ratio HF job steady / in-process HF: "
               f"{per_size['hf']['steady_rows_per_s'] / figures['inprocess_hf']:.2f}")
-    if "join" in per_size and "snlp" in per_size:
-        join, snlp = per_size["join"], per_size["snlp"]
-        print(f"ratio join steady / Spark NLP job steady: "
-              f"{join['steady_rows_per_s'] / snlp['steady_rows_per_s']:.2f}")
+    if "join" in per_size and "plain_join_rows_per_s" in per_size["join"]:
+        join = per_size["join"]
+        print(f"join: plain Spark join + write of the same records "
+              f"{join['plain_join_rows_per_s']:.1f} rows/s; ratio join steady / plain join: "
+              f"{join['steady_rows_per_s'] / join['plain_join_rows_per_s']:.2f}, join wall rows/s /"
+              f" plain join: {join['rows_per_s_wall'] / join['plain_join_rows_per_s']:.2f}")
     print(flush=True)
 
 

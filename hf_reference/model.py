@@ -24,13 +24,17 @@ DTYPES = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16"}
 
 def check_numerics(precision: str, device: str) -> None:
     """Refuse, naming the setting and the fix, a precision or device this torch cannot run: cuda
-    without a CUDA device, bf16 on a GPU without bf16, or a dtype whose basic ops fail here."""
-    import torch
-
+    without a CUDA device, bf16 on a GPU without bf16, or a dtype whose basic ops fail here.
+    fp32 on cpu, the default, is what every torch build runs: no probe, so the job's driver
+    does not import torch for it (seconds of its fixed cost)."""
     from parity_core.errors import ConfigError
 
     if precision not in DTYPES:
         raise ConfigError(f"inference.precision {precision!r}: use one of {', '.join(DTYPES)}")
+    if precision == "fp32" and device == "cpu":
+        return
+    import torch
+
     if device == "cuda" and not torch.cuda.is_available():
         raise ConfigError("inference.device cuda: this torch "
                           f"({torch.__version__}) sees no CUDA device; use device cpu")

@@ -38,14 +38,16 @@ def _has_surrogate(text: str) -> bool:
 def numerics_fingerprint(settings: EffectiveSettings) -> dict[str, Any]:
     """How the reference computes: precision, device (with the GPU's name), torch and
     transformers versions; recorded so two environments' runs say how they differ."""
-    import torch
-    import transformers
+    from hf_reference.versions import package_version
 
-    device_name = (torch.cuda.get_device_name(0) if settings.device == "cuda"
-                   and torch.cuda.is_available() else "cpu")
+    device_name = "cpu"
+    if settings.device == "cuda":  # only a GPU's name needs torch imported in the driver
+        import torch
+
+        device_name = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu"
     return {"precision": settings.precision, "device": settings.device,
-            "device_name": device_name, "torch": torch.__version__,
-            "transformers": transformers.__version__}
+            "device_name": device_name, "torch": package_version("torch"),
+            "transformers": package_version("transformers")}
 
 
 class ReferenceScorer:

@@ -4,9 +4,11 @@ The jobs run by spark-submit of jobs/hf_reference.py, jobs/sparknlp_pipeline.py 
 jobs/compare.py, not by in-process library calls: each gets its own driver JVM (Spark NLP keeps
 one model.onnx per SparkContext, and the import before them loaded one), its own private
 java.io.tmpdir (Spark NLP 5.5.3 leaves model copies there), and its own exit code, and the
-commands printed are the ones a user repeats with the conf written here. `--jars` is passed
-explicitly (the cached Spark NLP jars plus this checkout's hfparity-functions.jar), so a
-spark-defaults.conf naming another build of the functions jar does not win.
+commands printed are the ones a user repeats with the conf written here. The jars (the cached
+Spark NLP jars plus this checkout's hfparity-functions.jar) are passed explicitly, so a
+spark-defaults.conf naming another build of the functions jar does not win, and on the driver's
+class path with `spark.jars` emptied (jvm/jars.py local_jar_conf: on local[2] `--jars` copied
+~296 MB of jars into every run's executor folder).
 """
 
 from __future__ import annotations
@@ -62,17 +64,18 @@ def spark_submit() -> str:
 
 
 def _submit_flags() -> list[str]:
-    from spark_pipelines.jvm.jars import session_jars
+    from spark_pipelines.jvm.jars import session_jars, submit_jar_flags
 
-    return ["--master", MASTER, "--jars", ",".join(session_jars()),
+    return ["--master", MASTER, *submit_jar_flags(MASTER, session_jars()),
             "--conf", f"spark.pyspark.python={sys.executable}"]
 
 
 def run_step(name: str, script: str, args: list[str], say: Callable[[str], None]) -> StepResult:
     """spark-submit one job with a private driver temp folder; its stdout is passed through."""
     command = [spark_submit(), *_submit_flags(), str(REPO / "jobs" / script), *args]
-    jars = f'"$({shlex.quote(sys.executable)} -m spark_pipelines.jvm.package --jars)"'
-    say(f"{name}: {shlex.quote(spark_submit())} --master {shlex.quote(MASTER)} --jars {jars} "
+    classpath = f'"$({shlex.quote(sys.executable)} -m spark_pipelines.jvm.package --classpath)"'
+    say(f"{name}: {shlex.quote(spark_submit())} --master {shlex.quote(MASTER)} "
+        f"--driver-class-path {classpath} --conf spark.jars= "
         f"{shlex.join([str(REPO / 'jobs' / script), *args])}")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)}

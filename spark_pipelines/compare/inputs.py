@@ -19,7 +19,7 @@ from parity_core.audit import VOCABULARY, audit_of
 from parity_core.config import ProjectConfig
 from parity_core.errors import BadInput
 from parity_core.records import OPTIONAL_COLUMNS
-from spark_pipelines.io.corpus import corpus_digest, read_corpus
+from spark_pipelines.io.corpus import read_corpus_digest
 from spark_pipelines.io.records import (
     COMPLETE_MARKER,
     SPARK_RECORD_SCHEMA,
@@ -126,8 +126,8 @@ def load_inputs(spark: SparkSession, config: ProjectConfig, left_dir: str, right
     check_ids(right, "right", right_dir)
     if not allow_model_mismatch:
         check_model(left_fp, right_fp, left_dir, right_dir)
-    corpus = read_corpus(spark, corpus_path, config.corpus.id_column, config.corpus.text_column)
-    digest = corpus_digest(corpus)
+    corpus, digest = read_corpus_digest(spark, corpus_path, config.corpus.id_column,
+                                        config.corpus.text_column)
     check_corpus(left_fp, digest, "left", left_dir, corpus_path)
     check_corpus(right_fp, digest, "right", right_dir, corpus_path)
     return CompareInputs(left, right, left_fp, right_fp, corpus, digest)

@@ -9,7 +9,7 @@ from pyspark.sql import SparkSession
 from parity_core.config import ProjectConfig
 from parity_core.settings import EffectiveSettings
 from spark_pipelines.hf_on_spark.scoring import score_corpus
-from spark_pipelines.io.corpus import corpus_digest, read_corpus
+from spark_pipelines.io.corpus import read_corpus_digest
 from spark_pipelines.io.records import read_records, write_records
 
 
@@ -42,8 +42,9 @@ def status_counts(spark: SparkSession, out_dir: str) -> JobSummary:
 
 def run_hf_reference(spark: SparkSession, config: ProjectConfig, settings: EffectiveSettings,
                      corpus_path: str, out_dir: str, overwrite: bool = False) -> JobSummary:
-    corpus = read_corpus(spark, corpus_path, config.corpus.id_column, config.corpus.text_column)
+    corpus, digest = read_corpus_digest(spark, corpus_path, config.corpus.id_column,
+                                        config.corpus.text_column)
     records = score_corpus(corpus, settings)
-    fingerprint = reference_fingerprint(settings, corpus_path, corpus_digest(corpus))
+    fingerprint = reference_fingerprint(settings, corpus_path, digest)
     write_records(records, out_dir, fingerprint, overwrite)
     return status_counts(spark, out_dir)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame, Row, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import LongType, StringType, StructField, StructType
 
@@ -63,18 +63,25 @@ def _load(spark: SparkSession, path: str, fmt: str) -> DataFrame:
     return spark.read.parquet(path)
 
 
+def _digest_columns(corpus: DataFrame) -> list:
+    return [
+        F.count(F.lit(1)).alias("rows"),
+        F.sum(F.xxhash64("id", F.coalesce("text", F.lit("\u0000null"))).cast("decimal(38,0)"))
+        .alias("digest"),
+    ]
+
+
+def _digest_of(row: Row) -> dict[str, object]:
+    return {"rows": int(row["rows"]), "xxhash64_sum": str(row["digest"] or 0)}
+
+
 def corpus_digest(corpus: DataFrame) -> dict[str, object]:
     """Order-independent identity of a read corpus: row count and the sum of xxhash64(id, text).
 
     Recorded in every run's fingerprint so the join can refuse runs made from different corpora
     (or a different --corpus) without comparing texts; one Spark aggregate, no collect of rows.
     """
-    row = corpus.select(
-        F.count(F.lit(1)).alias("rows"),
-        F.sum(F.xxhash64("id", F.coalesce("text", F.lit("\u0000null"))).cast("decimal(38,0)"))
-        .alias("digest"),
-    ).first()
-    return {"rows": int(row["rows"]), "xxhash64_sum": str(row["digest"] or 0)}
+    return _digest_of(corpus.select(*_digest_columns(corpus)).first())
 
 
 def text_error(corpus: DataFrame) -> str | None:
@@ -94,17 +101,24 @@ def _with_derived_ids(frame: DataFrame) -> DataFrame:
     return indexed.select(ids.alias("id"), F.col("_row.text").alias("text"))
 
 
-def _check_ids(frame: DataFrame, path: str, id_column: str) -> None:
-    nulls = frame.filter(F.col("id").isNull()).limit(1).count()
-    if nulls:
-        total = frame.filter(F.col("id").isNull()).count()
-        raise BadInput(f"corpus {path}: column {id_column!r} has {total} null ids; "
+def _check_ids(frame: DataFrame, path: str, id_column: str) -> dict[str, object]:
+    """Refuse null or duplicate ids; the corpus digest, computed in the same Spark job.
+
+    One aggregate (rows, null ids, distinct ids, the digest) is the only pass over the corpus
+    before scoring; the queries that name the offending ids run only when it finds some.
+    """
+    row = frame.select(*_digest_columns(frame),
+                       F.sum(F.col("id").isNull().cast("long")).alias("null_ids"),
+                       F.countDistinct("id").alias("distinct_ids")).first()
+    if row["null_ids"]:
+        raise BadInput(f"corpus {path}: column {id_column!r} has {row['null_ids']} null ids; "
                        "every row needs an id (or drop the column to derive ids)")
-    duplicates = (frame.groupBy("id").count().filter(F.col("count") > 1)
-                  .orderBy("id").limit(SHOW_IDS).collect())
-    if duplicates:
-        shown = ", ".join(f"{row['id']!r} x{row['count']}" for row in duplicates)
+    if row["distinct_ids"] != row["rows"]:
+        duplicates = (frame.groupBy("id").count().filter(F.col("count") > 1)
+                      .orderBy("id").limit(SHOW_IDS).collect())
+        shown = ", ".join(f"{dup['id']!r} x{dup['count']}" for dup in duplicates)
         raise BadInput(f"corpus {path}: column {id_column!r} has duplicate ids, first: {shown}")
+    return _digest_of(row)
 
 
 def _check_parsed(raw: DataFrame, path: str) -> None:
@@ -125,6 +139,12 @@ def _check_parsed(raw: DataFrame, path: str) -> None:
 def read_corpus(spark: SparkSession, path: str, id_column: str = "id",
                 text_column: str = "text") -> DataFrame:
     """The corpus as DataFrame[id string, text string], validated (see the module docstring)."""
+    return read_corpus_digest(spark, path, id_column, text_column)[0]
+
+
+def read_corpus_digest(spark: SparkSession, path: str, id_column: str = "id",
+                       text_column: str = "text") -> tuple[DataFrame, dict[str, object]]:
+    """read_corpus and corpus_digest of it; with an id column both come from one Spark job."""
     fmt = corpus_format(path)
     raw = _load(spark, path, fmt)
     _check_parsed(raw, path)
@@ -139,11 +159,12 @@ def read_corpus(spark: SparkSession, path: str, id_column: str = "id",
         error = (f"column {text_column!r} of {path} has type {text_type.simpleString()}, "
                  "not string: text not scored")
         text = F.lit(None).cast("string").alias("text", metadata={TEXT_ERROR_KEY: error})
+    digest = None
     if id_column in columns:
         frame = raw.select(F.col(id_column).cast("string").alias("id"), text.alias("text"))
-        _check_ids(frame, path, id_column)
+        digest = _check_ids(frame, path, id_column)
     else:
         frame = _with_derived_ids(raw.select(text.alias("text")))
     if not isinstance(text_type, StringType):
         frame = frame.withMetadata("text", {TEXT_ERROR_KEY: error})
-    return frame
+    return frame, digest if digest is not None else corpus_digest(frame)

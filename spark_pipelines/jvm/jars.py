@@ -56,6 +56,33 @@ def session_jars() -> list[str]:
     return jars
 
 
+def is_local_master(master: str | None) -> bool:
+    """`local`, `local[N]`, `local[*]`, `local[N,F]`: the executor runs in the driver's JVM."""
+    return bool(master) and (master == "local" or master.startswith("local["))
+
+
+def local_jar_conf(jars: list[str]) -> dict[str, str]:
+    """Spark conf that puts `jars` on a local master's one JVM without shipping them.
+
+    With `spark.jars` every run's first task on a local master copies each jar (96 jars,
+    ~296 MB with Spark NLP's) from the driver's file server into the executor's userFiles
+    folder, although the executor is the driver's own JVM and already has them on its classpath.
+    `spark.driver.extraClassPath` gives the same classes with no copy; `spark.jars` is emptied
+    so a spark-defaults.conf naming the jars does not ship them anyway. Other masters keep
+    `spark.jars` (their executors need the jars served).
+    """
+    return {"spark.driver.extraClassPath": os.pathsep.join(jars), "spark.jars": ""}
+
+
+def submit_jar_flags(master: str, jars: list[str]) -> list[str]:
+    """spark-submit flags that hand `jars` to a run on `master` (see local_jar_conf)."""
+    if not is_local_master(master):
+        return ["--jars", ",".join(jars)]
+    conf = local_jar_conf(jars)
+    return ["--driver-class-path", conf["spark.driver.extraClassPath"],
+            "--conf", "spark.jars="]
+
+
 _RESOLVE_SCRIPT = """
 import sys
 from pyspark.sql import SparkSession

@@ -2,6 +2,7 @@
 
     python -m spark_pipelines.jvm.package            # -> dist/hfparity-py.zip (for --py-files)
     python -m spark_pipelines.jvm.package --jars     # the --jars value: Spark NLP jars + ours
+    python -m spark_pipelines.jvm.package --classpath  # the same jars for --driver-class-path
     spark-submit --py-files dist/hfparity-py.zip --jars "$JARS" jobs/hf_reference.py ...
 
 Executors share nothing with the driver: the zip goes first on their Python path (so it is the
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 import zipfile
 from pathlib import Path
@@ -59,10 +61,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(REPO / "dist" / "hfparity-py.zip"))
     parser.add_argument("--jars", action="store_true",
                         help="print the comma-separated --jars value instead of building the zip")
+    parser.add_argument("--classpath", action="store_true",
+                        help="print the same jars as a --driver-class-path value (local masters: "
+                             "the executor is the driver's JVM, nothing needs shipping)")
     args = parser.parse_args(argv)
-    if args.jars:
+    if args.jars or args.classpath:
         try:
-            print(",".join(submit_jars()))
+            print((os.pathsep if args.classpath else ",").join(submit_jars()))
         except FileNotFoundError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2

@@ -7,7 +7,7 @@ import sys
 
 from pyspark.sql import SparkSession
 
-from spark_pipelines.jvm.jars import session_jars
+from spark_pipelines.jvm.jars import is_local_master, local_jar_conf, session_jars
 from spark_pipelines.jvm.tmpdir import (
     DRIVER_JAVA_OPTIONS,
     private_tmpdir_until_exit,
@@ -31,9 +31,13 @@ def get_session(app_name: str, master: str | None = None, conf: dict[str, str] |
     if not launched_by_submit:
         # Python workers run PYSPARK_PYTHON (not spark.pyspark.python) when the driver is ours.
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-        builder = builder.master(master or os.environ.get("HFPARITY_MASTER", "local[2]"))
+        master = master or os.environ.get("HFPARITY_MASTER", "local[2]")
+        builder = builder.master(master)
         jars = session_jars()
-        if jars:
+        if jars and is_local_master(master):
+            for key, value in local_jar_conf(jars).items():  # no per-session copy of the jars
+                builder = builder.config(key, value)
+        elif jars:
             builder = builder.config("spark.jars", ",".join(jars))
         builder = (
             builder.config("spark.driver.memory", os.environ.get("HFPARITY_DRIVER_MEMORY", "6g"))

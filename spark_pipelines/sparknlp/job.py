@@ -8,7 +8,7 @@ from pyspark.sql import SparkSession
 
 from parity_core.config import ProjectConfig
 from parity_core.settings import EffectiveSettings
-from spark_pipelines.io.corpus import corpus_digest, read_corpus
+from spark_pipelines.io.corpus import read_corpus_digest
 from spark_pipelines.io.records import read_records, write_records
 from spark_pipelines.sparknlp.pipeline import annotate, build_pipeline, sparknlp_fingerprint
 
@@ -29,7 +29,8 @@ def run_sparknlp(spark: SparkSession, config: ProjectConfig, settings: Effective
     pipeline_dir: a deployment as it is (a saved PipelineModel or classifier folder), scored
     with its own settings and audited, instead of the pipeline matched to the checkpoint.
     """
-    corpus = read_corpus(spark, corpus_path, config.corpus.id_column, config.corpus.text_column)
+    corpus, digest = read_corpus_digest(spark, corpus_path, config.corpus.id_column,
+                                        config.corpus.text_column)
     if pipeline_dir:
         from spark_pipelines.sparknlp.deploy_run import build_deployment_run
 
@@ -40,8 +41,7 @@ def run_sparknlp(spark: SparkSession, config: ProjectConfig, settings: Effective
         print(f"warning: {warning}", flush=True)
     records = annotate(corpus, run, settings)
     fingerprint = sparknlp_fingerprint(spark, run, settings, corpus_path, config)
-    digest = corpus_digest(corpus)  # its row count is rows_in: no second pass over the corpus
-    fingerprint["corpus_digest"] = digest
+    fingerprint["corpus_digest"] = digest  # its row count is rows_in: no pass of its own
     write_records(records, out_dir, fingerprint, overwrite)
     written, _ = read_records(spark, out_dir)
     counts = {r["status"]: r["count"] for r in written.groupBy("status").count().collect()}
