@@ -81,6 +81,21 @@ def test_sentencepiece_checkpoint_without_its_model_file_is_refused(name, tmp_pa
     assert "tokenizer.json is not accepted" in str(refused.value)
 
 
+@pytest.mark.parametrize("name", [n for n in OTHER_FAMILIES
+                                  if FAMILIES[RECIPES[n].family].spm_file is not None])
+def test_hf_words_and_pieces_start_at_the_word_not_the_space_before_it(name):
+    from hf_reference.tokenization import load_tokenizer, tokenize_batch
+
+    text = "Warren Schmidt (Nicholson) is"
+    info = inspect_checkpoint(checkpoint(name))
+    tokenizer = load_tokenizer(info.folder, info.do_lower_case, info.strip_accents)
+    [tokenized] = tokenize_batch(tokenizer, [text], 128)
+    assert [(w["text"], w["begin"]) for w in tokenized.words] == [
+        ("Warren", 0), ("Schmidt", 7), ("(Nicholson)", 15), ("is", 27)]
+    assert all(not text[p["begin"]].isspace() for p in tokenized.pieces
+               if p["begin"] is not None and p["end"] > p["begin"])
+
+
 def test_byte_level_bpe_training_is_reproducible():
     from hf_reference.scratch_bpe import train_byte_level_bpe
     from hf_reference.three_label_corpus import three_label_split
