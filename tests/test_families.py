@@ -1,11 +1,15 @@
 """Families beyond BERT (issue 19): RoBERTa (byte-level BPE) and the SentencePiece families
 (XLM-R, DeBERTa-v2, ALBERT), on set-up's small test models.
 
-Fast tests read the checkpoints only (inspection, refusals, the BPE trainer's determinism). The
-slow test runs `hfparity check` per family on a small slice with real Spark NLP (each family in
-Spark processes of its own: Spark NLP keeps one model.onnx per SparkContext) and checks what
-the records say each side fed its model, and that the counterfactual on Spark NLP's exact model
-input reproduces Spark NLP's probabilities.
+Fast tests read the checkpoints only (inspection, refusals, a DeBERTa copy without spare
+embedding rows refused before Spark, the BPE trainer's determinism, Hugging Face word spans). The
+slow test runs `hfparity check`'s three jobs per family on a 60-row slice with real Spark NLP:
+the Hugging Face job and the join in-process on the session Spark, the Spark NLP job by
+spark-submit (Spark NLP keeps one model.onnx per SparkContext; the spark-submit path of all
+three jobs stays covered by test_readme_check and test_hfparity_cli). It checks what the records
+say each side fed its model, the family's rule on every record and in the report's first line,
+and that the counterfactual on Spark NLP's exact model input reproduces Spark NLP's
+probabilities.
 """
 
 from __future__ import annotations
