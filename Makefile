@@ -66,7 +66,7 @@ jars: deps
 
 # Checkpoints: the default model, then the test models; each goes through `hfparity import`,
 # the path a user's own checkpoint takes (a second run finds each manifest and returns).
-IMPORTED := default models/cased_bert models/distilbert models/roberta models/xlm_roberta
+IMPORTED := default models/cased_bert models/distilbert models/roberta models/xlm_roberta models/deberta models/albert
 assets: jars
 	$(PY) -m hf_reference.build_assets
 	$(PY) -m hf_reference.build_test_models

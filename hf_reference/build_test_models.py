@@ -1,8 +1,9 @@
-"""Build small 3-label test checkpoints from scratch (cased BERT, uncased DistilBERT) and a corpus.
+"""Build small 3-label test checkpoints from scratch (one per family) and their corpus.
 
 Parity needs more than one real model: a cased vocabulary with accents (Hugging Face keeps them,
-Spark NLP strips them) and a second family (DistilBERT, fed no token_type_ids). No hub is
-reachable, so each model trains its own WordPiece vocabulary and weights here, in about a minute.
+Spark NLP strips them) and every other family Spark NLP imports (DistilBERT, RoBERTa, XLM-R,
+DeBERTa-v2, ALBERT), each fed its own model input. No hub is reachable, so each model trains its
+own tokenizer (WordPiece, byte-level BPE or SentencePiece) and weights here, in about a minute.
 The recipe (code, hyper-parameters, data file, library versions) is hashed; the hash names the
 cache folder, so a second run returns in seconds.
 Run: python -m hf_reference.build_test_models [--cache DIR] [--only NAME]
@@ -51,6 +52,8 @@ class Recipe:
     heads: int = 2
     intermediate: int = 512
     max_positions: int = 512
+    embedding_size: int = 0  # ALBERT's factorised embeddings (0: the hidden size)
+    spare_embedding_rows: int = 0  # embedding rows beyond the vocabulary (DeBERTa-v3 has 100)
     max_length: int = 128
     batch_size: int = 32
     epochs: int = 3
@@ -69,9 +72,12 @@ RECIPES = {
     "roberta": Recipe("roberta", "roberta", lowercase=False),
     # SentencePiece (unigram) models trained here, each with its family's special ids.
     "xlm_roberta": Recipe("xlm_roberta", "xlm-roberta", lowercase=False),
-    # DeBERTa-v2 and ALBERT are inspected, exported and imported like XLM-R, but have no test
-    # model yet: Spark NLP 5.5.3's DeBERTa classifier adds 1 to every SentencePiece id, which
-    # aborted its job on an 8,000-piece model; ALBERT was not measured (README, version matrix).
+    # Shaped like DeBERTa-v3 checkpoints: the embedding matrix has spare rows beyond the
+    # SentencePiece vocabulary (128,100 for 128,000 pieces), so Spark NLP 5.5.3, which feeds
+    # every piece id + 1, runs it (shifted) instead of indexing past the matrix.
+    "deberta": Recipe("deberta", "deberta-v2", lowercase=False, spare_embedding_rows=100),
+    # ALBERT lowercases (keep_accents false) and factorises its embeddings (128 -> 64 here).
+    "albert": Recipe("albert", "albert", lowercase=True, embedding_size=64),
 }
 TOKENIZER_CLASS = {"bert": "BertTokenizer", "distilbert": "DistilBertTokenizer"}
 
@@ -182,6 +188,7 @@ def build_checkpoint(recipe: Recipe, folder: Path, threads: int) -> dict[str, An
         "held_out_rows": len(held_texts),
         "train_rows": len(texts),
         "vocab_size": len(tokenizer),
+        "embedding_rows": len(tokenizer) + recipe.spare_embedding_rows,
         "parameters": sum(p.numel() for p in model.parameters()),
         "weights_bytes": (folder / "model.safetensors").stat().st_size,
         "vocab_seconds": round(vocab_seconds, 1),

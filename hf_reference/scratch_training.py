@@ -24,6 +24,7 @@ def new_model(recipe: Recipe, vocab_size: int) -> Any:
     """A randomly initialised classifier of the recipe's family and size, labels by name."""
     import transformers
 
+    vocab_size += recipe.spare_embedding_rows
     labels = {"id2label": dict(enumerate(LABELS_3)),
               "label2id": {label: i for i, label in enumerate(LABELS_3)}}
     if recipe.family == "bert":
@@ -60,7 +61,8 @@ def new_model(recipe: Recipe, vocab_size: int) -> Any:
         return transformers.DebertaV2ForSequenceClassification(config)
     if recipe.family == "albert":
         config = transformers.AlbertConfig(
-            vocab_size=vocab_size, embedding_size=recipe.hidden, hidden_size=recipe.hidden,
+            vocab_size=vocab_size, embedding_size=recipe.embedding_size or recipe.hidden,
+            hidden_size=recipe.hidden,
             num_hidden_layers=recipe.layers, num_attention_heads=recipe.heads,
             intermediate_size=recipe.intermediate, max_position_embeddings=recipe.max_positions,
             pad_token_id=0, bos_token_id=2, eos_token_id=3, **labels,

@@ -71,12 +71,14 @@ def _parser() -> argparse.ArgumentParser:
 
 def _inspect(args: argparse.Namespace):  # -> CheckpointInfo
     from parity_core.checkpoint import inspect_checkpoint
+    from parity_core.sparknlp_limits import check_sparknlp_can_run
 
     if not 3 <= args.max_length <= 512:
         raise BadInput(f"--max-length {args.max_length}: must be between 3 and 512 "
                        "([CLS] and [SEP] included)")
     started = time.time()
     info = inspect_checkpoint(args.checkpoint, args.max_length, subject="--checkpoint")
+    check_sparknlp_can_run(info, subject="--checkpoint")
     for warning in info.warnings:
         print(f"warning: {warning}", file=sys.stderr, flush=True)
     say(f"inspect: {info.family.architecture}, {len(info.labels)} labels "

@@ -45,10 +45,13 @@ def main(argv: list[str] | None = None) -> int:
     config = check_config(args.config)
     check_corpus_path(args.input)
     check_output_path(args.output, args.overwrite)
+    from parity_core.checkpoint import inspect_checkpoint
     from parity_core.settings import derive_settings
+    from parity_core.sparknlp_limits import check_sparknlp_can_run
     from spark_pipelines.sparknlp.pipeline import model_location
 
     settings = derive_settings(config)
+    check_sparknlp_can_run(inspect_checkpoint(settings.checkpoint))
     if args.pipeline:
         from spark_pipelines.sparknlp.deployment import check_deployment_folder
 
