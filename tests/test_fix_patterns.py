@@ -28,8 +28,14 @@ EDGES = [
 
 
 def _java_split(spark, pattern: str, texts: list[str]) -> list[list[str]]:
-    compiled = spark._jvm.java.util.regex.Pattern.compile(pattern)
-    return [[token for token in compiled.split(text) if token] for text in texts]
+    """Every text split by java.util.regex in one Spark job (Spark's `split` is String.split,
+    i.e. Pattern.split, as RegexTokenizer's Scala Regex.split is), empty pieces dropped."""
+    from pyspark.sql import functions as F
+
+    frame = spark.createDataFrame(list(enumerate(texts)), "i int, text string")
+    parts = {row.i: [p for p in row.parts if p] for row in
+             frame.select("i", F.split("text", pattern, -1).alias("parts")).collect()}
+    return [parts[i] for i in range(len(texts))]
 
 
 def _texts() -> list[str]:
