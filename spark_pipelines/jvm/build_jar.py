@@ -6,7 +6,7 @@ load, and the join's row explanation (a Catalyst expression over Spark's interna
 hfparity.explain.ExplainExpression, so it must match the Spark the sessions run). The jar
 lands in `jars.functions_jar_path()` (versioned by Spark NLP release) and `session_jars()` then adds
 it to every session. A stamp (sha256 of the sources, the Spark NLP jar name and the javac
-version) beside the jar makes a second build a no-op.
+binary) beside the jar makes a second build a no-op.
 Run: python -m spark_pipelines.jvm.build_jar [--force]
 """
 
@@ -51,8 +51,11 @@ def build_stamp() -> str:
         digest.update(source.name.encode())
         digest.update(source.read_bytes())
     digest.update(jars.sparknlp_jar().name.encode())
-    version = subprocess.run([_javac(), "-version"], capture_output=True, text=True, check=False)
-    digest.update((version.stdout + version.stderr).strip().encode())
+    # The compiler by its resolved binary (path, size, mtime), not by running `javac -version`:
+    # every spark-submit checks this stamp, and a JVM start per check cost ~0.7 s.
+    compiler = Path(_javac()).resolve()
+    stat = compiler.stat()
+    digest.update(f"{compiler}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     return digest.hexdigest()
 
 
