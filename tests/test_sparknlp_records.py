@@ -1,19 +1,30 @@
-"""Pure conversions behind the Spark NLP records: Java float strings, UTF-16 -> code points."""
+"""Pure conversions behind the Spark NLP records: Java float strings, UTF-16 -> code points,
+whole batches column-wise."""
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
+import pyarrow as pa
 import pytest
 
 from spark_pipelines.sparknlp.records import (
+    ANNOTATION_SCHEMA,
     build_record,
     parse_java_float,
     probabilities_from_metadata,
-    to_code_points,
-    trim_whitespace,
-    utf16_index,
+    records_batch,
 )
+from spark_pipelines.sparknlp.spans import BatchTexts
+
+LABELS = ("negative", "positive")
+
+
+def spans(texts: list[str | None], rows: list[int], begins: list[int], ends: list[int]
+          ) -> list[tuple[int, int]]:
+    begin, end = BatchTexts(texts).spans(np.array(rows), np.array(begins), np.array(ends))
+    return list(zip(begin.tolist(), end.tolist()))
 
 
 @pytest.mark.parametrize(
@@ -41,13 +52,24 @@ def test_probabilities_in_label_order() -> None:
 
 def test_utf16_end_inclusive_to_code_points_end_exclusive() -> None:
     text = "a😀b 🎉🎉x"
-    index = utf16_index(text)
     # Java: "a"=0, emoji=1..2, "b"=3, " "=4, 🎉=5..6, 🎉=7..8, "x"=9
-    assert to_code_points(1, 2, index) == (1, 2)
-    assert text[slice(*to_code_points(3, 3, index))] == "b"
-    assert text[slice(*to_code_points(5, 9, index))] == "🎉🎉x"
-    assert to_code_points(None, None, index) == (None, None)
-    assert to_code_points(50, 60, index) == (len(text), len(text))  # clamped
+    got = spans([text], [0, 0, 0, 0, 0], [1, 3, 5, 50, 4], [2, 3, 9, 60, 3])
+    assert got[0] == (1, 2)
+    assert text[slice(*got[1])] == "b"
+    assert text[slice(*got[2])] == "🎉🎉x"
+    assert got[3] == (len(text), len(text))  # clamped
+    assert got[4] == (3, 3)  # end before begin: empty, where it begins (the space, code point 3)
+
+
+def test_spans_of_several_rows_use_each_rows_own_text() -> None:
+    """Rows are converted together: an emoji in one row must not shift another row's offsets,
+    and an empty or null text clamps to 0."""
+    texts = ["😀😀 ab", None, "", "xy 🎉z"]
+    got = spans(texts, [0, 3, 3, 1, 2], [5, 3, 5, 0, 0], [6, 3, 6, 4, 2])
+    assert [texts[0][slice(*got[0])], texts[3][slice(*got[1])], texts[3][slice(*got[2])]] == [
+        "ab", "🎉", "z"]
+    assert got[3:] == [(0, 0), (0, 0)]
+    assert spans(["", None], [0, 1], [0, 0], [3, 3]) == [(0, 0), (0, 0)]  # no text at all
 
 
 def test_null_text_is_invalid_even_though_spark_nlp_saw_empty() -> None:
@@ -73,5 +95,54 @@ def test_a_token_carrying_its_space_points_at_the_word() -> None:
         ("It", 0, 2), ("is", 3, 5), ("\xa0good", 7, 12)]  # NBSP is not trimmed
     assert [(p["piece"], p["begin"]) for p in record["pieces"]] == [
         ("It", 0), ("Ġis", 3), ("Ġ\u00c2\u0142good", 7)]
-    assert trim_whitespace("   ", 0, 3) == (0, 3)  # nothing but spaces: the span stays
-    assert trim_whitespace("ab", None, None) == (None, None)
+    assert spans(["a   b"], [0], [1], [3]) == [(1, 4)]  # nothing but spaces: the span stays
+    assert spans([" \tab\n "], [0], [0], [5]) == [(2, 4)]
+
+
+def test_one_batch_keeps_every_row_with_its_status() -> None:
+    """A batch mixing a scored row, a null text, an empty text Spark NLP gave no label and a
+    label outside the checkpoint's: four records, each with its status, the columns Spark NLP
+    produced passed through only for rows that were scored."""
+    pieces = {"pieces": [{"piece": "[CLS]", "id": 101, "begin": None, "end": None},
+                         {"piece": "good", "id": 2204, "begin": 0, "end": 3}],
+              "piece_count": 1, "truncated": False, "note": None, "input_ids": [101, 2204],
+              "attention_mask": [1, 1], "token_type_ids": [0, 0]}
+    base = {"text_error": None, "tok_result": ["good"], "tok_begin": [0], "tok_end": [3],
+            "class_result": ["positive"], "class_metadata": [[("negative", "0.25"),
+                                                              ("positive", "7.5E-1")]],
+            "pieces": pieces}
+    rows = [{**base, "id": "ok", "text": "good"},
+            {**base, "id": "null", "text": None, "text_error": "text is an int"},
+            {**base, "id": "empty", "text": "", "tok_result": [], "tok_begin": [],
+             "tok_end": [], "class_result": [], "class_metadata": [], "pieces": None},
+            {**base, "id": "odd", "text": "good", "class_result": ["maybe"]}]
+    out = records_batch(pa.RecordBatch.from_pylist(rows, schema=ANNOTATION_SCHEMA), LABELS)
+    records = {r["id"]: r for r in out.to_pylist()}
+    ok = records["ok"]
+    assert (ok["status"], ok["label"], ok["label_id"], ok["probabilities"]) == (
+        "ok", "positive", 1, [0.25, 0.75])
+    assert ok["pieces"][0] == {"piece": "[CLS]", "id": 101, "begin": None, "end": None}
+    assert (ok["pieces"][1]["begin"], ok["pieces"][1]["end"]) == (0, 4)
+    assert ok["input_ids"] == [101, 2204] and ok["words"] == [
+        {"text": "good", "begin": 0, "end": 4}]
+    assert (records["null"]["status"], records["null"]["error"]) == (
+        "invalid_text", "text is an int")
+    assert records["null"]["words"] is None and records["null"]["input_ids"] is None
+    empty = records["empty"]
+    assert (empty["status"], empty["words"], empty["pieces_note"]) == (
+        "no_prediction", [], "pieces UDF not run")
+    odd = records["odd"]
+    assert odd["status"] == "error" and "'maybe'" in odd["error"]
+    assert odd["text_sha256"] == ok["text_sha256"] and odd["pieces"] is None
+
+
+def test_several_predictions_are_averaged() -> None:
+    row = {"id": "x", "text": "a. b.", "text_error": None, "tok_result": ["a", ".", "b", "."],
+           "tok_begin": [0, 1, 3, 4], "tok_end": [0, 1, 3, 4],
+           "class_result": ["negative", "positive"],
+           "class_metadata": [{"negative": "0.9", "positive": "0.1"},
+                              {"negative": "0.2", "positive": "0.8"}], "pieces": None}
+    record = build_record(row, LABELS)
+    assert (record["label"], record["predictions"], record["label_rule"]) == (
+        "negative", 2, "mean_of_probabilities")
+    assert record["probabilities"] == pytest.approx([0.55, 0.45])

@@ -1,10 +1,11 @@
 """Spark NLP annotations -> prediction records, computed on the executors (mapInArrow).
 
-Spark NLP offsets are Java string indexes (UTF-16 units), end inclusive; records use code points,
-end exclusive, so an emoji (two UTF-16 units) must not shift every later offset. A word's or
-piece's offsets leave out the whitespace its token carries at either end (a RegexTokenizer that
-keeps each word's leading space, so that RoBERTa's classifier gives it the Ġ marker), as Hugging
-Face's trim_offsets does: the space is in the piece (`Ġword`), the offsets point at the word.
+Column-wise per Arrow batch: the ids, mask and piece strings Spark NLP produced pass through as
+Arrow arrays, word and piece offsets are converted for the whole batch at once (spans.py says
+how), and only the per-row decisions (status, label, probabilities) are Python. The worker
+shares the executor's cores with ONNX inference, so every Python object it builds per row is
+time the model does not get.
+
 Probabilities come from the class annotation's metadata as Java Float.toString strings ("1.2E-4").
 """
 
@@ -15,22 +16,38 @@ import math
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from parity_core.records import (
     LABEL_RULE_MEAN,
-    RECORD_COLUMNS,
+    PIECE_TYPE,
     RECORD_SCHEMA,
     STATUS_ERROR,
     STATUS_INVALID_TEXT,
     STATUS_NO_PREDICTION,
     STATUS_OK,
-    empty_record,
+    WORD_TYPE,
     text_sha256,
 )
+from spark_pipelines.sparknlp.spans import ASCII_SPACE, BatchTexts
 
-ASCII_SPACE = " \t\n\r"
 NO_LABEL_ERROR = "Spark NLP gave no label (no tokens: empty or whitespace-only text)"
+NO_PIECES_NOTE = "pieces UDF not run"
+PASSED_THROUGH = ("input_ids", "attention_mask", "token_type_ids")
+# The columns `pipeline.annotate` selects for the conversion, as Arrow sees them.
+ANNOTATION_SCHEMA = pa.schema([
+    pa.field("id", pa.string()), pa.field("text", pa.string()),
+    pa.field("text_error", pa.string()),
+    pa.field("tok_result", pa.list_(pa.string())), pa.field("tok_begin", pa.list_(pa.int32())),
+    pa.field("tok_end", pa.list_(pa.int32())), pa.field("class_result", pa.list_(pa.string())),
+    pa.field("class_metadata", pa.list_(pa.map_(pa.string(), pa.string()))),
+    pa.field("pieces", pa.struct([
+        pa.field("pieces", pa.list_(PIECE_TYPE)), pa.field("piece_count", pa.int32()),
+        pa.field("truncated", pa.bool_()), pa.field("note", pa.string()),
+        *(pa.field(name, pa.list_(pa.int32())) for name in PASSED_THROUGH)])),
+])
 
 
 def parse_java_float(value: str | None) -> float:
@@ -46,47 +63,6 @@ def parse_java_float(value: str | None) -> float:
     return float(text)
 
 
-def utf16_index(text: str) -> list[int]:
-    """For each UTF-16 unit of text, the index of the code point it belongs to (plus the end)."""
-    index: list[int] = []
-    for position, char in enumerate(text):
-        index.append(position)
-        if ord(char) > 0xFFFF:
-            index.append(position)
-    index.append(len(text))
-    return index
-
-
-def to_code_points(begin: int | None, end: int | None, index: list[int]
-                   ) -> tuple[int | None, int | None]:
-    """(begin, end) in UTF-16 units, end inclusive -> code points, end exclusive.
-
-    Clamped to the text: Spark NLP computes piece offsets on lowercased/normalised token text,
-    which can be longer than the original (e.g. "İ".lower() is two chars).
-    """
-    if begin is None or end is None:
-        return None, None
-    last = len(index) - 1
-    cp_begin = index[min(max(begin, 0), last)]
-    cp_end = index[min(max(end, 0), last)] + 1 if end >= begin else cp_begin
-    return cp_begin, min(max(cp_end, cp_begin), index[last])
-
-
-def trim_whitespace(text: str, begin: int | None, end: int | None
-                    ) -> tuple[int | None, int | None]:
-    """Code point (begin, end) without ASCII whitespace at either end, unless nothing else is
-    left (a whitespace-only token keeps its span). Other spaces (NBSP, U+3000) stay: Spark NLP's
-    own tokenizers keep them inside tokens, and the join's separator causes read them there."""
-    if begin is None or end is None:
-        return begin, end
-    inner_begin, inner_end = begin, end
-    while inner_begin < inner_end and text[inner_begin] in ASCII_SPACE:
-        inner_begin += 1
-    while inner_end > inner_begin and text[inner_end - 1] in ASCII_SPACE:
-        inner_end -= 1
-    return (inner_begin, inner_end) if inner_begin < inner_end else (begin, end)
-
-
 def probabilities_from_metadata(metadata: dict[str, str], labels: Sequence[str]) -> list[float]:
     """Every label's probability, in the settings' label (id) order."""
     missing = [label for label in labels if label not in metadata]
@@ -96,73 +72,143 @@ def probabilities_from_metadata(metadata: dict[str, str], labels: Sequence[str])
 
 
 def _as_dict(value: Any) -> dict[str, str]:
+    """A map as Arrow gives it to Python (a list of pairs), or a dict."""
     if value is None:
         return {}
     return dict(value) if not isinstance(value, dict) else value
 
 
-def build_record(row: dict[str, Any], labels: Sequence[str]) -> dict[str, Any]:
-    """One record from one row of Spark NLP output (the columns `pipeline.annotate` selects)."""
-    record_id, text = row["id"], row["text"]
+def decide(text: str | None, text_error: str | None, classes: list[str] | None,
+           metadata: list[Any] | None, labels: Sequence[str]) -> dict[str, Any]:
+    """One row's status and prediction fields; a row that cannot be read gets status error
+    (one bad row must not sink the partition), its text hash and length kept."""
     if text is None:
-        return empty_record(record_id, STATUS_INVALID_TEXT, row.get("text_error") or
-                            "text is null")
-    index = utf16_index(text)
-    record = empty_record(record_id, STATUS_OK)
-    record.update(text_sha256=text_sha256(text), text_length=len(text))
-    words = []
-    for result, begin, end in zip(row["tok_result"] or [], row["tok_begin"] or [],
-                                  row["tok_end"] or []):
-        cp_begin, cp_end = trim_whitespace(text, *to_code_points(begin, end, index))
-        words.append({"text": result.strip(ASCII_SPACE) or result, "begin": cp_begin,
-                      "end": cp_end})
-    record["words"] = words
-    pieces = row.get("pieces")
-    if pieces is not None:
-        record["pieces_note"] = pieces.get("note")
-        if pieces.get("pieces") is not None:
-            record["pieces"] = [
-                dict(zip(("piece", "id"), (p["piece"], p["id"])),
-                     **dict(zip(("begin", "end"), trim_whitespace(
-                         text, *to_code_points(p["begin"], p["end"], index)))))
-                for p in pieces["pieces"]
-            ]
-            record["piece_count"] = pieces.get("piece_count")
-            record["truncated"] = pieces.get("truncated")
-            for name in ("input_ids", "attention_mask", "token_type_ids"):
-                record[name] = pieces.get(name)
-    else:
-        record["pieces_note"] = "pieces UDF not run"
-    classes = row["class_result"] or []
+        return {"status": STATUS_INVALID_TEXT, "error": text_error or "text is null"}
+    decision: dict[str, Any] = {"status": STATUS_OK, "text_sha256": text_sha256(text),
+                                "text_length": len(text)}
     if not classes:
-        record.update(status=STATUS_NO_PREDICTION, error=NO_LABEL_ERROR)
-        return record
-    record["predictions"] = len(classes)
-    metadata = [_as_dict(m) for m in (row["class_metadata"] or [])]
-    unknown = [label for label in classes if label not in labels]
-    if unknown:
-        raise ValueError(f"Spark NLP label {unknown[0]!r} is not one of the checkpoint's {labels}")
-    if len(classes) == 1:
-        probabilities = probabilities_from_metadata(metadata[0], labels)
-        label = classes[0]
-    else:  # one prediction per sentence: LABEL_RULE_MEAN (parity_core.records says why)
-        each = [probabilities_from_metadata(m, labels) for m in metadata[:len(classes)]]
-        probabilities = [sum(column) / len(each) for column in zip(*each)]
-        label = labels[max(range(len(labels)), key=probabilities.__getitem__)]
-        record["label_rule"] = LABEL_RULE_MEAN
-    record.update(label=label, label_id=list(labels).index(label), probabilities=probabilities)
-    return record
-
-
-def safe_record(row: dict[str, Any], labels: Sequence[str]) -> dict[str, Any]:
-    """build_record, but a failure becomes status error for this row only."""
+        return {**decision, "status": STATUS_NO_PREDICTION, "error": NO_LABEL_ERROR}
     try:
-        return build_record(row, labels)
-    except Exception as exc:  # one bad row must not sink the partition
-        record = empty_record(row["id"], STATUS_ERROR, f"{type(exc).__name__}: {exc}"[:500])
-        if row.get("text") is not None:
-            record.update(text_sha256=text_sha256(row["text"]), text_length=len(row["text"]))
-        return record
+        unknown = [label for label in classes if label not in labels]
+        if unknown:
+            raise ValueError(f"Spark NLP label {unknown[0]!r} is not one of the checkpoint's "
+                             f"{labels}")
+        maps = [_as_dict(m) for m in (metadata or [])]
+        if len(classes) == 1:
+            probabilities = probabilities_from_metadata(maps[0] if maps else {}, labels)
+            label, rule = classes[0], None
+        else:  # one prediction per sentence: LABEL_RULE_MEAN (parity_core.records says why)
+            each = [probabilities_from_metadata(m, labels) for m in maps[:len(classes)]]
+            probabilities = [sum(column) / len(each) for column in zip(*each)]
+            label = labels[max(range(len(labels)), key=probabilities.__getitem__)]
+            rule = LABEL_RULE_MEAN
+    except Exception as exc:
+        return {**decision, "status": STATUS_ERROR, "error": f"{type(exc).__name__}: {exc}"[:500]}
+    return {**decision, "predictions": len(classes), "label": label,
+            "label_id": list(labels).index(label), "probabilities": probabilities,
+            "label_rule": rule}
+
+
+def _lengths(lists: pa.Array) -> np.ndarray:
+    return pc.fill_null(pc.list_value_length(lists), 0).to_numpy(zero_copy_only=False)
+
+
+def _list_of(lengths: np.ndarray, keep: np.ndarray, values: pa.Array, element_rows: np.ndarray
+             ) -> pa.Array:
+    """A list array of values (one element per entry of element_rows), null where not keep."""
+    kept = np.where(keep, lengths, 0)
+    offsets = pa.array(np.concatenate(([0], np.cumsum(kept))).astype(np.int32))
+    values = values.filter(pa.array(keep[element_rows])) if len(values) else values
+    return pa.ListArray.from_arrays(offsets, values, mask=pa.array(~keep))
+
+
+def _int_column(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(values with nulls as 0, valid) of an int array."""
+    valid = pc.is_valid(values).to_numpy(zero_copy_only=False)
+    return pc.fill_null(values, 0).to_numpy(zero_copy_only=False), valid
+
+
+def _words(batch: pa.RecordBatch, texts: BatchTexts, keep: np.ndarray) -> pa.Array:
+    """The words column: Spark NLP's tokens, their text and span without edge whitespace."""
+    results, begins, ends = (batch.column(name) for name in ("tok_result", "tok_begin", "tok_end"))
+    lengths = _lengths(begins)
+    if not (np.array_equal(lengths, _lengths(results)) and
+            np.array_equal(lengths, _lengths(ends))):
+        raise ValueError("token result/begin/end lists differ in length")
+    rows = pc.list_parent_indices(begins).to_numpy()
+    begin, end = texts.spans(rows, pc.list_flatten(begins).to_numpy(zero_copy_only=False),
+                             pc.list_flatten(ends).to_numpy(zero_copy_only=False))
+    words = pc.list_flatten(results)
+    trimmed = pc.utf8_trim(words, characters=ASCII_SPACE)
+    words = pc.if_else(pc.equal(trimmed, ""), words, trimmed)  # a whitespace token stays
+    values = pa.StructArray.from_arrays(
+        [words, pa.array(begin, pa.int32()), pa.array(end, pa.int32())], fields=list(WORD_TYPE))
+    return _list_of(lengths, keep, values, rows)
+
+
+def _pieces(pieces: pa.Array, texts: BatchTexts, keep: np.ndarray) -> pa.Array:
+    """The pieces column: the UDF's pieces with spans converted; special tokens stay null."""
+    lengths = _lengths(pieces)
+    rows = pc.list_parent_indices(pieces).to_numpy()
+    flat = pc.list_flatten(pieces)
+    piece, piece_id, begins, ends = flat.flatten()
+    begin_raw, begin_valid = _int_column(begins)
+    end_raw, end_valid = _int_column(ends)
+    begin, end = texts.spans(rows, begin_raw, end_raw)
+    valid = begin_valid & end_valid
+    values = pa.StructArray.from_arrays(
+        [piece, piece_id, pa.array(begin, pa.int32(), mask=~valid),
+         pa.array(end, pa.int32(), mask=~valid)], fields=list(PIECE_TYPE))
+    return _list_of(lengths, keep, values, rows)
+
+
+def _masked(values: pa.Array, keep: np.ndarray) -> pa.Array:
+    return pc.if_else(pa.array(keep), values, pa.nulls(len(values), values.type))
+
+
+def records_batch(batch: pa.RecordBatch, labels: Sequence[str]) -> pa.RecordBatch:
+    """One RECORD_SCHEMA batch from one batch of annotation columns (ANNOTATION_SCHEMA)."""
+    texts = batch.column("text").to_pylist()
+    decisions = [decide(*row, labels) for row in zip(
+        texts, batch.column("text_error").to_pylist(), batch.column("class_result").to_pylist(),
+        batch.column("class_metadata").to_pylist())]
+    status = [d["status"] for d in decisions]
+    scored = np.array([s in (STATUS_OK, STATUS_NO_PREDICTION) for s in status], dtype=bool)
+    geometry = BatchTexts(texts)
+    pieces_struct = batch.column("pieces")
+    has_struct = pc.is_valid(pieces_struct).to_numpy(zero_copy_only=False)
+    fields = dict(zip([f.name for f in pieces_struct.type], pieces_struct.flatten()))
+    has_pieces = has_struct & pc.is_valid(fields["pieces"]).to_numpy(zero_copy_only=False)
+    notes = fields["note"].to_pylist()
+    columns: dict[str, Any] = {
+        "id": batch.column("id"), "status": status,
+        "error": [d.get("error") for d in decisions],
+        "text_sha256": [d.get("text_sha256") for d in decisions],
+        "text_length": [d.get("text_length") for d in decisions],
+        "words": _words(batch, geometry, scored),
+        "pieces": _pieces(fields["pieces"], geometry, scored & has_pieces),
+        "pieces_note": [(note if struct else NO_PIECES_NOTE) if ok else None
+                        for note, struct, ok in zip(notes, has_struct, scored)],
+        "piece_count": _masked(fields["piece_count"], scored & has_pieces),
+        "truncated": _masked(fields["truncated"], scored & has_pieces),
+        **{name: _masked(fields[name], scored & has_pieces) for name in PASSED_THROUGH},
+    }
+    for name in ("label", "label_id", "probabilities", "predictions", "label_rule"):
+        columns[name] = [d.get(name) for d in decisions]
+    columns["logits"] = None
+    arrays = [column if isinstance(column, pa.Array) else
+              pa.nulls(batch.num_rows, f.type) if column is None else pa.array(column, f.type)
+              for f in RECORD_SCHEMA for column in [columns[f.name]]]
+    return pa.RecordBatch.from_arrays(arrays, schema=RECORD_SCHEMA)
+
+
+def build_record(row: dict[str, Any], labels: Sequence[str]) -> dict[str, Any]:
+    """One record from one row of annotation columns given as Python values (tests, debugging):
+    the batch conversion on a batch of one."""
+    row = dict(row)
+    row["class_metadata"] = [list(_as_dict(m).items()) for m in (row.get("class_metadata") or [])]
+    batch = pa.RecordBatch.from_pylist([row], schema=ANNOTATION_SCHEMA)
+    return records_batch(batch, labels).to_pylist()[0]
 
 
 def records_from_batches(labels_json: str
@@ -172,11 +218,7 @@ def records_from_batches(labels_json: str
 
     def convert(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
-            if batch.num_rows == 0:
-                continue
-            records = [safe_record(row, labels) for row in batch.to_pylist()]
-            yield pa.RecordBatch.from_pylist(
-                [{name: r[name] for name in RECORD_COLUMNS} for r in records],
-                schema=RECORD_SCHEMA)
+            if batch.num_rows:
+                yield records_batch(batch, labels)
 
     return convert
