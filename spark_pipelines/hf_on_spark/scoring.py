@@ -20,6 +20,11 @@ from parity_core.settings import EffectiveSettings
 from spark_pipelines.io.corpus import text_error
 
 _SCORERS: dict[str, Any] = {}
+# Rows scored (and turned into records) at once: Arrow hands a task up to 10,000 rows per batch
+# (spark.sql.execution.arrow.maxRecordsPerBatch), and a worker holding that many rows' records
+# as Python objects grows with the corpus until batches are full; chunks keep it flat. Within a
+# chunk rows are still length-sorted into model batches, so padding stays small.
+SCORE_CHUNK_ROWS = 1000
 
 
 def _task_threads(settings: EffectiveSettings) -> int:
@@ -72,14 +77,15 @@ def score_arrow_batches(settings_json: str, invalid_reason: str | None = None
         for batch in batches:
             if batch.num_rows == 0:
                 continue
-            ids = batch.column("id").to_pylist()
-            texts = batch.column("text").to_pylist()
-            records = scorer.score(ids, texts)
-            if invalid_reason:
-                for record in records:
-                    if record["status"] == STATUS_INVALID_TEXT:
-                        record["error"] = invalid_reason
-            yield pa.RecordBatch.from_pylist(records, schema=RECORD_SCHEMA)
+            for start in range(0, batch.num_rows, SCORE_CHUNK_ROWS):
+                chunk = batch.slice(start, SCORE_CHUNK_ROWS)
+                records = scorer.score(chunk.column("id").to_pylist(),
+                                       chunk.column("text").to_pylist())
+                if invalid_reason:
+                    for record in records:
+                        if record["status"] == STATUS_INVALID_TEXT:
+                            record["error"] = invalid_reason
+                yield pa.RecordBatch.from_pylist(records, schema=RECORD_SCHEMA)
 
     return score
 
