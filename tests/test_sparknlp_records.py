@@ -146,3 +146,29 @@ def test_several_predictions_are_averaged() -> None:
     assert (record["label"], record["predictions"], record["label_rule"]) == (
         "negative", 2, "mean_of_probabilities")
     assert record["probabilities"] == pytest.approx([0.55, 0.45])
+
+
+def test_batches_are_converted_in_chunks_with_every_row_in_order(monkeypatch) -> None:
+    """An Arrow batch converted in chunks (10,000 rows in chunks of 1,000 in production) gives
+    the records of converting it whole, in order: offsets are per row, not per chunk."""
+    import json
+
+    from spark_pipelines.sparknlp import records
+
+    texts = ["😀 good", None, "fine 🎉 film", "", "ok"]
+    rows = [{"id": f"r{i}", "text": text, "text_error": None,
+             "tok_result": [text.split()[-1]] if text else [],
+             "tok_begin": [len(text.encode("utf-16-le")) // 2 - len(text.split()[-1])]
+             if text else [], "tok_end": [len(text.encode("utf-16-le")) // 2 - 1] if text else [],
+             "class_result": ["positive"] if text else [],
+             "class_metadata": [[("negative", "0.1"), ("positive", "0.9")]] if text else [],
+             "pieces": None} for i, text in enumerate(texts)]
+    batch = pa.RecordBatch.from_pylist(rows, schema=ANNOTATION_SCHEMA)
+    whole = records_batch(batch, LABELS).to_pylist()
+    monkeypatch.setattr(records, "CONVERT_CHUNK_ROWS", 2)
+    out = list(records.records_from_batches(json.dumps(LABELS))(iter([batch])))
+    assert [b.num_rows for b in out] == [2, 2, 1]
+    chunked = pa.Table.from_batches(out).to_pylist()
+    assert chunked == whole
+    assert [w["text"] for r in chunked if r["words"] for w in r["words"]] == ["good", "film", "ok"]
+    assert [(w["begin"], w["end"]) for w in chunked[2]["words"]] == [(7, 11)]
