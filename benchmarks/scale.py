@@ -63,7 +63,8 @@ def _status_kib(pid: int, key: str) -> int:
     return 0
 
 
-def _tree(root: int) -> list[int]:
+def process_tree(root: int) -> list[int]:
+    """root and every live descendant, from /proc."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -107,7 +108,7 @@ class MemoryWatch:
     def _run(self) -> None:
         while not self._stop.is_set():
             workers = 0.0
-            for pid in _tree(self.root):
+            for pid in process_tree(self.root):
                 kind = _kind(pid)
                 rss = _status_kib(pid, "VmRSS") / 1024
                 if kind == "worker":

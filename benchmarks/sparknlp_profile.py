@@ -36,23 +36,15 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 def tree_cpu_seconds(root: int) -> float:
     """User + system CPU seconds of root and every live descendant (from /proc)."""
-    parent_of: dict[int, int] = {}
-    used: dict[int, float] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            parent_of[int(entry.name)] = int(fields[1])
-            used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / TICKS
+    from scale import process_tree  # benchmarks/ is this script's folder
+
     total = 0.0
-    for pid, seconds in used.items():
-        ancestor = pid
-        while ancestor not in (0, 1, root) and ancestor in parent_of:
-            ancestor = parent_of[ancestor]
-        if ancestor == root:
-            total += seconds
+    for pid in process_tree(root):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / TICKS
     return total
 
 

@@ -14,8 +14,9 @@ def test_chunked_scoring_keeps_every_row_in_order(settings, monkeypatch):
     corpus' own reason on a non-string row."""
     from hf_reference.scorer import ReferenceScorer
     from spark_pipelines.hf_on_spark import scoring
+    from spark_pipelines.io import arrow_chunks
 
-    monkeypatch.setattr(scoring, "SCORE_CHUNK_ROWS", 2)
+    monkeypatch.setattr(arrow_chunks, "WORKER_CHUNK_ROWS", 2)
     ids = ["a", "b", "c", "d", "e"]
     texts = ["a fine film", None, "dull and long", "", "the best of the year"]
     batch = pa.RecordBatch.from_pydict({"id": ids, "text": texts})

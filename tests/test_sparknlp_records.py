@@ -153,6 +153,7 @@ def test_batches_are_converted_in_chunks_with_every_row_in_order(monkeypatch) ->
     the records of converting it whole, in order: offsets are per row, not per chunk."""
     import json
 
+    from spark_pipelines.io import arrow_chunks
     from spark_pipelines.sparknlp import records
 
     texts = ["😀 good", None, "fine 🎉 film", "", "ok"]
@@ -165,7 +166,7 @@ def test_batches_are_converted_in_chunks_with_every_row_in_order(monkeypatch) ->
              "pieces": None} for i, text in enumerate(texts)]
     batch = pa.RecordBatch.from_pylist(rows, schema=ANNOTATION_SCHEMA)
     whole = records_batch(batch, LABELS).to_pylist()
-    monkeypatch.setattr(records, "CONVERT_CHUNK_ROWS", 2)
+    monkeypatch.setattr(arrow_chunks, "WORKER_CHUNK_ROWS", 2)
     out = list(records.records_from_batches(json.dumps(LABELS))(iter([batch])))
     assert [b.num_rows for b in out] == [2, 2, 1]
     chunked = pa.Table.from_batches(out).to_pylist()

@@ -17,14 +17,10 @@ from pyspark.sql.pandas.types import from_arrow_schema
 
 from parity_core.records import RECORD_SCHEMA, STATUS_INVALID_TEXT
 from parity_core.settings import EffectiveSettings
+from spark_pipelines.io.arrow_chunks import row_chunks
 from spark_pipelines.io.corpus import text_error
 
 _SCORERS: dict[str, Any] = {}
-# Rows scored (and turned into records) at once: Arrow hands a task up to 10,000 rows per batch
-# (spark.sql.execution.arrow.maxRecordsPerBatch), and a worker holding that many rows' records
-# as Python objects grows with the corpus until batches are full; chunks keep it flat. Within a
-# chunk rows are still length-sorted into model batches, so padding stays small.
-SCORE_CHUNK_ROWS = 1000
 
 
 def _task_threads(settings: EffectiveSettings) -> int:
@@ -75,10 +71,7 @@ def score_arrow_batches(settings_json: str, invalid_reason: str | None = None
     def score(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         scorer = worker_scorer(settings_json)
         for batch in batches:
-            if batch.num_rows == 0:
-                continue
-            for start in range(0, batch.num_rows, SCORE_CHUNK_ROWS):
-                chunk = batch.slice(start, SCORE_CHUNK_ROWS)
+            for chunk in row_chunks(batch):  # within a chunk rows are still length-sorted
                 records = scorer.score(chunk.column("id").to_pylist(),
                                        chunk.column("text").to_pylist())
                 if invalid_reason:

@@ -31,12 +31,9 @@ from parity_core.records import (
     WORD_TYPE,
     text_sha256,
 )
+from spark_pipelines.io.arrow_chunks import row_chunks
 from spark_pipelines.sparknlp.spans import ASCII_SPACE, BatchTexts
 
-# Rows converted at once: Arrow hands a task up to 10,000 rows per batch
-# (spark.sql.execution.arrow.maxRecordsPerBatch), and the conversion's arrays grow with the rows
-# it holds (a 100,000-row corpus' full batches doubled the worker's peak over a 10,000-row one's).
-CONVERT_CHUNK_ROWS = 1000
 NO_LABEL_ERROR = "Spark NLP gave no label (no tokens: empty or whitespace-only text)"
 NO_PIECES_NOTE = "pieces UDF not run"
 PASSED_THROUGH = ("input_ids", "attention_mask", "token_type_ids")
@@ -222,7 +219,7 @@ def records_from_batches(labels_json: str
 
     def convert(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
-            for start in range(0, batch.num_rows, CONVERT_CHUNK_ROWS):
-                yield records_batch(batch.slice(start, CONVERT_CHUNK_ROWS), labels)
+            for chunk in row_chunks(batch):
+                yield records_batch(chunk, labels)
 
     return convert
