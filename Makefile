@@ -68,8 +68,8 @@ jars: deps
 # the path a user's own checkpoint takes (a second run finds each manifest and returns).
 IMPORTED := default models/cased_bert models/distilbert models/roberta models/xlm_roberta models/deberta models/albert
 assets: jars
-	$(PY) -m hf_reference.build_assets
-	$(PY) -m hf_reference.build_test_models
+	$(PY) -m hf_reference.setup_models.build_assets
+	$(PY) -m hf_reference.setup_models.build_test_models
 	for name in $(IMPORTED); do
 	  $(PY) -m jobs.hfparity import --checkpoint "$(HFPARITY_CACHE)/$$name/checkpoint" --output "$(HFPARITY_CACHE)/$$name"
 	done

@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from spark_pipelines.compare.summary_model import Summary
+    from spark_pipelines.report.model import Summary
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 REPO = Path(__file__).resolve().parent.parent
@@ -127,7 +127,7 @@ class MemoryWatch:
 def make_records(spark, config, settings, corpus_path: str, work: Path, slice_rows: int
                  ) -> tuple[str, str, str]:
     """Score the first `slice_rows` corpus rows with both producers (when no records are given)."""
-    from spark_pipelines.hf_on_spark.job import run_hf_reference
+    from spark_pipelines.hf.job import run_hf_reference
     from spark_pipelines.io.corpus import read_corpus
     from spark_pipelines.sparknlp.job import run_sparknlp
 
@@ -233,9 +233,9 @@ def run_read_only(spark, paths: dict[str, str]) -> None:
 
 def run_ours(spark, paths: dict[str, str], out: Path, fps: tuple[dict, dict], config,
              settings) -> Summary:
-    from spark_pipelines.compare.report_html import render_report
     from spark_pipelines.compare.rows import build_rows
     from spark_pipelines.compare.summary import build_summary
+    from spark_pipelines.report.html import render_report
 
     rows_dir = str(out / "report_rows")
     started = time.perf_counter()

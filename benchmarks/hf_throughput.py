@@ -56,7 +56,7 @@ def worker_peak_rss(spark, settings) -> dict[int, float]:
     settings_json = json.dumps(settings.to_dict(), sort_keys=True)
 
     def report(batches):
-        from spark_pipelines.hf_on_spark.scoring import worker_scorer
+        from spark_pipelines.hf.scoring import worker_scorer
 
         worker_scorer(settings_json)
         for _ in batches:
@@ -70,7 +70,7 @@ def worker_peak_rss(spark, settings) -> dict[int, float]:
 
 
 def time_spark(spark, settings, ids: list[str], texts: list[str]) -> float:
-    from spark_pipelines.hf_on_spark.scoring import score_corpus
+    from spark_pipelines.hf.scoring import score_corpus
 
     frame = spark.createDataFrame(pd.DataFrame({"id": ids, "text": texts}))
     frame = frame.repartition(spark.sparkContext.defaultParallelism, "id").cache()

@@ -4,7 +4,7 @@ The reference runs with its hidden states (embeddings, then one per encoder laye
 side's ONNX graph runs with the same layers' outputs exposed as extra graph outputs. For each
 row, the max |Δ| over the row's real (unpadded) positions is taken per layer, then over the
 logits; the first layer past the tolerance is where the numbers part. Pure Python (torch and
-onnxruntime); the Spark wrapper is spark_pipelines/hf_on_spark/localisation.py.
+onnxruntime); the Spark wrapper is spark_pipelines/explain/localisation.py.
 
 Layer outputs in the graph are found by the module path torch's exporter writes into node names
 (`/bert/embeddings/...`, `/bert/encoder/layer.3/...`, DistilBERT `/transformer/layer.3/...`):

@@ -22,7 +22,7 @@ from parity_core.records import (
 )
 from parity_core.settings import EffectiveSettings, resolve_threads
 
-# The libraries a Hugging Face run fingerprint names (spark_pipelines/hf_on_spark/job.py).
+# The libraries a Hugging Face run fingerprint names (spark_pipelines/hf/job.py).
 LIBRARIES = ("transformers", "tokenizers", "torch", "safetensors")
 
 

@@ -49,7 +49,7 @@ def read_corpus(path: str, id_column: str, text_column: str) -> tuple[list[str],
 
 
 def main(argv: list[str] | None = None) -> int:
-    from spark_pipelines.hf_on_spark.experiment import FLIPS
+    from spark_pipelines.compare.experiment import FLIPS
 
     parser = base_parser(__doc__, EXAMPLES)
     parser.add_argument("--input", help="corpus (default: the default corpus next to the model)")
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     check_corpus_path(corpus)
 
     from parity_core.settings import derive_settings
-    from spark_pipelines.hf_on_spark.experiment import Runner, render, run_flip
+    from spark_pipelines.compare.experiment import Runner, render, run_flip
     from spark_pipelines.jvm.session import get_session
 
     ids, texts = read_corpus(corpus, config.corpus.id_column, config.corpus.text_column)

@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
 
     check_numerics(settings.precision, settings.device)  # refused before Spark starts
 
-    from spark_pipelines.hf_on_spark.job import run_hf_reference
+    from spark_pipelines.hf.job import run_hf_reference
     from spark_pipelines.jvm.session import get_session
 
     spark = get_session("hfparity-hf-reference")

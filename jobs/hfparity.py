@@ -71,7 +71,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _inspect(args: argparse.Namespace):  # -> CheckpointInfo
     from parity_core.checkpoint import inspect_checkpoint
-    from parity_core.sparknlp_limits import check_sparknlp_can_run
+    from parity_core.families.sparknlp_limits import check_sparknlp_can_run
 
     if not 3 <= args.max_length <= 512:
         raise BadInput(f"--max-length {args.max_length}: must be between 3 and 512 "

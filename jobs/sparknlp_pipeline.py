@@ -46,8 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     check_corpus_path(args.input)
     check_output_path(args.output, args.overwrite)
     from parity_core.checkpoint import inspect_checkpoint
+    from parity_core.families.sparknlp_limits import check_sparknlp_can_run
     from parity_core.settings import derive_settings
-    from parity_core.sparknlp_limits import check_sparknlp_can_run
     from spark_pipelines.sparknlp.pipeline import model_location
 
     settings = derive_settings(config)

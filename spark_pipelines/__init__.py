@@ -1,4 +1,5 @@
-"""Spark side, one folder per role: `sparknlp/` (the Spark NLP producer), `hf_on_spark/` (the
-Hugging Face producer and the counterfactual re-run on executors), `compare/` (the join and the
-report), `jvm/` (jars, the project's JVM functions, sessions, shipping to a cluster) and `io/`
-(corpus and record reading, one atomic publish)."""
+"""Spark side, one folder per noun of the product: `sparknlp/` (the Spark NLP producer, its Java
+beside it), `hf/` (the Hugging Face producer on executors), `explain/` (why rows differ, and the
+re-runs that prove it), `compare/` (the join), `report/` (schema, typed summary, page), `fix/`
+(the changed pipeline and its proof), `io/` (corpus, records, atomic publish) and `jvm/` (jars,
+sessions, the functions jar build, shipping to a cluster: plumbing only)."""

@@ -10,7 +10,8 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.support.paths import REPO
+
 DEFAULT_CONFIG = REPO / "conf" / "default.yaml"
 
 
@@ -69,7 +70,7 @@ def default_slice_path(default_corpus_path, tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def default_slice_hf(spark, project_config, settings, default_slice_path) -> Path:
     """The Hugging Face job's records of the default slice, made once (read-only)."""
-    from spark_pipelines.hf_on_spark.job import run_hf_reference
+    from spark_pipelines.hf.job import run_hf_reference
 
     out = default_slice_path.parent / "hf"
     run_hf_reference(spark, project_config, settings, str(default_slice_path), str(out))

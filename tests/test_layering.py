@@ -22,7 +22,8 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.support.paths import REPO
+
 SPARK = ("pyspark", "py4j", "sparknlp")
 HF = ("torch", "transformers")
 OTHER_PACKAGES = ("hf_reference", "spark_pipelines", "jobs")
@@ -105,7 +106,8 @@ def compare_path_modules() -> list[str]:
     existing = {m for folder in ("parity_core", "spark_pipelines", "jobs")
                 for m in modules_in(folder)}
     assert named <= existing, f"jobs/compare.py imports missing modules {named - existing}"
-    return [*modules_in("spark_pipelines/compare"), *modules_in("spark_pipelines/io"),
+    return [*modules_in("spark_pipelines/compare"), *modules_in("spark_pipelines/report"),
+            *modules_in("spark_pipelines/io"),
             "jobs.compare", *sorted(named)]
 
 
@@ -125,7 +127,7 @@ def test_compare_path_imports_load_no_torch():
 @pytest.mark.parametrize(("folders", "banned"), [
     (("parity_core",), (*SPARK, *HF, *OTHER_PACKAGES)),
     (("hf_reference",), (*SPARK, "spark_pipelines", "jobs")),
-    (("spark_pipelines/compare", "spark_pipelines/io"), HF),
+    (("spark_pipelines/compare", "spark_pipelines/report", "spark_pipelines/io"), HF),
 ])
 def test_sources_import_nothing_across_the_layers(folders, banned):
     offending = {

@@ -10,11 +10,11 @@ import shutil
 import subprocess
 import sys
 import zipfile
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.support.paths import REPO
+
 PACKAGES = ("parity_core", "hf_reference", "spark_pipelines", "jobs")
 NOT_COPIED = shutil.ignore_patterns(".git", ".venv", "out", "dist", "build", "*.egg-info",
                                     "__pycache__", ".pytest_cache", ".ruff_cache")
@@ -27,7 +27,7 @@ def expected_files() -> set[str]:
         for init in (REPO / top).rglob("__init__.py"):
             expected.update(str(p.relative_to(REPO)) for p in init.parent.glob("*.py"))
     expected.update(str(p.relative_to(REPO))
-                    for p in (REPO / "spark_pipelines" / "jvm" / "java").rglob("*.java"))
+                    for p in (REPO / "spark_pipelines").rglob("java/**/*.java"))
     return expected
 
 

@@ -1,6 +1,6 @@
 """The README's "Check your own model" commands, run verbatim on set-up's cased BERT (model b).
 
-Like tests/test_cluster.py for the standalone block: the commands are read from README.md after
+Like tests/jobs/test_cluster.py for the standalone block: the commands are read from README.md after
 its marker and run one by one with bash from the clone; only the three variables the README
 asks the user to set are given (a corpus slice keeps it to a few minutes). The slice holds every
 accented row of the 3-label corpus, because a cased model is where accents matter: Hugging Face
@@ -19,7 +19,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.support.paths import REPO
+
 MARKER = ("<!-- check-your-own-model commands: tests/test_readme_check.py runs this block "
           "verbatim -->")
 PLAIN_ROWS = 60

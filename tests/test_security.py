@@ -19,8 +19,8 @@ import pytest
 
 from parity_core.config import load_config, parse_config
 from parity_core.errors import ConfigError
+from tests.support.paths import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 SOURCE_DIRS = ("hf_reference", "spark_pipelines", "jobs", "benchmarks", "tests")
 CHECKPOINT_TEXT_FILES = ("config.json", "tokenizer_config.json", "tokenizer.json", "vocab.txt",
                          "special_tokens_map.json")

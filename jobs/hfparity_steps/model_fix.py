@@ -9,8 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from jobs.hfparity_steps.model_check import CONF_FILE, REPO, StepResult, run_step
-from spark_pipelines.compare.fix_model import FixVerification
 from spark_pipelines.fix.inputs import FixInputs
+from spark_pipelines.report.fix_model import FixVerification
 
 VERIFY_DIR = "verify"
 

@@ -24,11 +24,11 @@ from parity_core.config import ProjectConfig
 from parity_core.errors import BadInput
 from parity_core.files import COMPLETE_MARKER, REPORT_FILE, ROWS_DIR, SUMMARY_FILE, is_remote
 from parity_core.settings import EffectiveSettings
-from spark_pipelines.compare.deployment import DeploymentFacts, deployment_facts
 from spark_pipelines.compare.inputs import CompareInputs, load_inputs
 from spark_pipelines.compare.rows import build_rows
-from spark_pipelines.compare.summary_model import Summary, plain
+from spark_pipelines.explain.deployment_causes import DeploymentFacts, deployment_facts
 from spark_pipelines.io.records import _fs, _write_text, publish_folder
+from spark_pipelines.report.model import Summary, plain
 
 COUNTERFACTUAL_MODES = ("auto", "on", "off")
 
@@ -115,12 +115,12 @@ def report_rows(spark: SparkSession, inputs: CompareInputs, settings: EffectiveS
                 deployment: DeploymentFacts | None = None,
                 config: ProjectConfig | None = None) -> DataFrame:
     """The report rows, with the counterfactual re-run (and, for label flips, the re-run of
-    one difference at a time: hf_on_spark/flips.py) joined in when asked, and the per-layer
+    one difference at a time: explain/flips.py) joined in when asked, and the per-layer
     localisation of numerics rows when the right run's ONNX graph is at hand."""
     scores, localiser = None, None
     if counterfactual:
-        from spark_pipelines.hf_on_spark.counterfactual import counterfactual_scores
-        from spark_pipelines.hf_on_spark.flips import flip_scores
+        from spark_pipelines.explain.counterfactual import counterfactual_scores
+        from spark_pipelines.explain.flips import flip_scores
 
         reference = reference_settings(inputs.left_fingerprint, settings)
         scores = counterfactual_scores(inputs.left, inputs.right, reference, tolerance) \
@@ -137,7 +137,7 @@ def report_rows(spark: SparkSession, inputs: CompareInputs, settings: EffectiveS
 def _localiser(reference: EffectiveSettings, onnx: str, layer_tolerance: float
                ) -> Callable[[DataFrame], DataFrame]:
     from parity_core.fingerprint import read_model_manifest
-    from spark_pipelines.hf_on_spark.localisation import localise_layers
+    from spark_pipelines.explain.localisation import localise_layers
 
     inputs = read_model_manifest(onnx).get("onnx_inputs") or ["input_ids", "attention_mask",
                                                               "token_type_ids"]
@@ -148,7 +148,7 @@ def _localiser(reference: EffectiveSettings, onnx: str, layer_tolerance: float
 def _publish(spark: SparkSession, rows: DataFrame, summary_of: Callable[[DataFrame], Summary],
              out_dir: str, overwrite: bool) -> Summary:
     """Write rows/, summary.json, index.html and the marker into a temp folder, then rename."""
-    from spark_pipelines.compare.report_html import render_report
+    from spark_pipelines.report.html import render_report
 
     fs, target = _fs(spark, out_dir)
     parent = target.getParent()

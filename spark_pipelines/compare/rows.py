@@ -2,7 +2,7 @@
 
 Everything that Spark SQL can say (statuses, deltas, equality of the token lists, slices) is a
 column expression; the alignment of the token sequences and the cause of a disagreement come
-from one JVM expression (compare/explanation.py: hfparity.explain.ExplainExpression) that runs
+from one JVM expression (explain/explanation.py: hfparity.explain.ExplainExpression) that runs
 on the executors for rows that are not `same`, reading the records as Spark holds them, so no
 token list is converted, none crosses to Python and nothing is collected to the driver.
 """
@@ -17,9 +17,9 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
 from parity_core.records import RECORD_COLUMNS, STATUS_ERROR, STATUS_OK
-from spark_pipelines.compare.deployment import DeploymentFacts, deployment_columns
-from spark_pipelines.compare.explanation import explain_function
-from spark_pipelines.compare.schema import (
+from spark_pipelines.explain.deployment_causes import DeploymentFacts, deployment_columns
+from spark_pipelines.explain.explanation import explain_function
+from spark_pipelines.report.schema import (
     ERROR_LEFT,
     ERROR_RIGHT,
     LABEL_DIFFERS,
@@ -42,8 +42,8 @@ INNER_PUNCT = r"[\p{L}\p{N}]\p{P}+[\p{L}\p{N}]"
 
 CF_COLUMNS = ("cf_probabilities", "cf_verdict", "cf_max_abs_delta")
 NUMERICS = "numerics"  # the explainer's cause (hfparity.explain.Attribute.NUMERICS)
-NOT_REPRODUCED = "not_reproduced"  # the counterfactual's verdict (hf_on_spark/verdict.py)
-# From hf_on_spark/flips.py, joined in with the counterfactual when it ran (else null).
+NOT_REPRODUCED = "not_reproduced"  # the counterfactual's verdict (explain/verdict.py)
+# From explain/flips.py, joined in with the counterfactual when it ran (else null).
 FLIP_COLUMNS = {"flip_tried": "int", "flip_alone": "array<int>"}
 
 

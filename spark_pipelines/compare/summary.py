@@ -32,10 +32,10 @@ from pyspark.sql import functions as F
 
 from parity_core.config import ProjectConfig
 from parity_core.settings import EffectiveSettings
-from spark_pipelines.compare import schema
-from spark_pipelines.compare.deployment import DeploymentFacts
 from spark_pipelines.compare.summary_layers import layer_localisation
-from spark_pipelines.compare.summary_model import (
+from spark_pipelines.explain.deployment_causes import DeploymentFacts
+from spark_pipelines.report import schema
+from spark_pipelines.report.model import (
     DECISIVE_STATUSES,
     DEFINITIONS,
     DELTA_BIN_EDGES,

@@ -11,7 +11,7 @@ from types import MappingProxyType
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from spark_pipelines.compare.summary_model import LayerLocalisation
+from spark_pipelines.report.model import LayerLocalisation
 
 NONE_PAST = "(none)"
 

@@ -16,9 +16,9 @@ from typing import Any
 from pyspark.sql import SparkSession
 
 from parity_core.audit import CASE_SENSITIVE, MAX_SENTENCE_LENGTH
+from parity_core.families.pattern import family_pattern
 from parity_core.settings import SPARKNLP_MAX_SENTENCE_LENGTH, EffectiveSettings
 from spark_pipelines.fix.candidates import CLASSIFIER, TOKENIZER, BaseFacts
-from spark_pipelines.fix.pattern import family_pattern
 from spark_pipelines.sparknlp.deployment import Deployment, java_name, load_deployment, param
 
 

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from parity_core.audit import CASE_SENSITIVE, MAX_SENTENCE_LENGTH, VOCABULARY
+from parity_core.families.pattern import family_pattern, tokenizer_model
 from parity_core.settings import SPARKNLP_MAX_SENTENCE_LENGTH, EffectiveSettings
-from spark_pipelines.fix.pattern import family_pattern, tokenizer_model
 
 TOKENIZER = "tokenizer"
 CLASSIFIER = "classifier"  # the classifier imported from the checkpoint (labels, vocabulary)

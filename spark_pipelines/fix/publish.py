@@ -11,8 +11,8 @@ import json
 from pathlib import Path
 
 from parity_core.files import REPORT_FILE, SUMMARY_FILE
-from spark_pipelines.compare.fix_model import FixVerification, HowToFix
-from spark_pipelines.compare.summary_model import Summary, plain
+from spark_pipelines.report.fix_model import FixVerification, HowToFix
+from spark_pipelines.report.model import Summary, plain
 
 FIX_FILE = "fix.json"
 CODE_FILE = "proposal.py"
@@ -20,7 +20,7 @@ CODE_FILE = "proposal.py"
 
 def publish_fix(report_dir: Path, fix: HowToFix, out_dir: Path) -> Path:
     """Write summary.json, index.html, fix.json and proposal.py; returns index.html's path."""
-    from spark_pipelines.compare.report_html import render_report
+    from spark_pipelines.report.html import render_report
 
     summary = Summary.from_json((report_dir / SUMMARY_FILE).read_text(encoding="utf-8"))
     summary = dataclasses.replace(summary, how_to_fix=fix)
@@ -37,7 +37,7 @@ def publish_fix(report_dir: Path, fix: HowToFix, out_dir: Path) -> Path:
 
 def read_fix(out_dir: Path) -> HowToFix:
     """fix.json read back as the typed value."""
-    from spark_pipelines.compare.summary_model import decode
+    from spark_pipelines.report.model import decode
 
     return decode(HowToFix, json.loads((out_dir / FIX_FILE).read_text(encoding="utf-8")),
                   FIX_FILE)

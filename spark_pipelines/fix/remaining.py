@@ -1,7 +1,7 @@
 """Why a difference survives every pipeline setting: a rule per hard-coded Spark NLP behaviour.
 
 Each rule reads the row's text, the checkpoint's settings and, for the families beyond BERT,
-whether the row's pieces are equal and the family rule the join found (compare/family_rules.py),
+whether the row's pieces are equal and the family rule the join found (explain/family_rules.py),
 and names a behaviour that Spark NLP 5.5.3 fixes in code (read in its sources: BasicTokenizer,
 WordpieceEncoder, BpeTokenizer, SentencepieceEncoder, the classifiers' attention mask), so no
 parameter of its annotators can change it. The first rule that applies wins; a row no rule
@@ -14,7 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from spark_pipelines.compare.family_rules import EVIDENCE, FAMILY_CAUSES
+from spark_pipelines.explain.family_rules import EVIDENCE, FAMILY_CAUSES
 
 SPARK_ACCENT_RANGE = (0x300, 0x36F)  # BasicTokenizer: \p{InCombiningDiacriticalMarks}
 SPARK_MAX_WORD_CHARS = 200  # WordpieceEncoder's maxInputCharsPerWord default (UTF-16 units)

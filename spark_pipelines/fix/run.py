@@ -19,8 +19,14 @@ from pyspark.sql import SparkSession
 from parity_core.audit import VOCABULARY, audit_of
 from parity_core.config import ProjectConfig
 from parity_core.errors import BadInput
+from parity_core.families.pattern import tokenizer_model
 from parity_core.settings import EffectiveSettings
-from spark_pipelines.compare.fix_model import (
+from spark_pipelines.fix.build import base_facts, changed_pipeline
+from spark_pipelines.fix.candidates import derive_candidates
+from spark_pipelines.fix.inputs import FixInputs, read_rows
+from spark_pipelines.fix.metrics import RunFigures, figures, labels_agree, regressions
+from spark_pipelines.fix.remaining import REASONS, Limits, reason
+from spark_pipelines.report.fix_model import (
     FixCandidate,
     FixFigures,
     FixRemaining,
@@ -28,12 +34,6 @@ from spark_pipelines.compare.fix_model import (
     FixRun,
     HowToFix,
 )
-from spark_pipelines.fix.build import base_facts, changed_pipeline
-from spark_pipelines.fix.candidates import derive_candidates
-from spark_pipelines.fix.inputs import FixInputs, read_rows
-from spark_pipelines.fix.metrics import RunFigures, figures, labels_agree, regressions
-from spark_pipelines.fix.pattern import tokenizer_model
-from spark_pipelines.fix.remaining import REASONS, Limits, reason
 
 PROPOSAL_DIR = "pipeline"
 RUNS_DIR = "runs"

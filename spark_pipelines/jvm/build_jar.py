@@ -1,4 +1,5 @@
-"""Compile the project's Java functions (spark_pipelines/jvm/java/**.java) into one jar.
+"""Compile the project's Java functions into one jar: spark_pipelines/sparknlp/java (Spark NLP's
+model pieces) and spark_pipelines/explain/java (the row explanation), each beside its caller.
 
 Two functions live there: Spark NLP's model pieces (a UDF, hfparity.SparkNlpWordpieces), which calls
 Spark NLP's own tokenization code and so must be compiled against the exact jar the sessions
@@ -24,11 +25,12 @@ from pathlib import Path
 
 from spark_pipelines.jvm import jars
 
-JAVA_DIR = Path(__file__).resolve().parent / "java"
+_SPARK_PIPELINES = Path(__file__).resolve().parent.parent
+JAVA_DIRS = (_SPARK_PIPELINES / "sparknlp" / "java", _SPARK_PIPELINES / "explain" / "java")
 
 
 def _sources() -> list[Path]:
-    return sorted(JAVA_DIR.rglob("*.java"))
+    return sorted(path for folder in JAVA_DIRS for path in folder.rglob("*.java"))
 
 
 def _javac() -> str:

@@ -70,7 +70,7 @@ def _stage_text(stage: Any) -> str:
 def is_family_regex_tokenizer(tokenizer: Any, settings: EffectiveSettings) -> bool:
     """The RegexTokenizer `hfparity fix` proposes for this checkpoint's family, as proposed
     (no lower-casing, trimming or length filter of its own)."""
-    from spark_pipelines.fix.pattern import family_pattern
+    from parity_core.families.pattern import family_pattern
 
     return (java_name(tokenizer) == "RegexTokenizer"
             and param(tokenizer, "pattern") == family_pattern(settings)

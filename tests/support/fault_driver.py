@@ -43,7 +43,7 @@ def failed_tasks(spark, group: str) -> int:
 def main(corpus: str, out_root: str, jobs: list[str]) -> int:
     from parity_core.config import load_config
     from parity_core.settings import derive_settings
-    from spark_pipelines.hf_on_spark.job import run_hf_reference
+    from spark_pipelines.hf.job import run_hf_reference
     from spark_pipelines.jvm.session import get_session
     from spark_pipelines.sparknlp.job import run_sparknlp
 

@@ -1,0 +1,175 @@
+"""`hfparity import` and `hfparity check` on a checkpoint that is not the default model.
+
+The checkpoint is a small DistilBERT made here (2 layers, dim 64, 3 labels fresh/rotten/plot,
+random init with a fixed seed) on the default checkpoint's vocabulary, saved with
+save_pretrained: transformers 5 writes tokenizer.json but no vocab.txt, so the export builds the
+vocabulary from tokenizer.json. The commands run as a user runs them (a new Python process,
+`python -m jobs.hfparity`, since the shared venv's console scripts predate this command), on a
+60-row slice of the default corpus, with real Spark, real Spark NLP and real parquet.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from jobs.cli import EXIT_BAD_INPUT
+from tests.support.paths import REPO
+
+LABELS = ("fresh", "rotten", "plot")
+DELTA = re.compile(r"max \|Δlogit\| ([0-9.e+-]+) \(bound 1e-04\)")
+
+
+def hfparity(*args: str, timeout: float = 1200) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "HFPARITY_DRIVER_MEMORY": "1g"}
+    return subprocess.run([sys.executable, "-m", "jobs.hfparity", *args], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def make_distilbert(settings, folder: Path) -> Path:
+    import torch
+    from transformers import (
+        DistilBertConfig,
+        DistilBertForSequenceClassification,
+        DistilBertTokenizer,
+    )
+
+    tokenizer = DistilBertTokenizer.from_pretrained(settings.checkpoint)
+    torch.manual_seed(1234)
+    config = DistilBertConfig(
+        vocab_size=tokenizer.vocab_size, dim=64, hidden_dim=128, n_layers=2, n_heads=2,
+        id2label=dict(enumerate(LABELS)), label2id={x: i for i, x in enumerate(LABELS)})
+    DistilBertForSequenceClassification(config).save_pretrained(str(folder))
+    tokenizer.save_pretrained(str(folder))
+    return folder
+
+
+def test_import_refuses_an_unsupported_checkpoint_before_any_work(settings, tmp_path, capsys):
+    from jobs.hfparity import main
+
+    folder = tmp_path / "electra"
+    folder.mkdir()
+    for name in ("config.json", "tokenizer_config.json", "tokenizer.json"):
+        (folder / name).write_bytes((Path(settings.checkpoint) / name).read_bytes())
+    config = json.loads((folder / "config.json").read_text())
+    config["architectures"] = ["ElectraForSequenceClassification"]
+    (folder / "config.json").write_text(json.dumps(config))
+    out = tmp_path / "out"
+    code = main(["import", "--checkpoint", str(folder), "--output", str(out)])
+    err = capsys.readouterr().err
+    assert code == EXIT_BAD_INPUT
+    assert (f"error: --checkpoint {folder}: config.json: architecture "
+            "ElectraForSequenceClassification is not supported") in err
+    assert "Traceback" not in err and not out.exists()
+
+
+def test_check_refuses_a_missing_corpus(settings, tmp_path, capsys):
+    from jobs.hfparity import main
+
+    code = main(["check", "--checkpoint", settings.checkpoint, "--corpus",
+                 str(tmp_path / "none.parquet"), "--output", str(tmp_path / "out")])
+    assert code == EXIT_BAD_INPUT
+    assert f"--corpus {tmp_path / 'none.parquet'}: no such file" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+@dataclass(frozen=True)
+class Runs:
+    checkpoint: Path
+    corpus: pd.DataFrame
+    output: Path
+    first_import: subprocess.CompletedProcess
+    second_import: subprocess.CompletedProcess
+    second_import_seconds: float
+    check: subprocess.CompletedProcess
+
+
+@pytest.fixture(scope="module")
+def runs(settings, default_corpus_path, tmp_path_factory) -> Runs:
+    root = tmp_path_factory.mktemp("own-model")
+    checkpoint = make_distilbert(settings, root / "distilbert")
+    full = pd.read_parquet(default_corpus_path)
+    edges = full["id"].str.startswith("edge-")
+    corpus = pd.concat([full[~edges].head(60 - int(edges.sum())), full[edges]],
+                       ignore_index=True)  # every edge case (null, empty, very long, ...)
+    corpus.to_parquet(root / "corpus.parquet", index=False)
+    output = root / "check"
+    first = hfparity("import", "--checkpoint", str(checkpoint), "--output", str(output / "model"))
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    started = time.time()
+    second = hfparity("import", "--checkpoint", str(checkpoint), "--output", str(output / "model"))
+    second_seconds = time.time() - started
+    check = hfparity("check", "--checkpoint", str(checkpoint), "--corpus",
+                     str(root / "corpus.parquet"), "--output", str(output))
+    return Runs(checkpoint, corpus, output, first, second, second_seconds, check)
+
+
+@pytest.mark.slow
+def test_import_prints_onnx_parity_within_the_bound(runs):
+    [delta] = DELTA.findall(runs.first_import.stdout)
+    assert float(delta) <= 1e-4
+    assert "import: Spark NLP DistilBertForSequenceClassification saved to" in \
+        runs.first_import.stdout
+    assets = runs.output / "model" / "onnx" / "assets"
+    assert (assets / "labels.txt").read_text().splitlines() == list(LABELS)
+    assert not (runs.checkpoint / "vocab.txt").exists()  # built from tokenizer.json
+    assert len((assets / "vocab.txt").read_text(encoding="utf-8").splitlines()) == 30522
+
+
+@pytest.mark.slow
+def test_second_import_finds_the_manifest_and_returns_at_once(runs):
+    assert runs.second_import.returncode == 0, runs.second_import.stderr[-3000:]
+    assert "import: cached" in runs.second_import.stdout
+    assert "export:" not in runs.second_import.stdout
+    assert runs.second_import_seconds < 15
+
+
+@pytest.mark.slow
+def test_check_writes_a_report_with_every_corpus_row(runs):
+    assert runs.check.returncode in (0, 1), runs.check.stdout[-4000:] + runs.check.stderr[-4000:]
+    assert "import: cached" in runs.check.stdout  # the import above is reused
+    report = runs.output / "report"
+    assert (report / "index.html").is_file() and (report / "_HFPARITY_COMPLETE").is_file()
+    assert f"[hfparity] report: {report / 'index.html'}" in runs.check.stdout
+    assert re.search(r"^\[hfparity\] verdict: .*(PASS|FAIL)", runs.check.stdout, re.M)
+    rows = pd.read_parquet(report / "rows")
+    assert sorted(rows["id"]) == sorted(runs.corpus["id"])
+
+
+@pytest.mark.slow
+def test_check_records_come_from_distilbert_on_both_sides(runs):
+    fingerprint = json.loads((runs.output / "sparknlp" / "_fingerprint.json").read_text())
+    assert fingerprint["sparknlp"]["annotator"] == \
+        "com.johnsnowlabs.nlp.annotators.classifier.dl.DistilBertForSequenceClassification"
+    assert fingerprint["sparknlp"]["pieces_udf"] == \
+        "hfparity.SparkNlpWordpieces(DistilBertClassification)"
+    assert fingerprint["settings"]["family"] == "distilbert"
+    hf = json.loads((runs.output / "hf" / "_fingerprint.json").read_text())
+    assert hf["checkpoint_sha256"] == fingerprint["checkpoint_sha256"]
+    assert hf["vocab_sha256"] == fingerprint["vocab_sha256"]
+    records = pd.read_parquet(runs.output / "hf")
+    # DistilBERT takes no token_type_ids: passing them would make every row an error.
+    assert set(records["status"]) <= {"ok", "invalid_text"}
+    assert set(records["label"].dropna()) <= set(LABELS)
+    sparknlp = pd.read_parquet(runs.output / "sparknlp")
+    assert sparknlp.loc[sparknlp["status"] == "ok", "pieces"].notna().all()
+
+
+@pytest.mark.slow
+def test_check_writes_a_conf_the_jobs_accept(runs):
+    from parity_core.config import load_config
+    from parity_core.settings import derive_settings
+
+    config = load_config(runs.output / "hfparity.yaml")
+    assert Path(config.checkpoint_path()) == runs.checkpoint.resolve()
+    assert Path(config.sparknlp_model_path()) == runs.output / "model" / "sparknlp_model"
+    assert derive_settings(config).labels == LABELS
