@@ -176,3 +176,108 @@ def test_join_run_end_to_end_without_counterfactual_leaves_torch_unloaded(tmp_pa
     assert seen["passed"] is False  # one label of three flipped: the join really compared
     assert (tmp_path / "runs" / "report" / "_HFPARITY_COMPLETE").is_file()
     assert seen["loaded"] == []
+
+
+# Rooms of the house and the rooms each may import: imports run one way, down this list. A room
+# is a package folder; a module belongs to the longest room name that prefixes it.
+ALLOWED: dict[str, set[str]] = {
+    "parity_core": set(),
+    "hf_reference": {"parity_core"},
+    "spark_pipelines.jvm": {"parity_core"},
+    "spark_pipelines.io": {"parity_core", "spark_pipelines.jvm"},
+    "spark_pipelines.report": {"parity_core"},
+    "spark_pipelines.sparknlp": {"parity_core", "spark_pipelines.io", "spark_pipelines.jvm"},
+    "spark_pipelines.hf": {"parity_core", "hf_reference", "spark_pipelines.io",
+                           "spark_pipelines.jvm"},
+    "spark_pipelines.explain": {"parity_core", "hf_reference", "spark_pipelines.io",
+                                "spark_pipelines.jvm", "spark_pipelines.report",
+                                "spark_pipelines.hf"},
+    "spark_pipelines.compare": {"parity_core", "hf_reference", "spark_pipelines.io",
+                                "spark_pipelines.jvm", "spark_pipelines.report",
+                                "spark_pipelines.explain"},
+    "spark_pipelines.fix": {"parity_core", "spark_pipelines.io", "spark_pipelines.jvm",
+                            "spark_pipelines.report", "spark_pipelines.explain",
+                            "spark_pipelines.sparknlp", "spark_pipelines.compare"},
+    "jobs": {"parity_core", "hf_reference", "spark_pipelines.io", "spark_pipelines.jvm",
+             "spark_pipelines.report", "spark_pipelines.explain", "spark_pipelines.sparknlp",
+             "spark_pipelines.hf", "spark_pipelines.compare", "spark_pipelines.fix"},
+    "spark_pipelines": set(),  # the package's __init__ only
+}
+PROJECT = ("parity_core", "hf_reference", "spark_pipelines", "jobs")
+
+
+def room_of(module: str) -> str | None:
+    for room in sorted(ALLOWED, key=len, reverse=True):
+        if module == room or module.startswith(room + "."):
+            return room
+    return None
+
+
+def project_imports(path: Path) -> set[str]:
+    """Project modules a file imports anywhere; `from pkg import name` counts pkg.name when that
+    is a module (so `from spark_pipelines.report import schema` is an import of schema)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 \
+                and top_level(node.module) in PROJECT:
+            found.add(node.module)
+            for alias in node.names:
+                candidate = f"{node.module}.{alias.name}"
+                if (REPO / (candidate.replace(".", "/") + ".py")).is_file():
+                    found.add(candidate)
+    found.update(n for n in imported_names(path) if top_level(n) in PROJECT)
+    return found
+
+
+def project_modules() -> dict[str, Path]:
+    return {name: path for folder in PROJECT for name, path in
+            ((".".join(p.relative_to(REPO).with_suffix("").parts).removesuffix(".__init__"), p)
+             for p in sorted((REPO / folder).rglob("*.py")))}
+
+
+def test_every_module_belongs_to_a_room():
+    assert sorted(m for m in project_modules() if room_of(m) is None) == []
+
+
+def test_imports_between_rooms_run_down_the_house():
+    climbing = sorted(
+        f"{module} -> {name}"
+        for module, path in project_modules().items()
+        for name in project_imports(path)
+        if room_of(name) not in (room_of(module), None)
+        and room_of(name) not in ALLOWED[room_of(module)]
+    )
+    assert climbing == []
+
+
+def test_no_import_circles_between_modules():
+    modules = project_modules()
+    graph = {m: sorted(n for n in project_imports(p) if n in modules and n != m)
+             for m, p in modules.items()}
+    # A package's __init__ is imported with each of its modules: circles through one are real.
+    circles: list[list[str]] = []
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in graph[node]:
+            if state.get(nxt) == 1:
+                circles.append([*stack[stack.index(nxt):], nxt])
+            elif nxt not in state:
+                visit(nxt)
+        stack.pop()
+        state[node] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module)
+    assert circles == []
+
+
+def test_the_room_check_sees_a_climbing_import():
+    assert room_of("spark_pipelines.report.schema") == "spark_pipelines.report"
+    assert "spark_pipelines.explain" not in ALLOWED["spark_pipelines.report"]
+    assert "spark_pipelines.compare" not in ALLOWED["spark_pipelines.explain"]
