@@ -208,7 +208,9 @@ def write_corpus(target: Path) -> None:
     if path.is_file():
         import pandas as pd
 
-        if pd.read_parquet(path).equals(corpus):
+        # One thread: a pyarrow read pool still alive at interpreter exit can abort the process
+        # ("terminate called without an active exception", apache/arrow#34314) after success.
+        if pd.read_parquet(path, use_threads=False).equals(corpus):
             say(f"default corpus: cached ({len(corpus)} rows, {path})")
             return
     tmp = path.with_suffix(".tmp")
