@@ -1,5 +1,5 @@
 """How the page writes values: percentages, row counts, numbers, probabilities, and text with its
-hidden characters shown. Each is a jinja filter of the page's templates (report/page.py); the
+hidden characters shown. Each is a jinja filter of the page's templates (see html.environment); the
 plots (report/plots.py) use the same ones, so a figure reads the same in a chart and a table.
 
 Only `visible` builds markup: it escapes the text itself and adds a `<span class="cc">` per hidden
@@ -92,5 +92,5 @@ def format_probabilities(values: Sequence[float | None] | None) -> str:
 
 
 FILTERS = {"visible": visible, "join_visible": join_visible, "pretty_json": pretty_json,
-           "percent": format_percent, "rows": format_rows, "count": format_count,
+           "percent": format_percent, "rows": format_rows, "thousands": format_count,
            "num": format_number, "probabilities": format_probabilities}
