@@ -30,15 +30,16 @@ def visible(value: Any, keep_newlines: bool = False) -> Markup:
         return Markup("")
     if isinstance(value, Markup):  # already markup: showing it again would escape it twice
         raise TypeError(f"visible() takes text, not markup: {value[:80]!r}")
-    out = []
-    for ch in str(value):
+    text = str(value)
+    out, start = [], 0
+    for i, ch in enumerate(text):
         if keep_newlines and ch == "\n":
-            out.append(ch)
-        elif unicodedata.category(ch) in HIDDEN_CATEGORIES or (ch != " " and ch.isspace()):
-            out.append(f'<span class="cc">U+{ord(ch):04X}</span>')
-        else:
-            out.append(str(escape(ch)))
-    return Markup("".join(out))  # every character above was escaped or is our own span
+            continue
+        if unicodedata.category(ch) in HIDDEN_CATEGORIES or (ch != " " and ch.isspace()):
+            out += [escape(text[start:i]), f'<span class="cc">U+{ord(ch):04X}</span>']
+            start = i + 1
+    out.append(escape(text[start:]))
+    return Markup("".join(out))  # the text escaped, run by run, and our own spans between
 
 
 def join_visible(values: Iterable[Any], separator: str) -> Markup:
