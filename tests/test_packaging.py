@@ -21,13 +21,16 @@ NOT_COPIED = shutil.ignore_patterns(".git", ".venv", "out", "dist", "build", "*.
 
 
 def expected_files() -> set[str]:
-    """Every module of every package folder (one with __init__.py) and every .java file."""
+    """Every module of every package folder (one with __init__.py), every .java file and every
+    template of the report page."""
     expected = set()
     for top in PACKAGES:
         for init in (REPO / top).rglob("__init__.py"):
             expected.update(str(p.relative_to(REPO)) for p in init.parent.glob("*.py"))
     expected.update(str(p.relative_to(REPO))
                     for p in (REPO / "spark_pipelines").rglob("java/**/*.java"))
+    expected.update(str(p.relative_to(REPO))
+                    for p in (REPO / "spark_pipelines" / "report" / "templates").glob("*"))
     return expected
 
 

@@ -1,13 +1,16 @@
-"""The deployment section of index.html: the audit and the deployment causes, shown first.
+"""The deployment section's opening lines (templates/deployment.html prints them first on the
+page): one per model-family rule Spark NLP 5.5.3 cannot reproduce, with the rows it touches.
 
-Its own module so report_html stays one page of general sections; it reads only the typed
-summary (summary_model.DeploymentReport), like every other section.
+Plain text, made here because it combines the right run's fingerprint (the family), the
+deployment causes and the counterfactual; the template escapes it like any other text.
 """
 
 from __future__ import annotations
 
+# The one import from outside report/ and parity_core: the family rule names, until they live
+# in parity_core/families (then import FAMILY_CAUSES from there).
 from spark_pipelines.explain.family_rules import FAMILY_CAUSES
-from spark_pipelines.report.html import _table, _text, format_percent, format_rows
+from spark_pipelines.report.formats import format_percent, format_rows
 from spark_pipelines.report.model import Counterfactual, Summary
 
 
@@ -36,31 +39,3 @@ def _cf_text(cf: Counterfactual) -> str:
         return "counterfactual not run"
     return (f"Hugging Face re-run on Spark NLP's exact input reproduces {reproduced:,} of "
             f"{rerun:,} re-run rows")
-
-
-def deployment_section(summary: Summary) -> str:
-    """Findings side by side, then the causes they explain with their row counts."""
-    report = summary.deployment
-    if not report.audited and not report.causes:
-        return ""  # a matched pipeline: nothing to audit, the headline comes first
-    out = ['<section class="deployment">']
-    out.extend(f"<p class=reason><b>{_text(line)}</b></p>" for line in family_lines(summary))
-    out.append("<h2>Deployment audit</h2>" if report.audited
-               else "<h2>What the Spark NLP path does to this model's input</h2>")
-    if report.audited:
-        out.append(f"<p class=cap>{_text(report.source)} {_text(report.location)}: "
-                   f"{_text(' → '.join(report.stages))}</p>")
-        out.extend(f"<p class=cap>{_text(note)}</p>" for note in report.notes)
-        if report.findings:
-            out.append(_table(["setting", "deployed", "checkpoint implies", "effect"],
-                              [[_text(f.setting), _text(f.deployed), _text(f.checkpoint),
-                                _text(f.effect)] for f in report.findings], set()))
-        else:
-            out.append("<p>Every audited setting matches the checkpoint.</p>")
-    if report.causes:
-        out.append("<h3>Rows a deployment setting explains</h3>")
-        out.append(_table(["cause", "rows", "evidence"],
-                          [[_text(c.cause), format_rows(c.rows), _text(c.evidence or "")]
-                           for c in report.causes], {1}))
-    out.append("</section>")
-    return "".join(out)

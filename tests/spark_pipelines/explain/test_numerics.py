@@ -153,7 +153,7 @@ def test_layer_summary_reads_back_and_draws_one_line_per_statistic():
     from types import MappingProxyType
 
     from spark_pipelines.report.model import LayerLocalisation, decode, plain
-    from spark_pipelines.report.section_layers import layer_plot
+    from spark_pipelines.report.plots import layer_plot
 
     loc = LayerLocalisation(3, 0, 1e-3, ("embeddings", "layer.0", "logits"), (1e-6, 0.1, 0.2),
                             (2e-6, 0.3, 0.4), MappingProxyType({"layer.0": 3}))
