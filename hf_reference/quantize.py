@@ -16,7 +16,7 @@ from typing import Any
 
 QUANTIZATIONS = ("none", "int8")
 INT8 = "int8"
-# Quantization noise on our models' check texts stays far below this (README: measured figure);
+# Quantization noise on our models' check texts stays far below this (docs/numerics.md);
 # a logit off by more than 1.0 moves a probability by tens of points: that is a broken model.
 MAX_INT8_LOGIT_DELTA = 1.0
 

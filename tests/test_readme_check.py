@@ -1,10 +1,11 @@
 """The README's "Check your own model" commands, run verbatim on set-up's cased BERT (model b).
 
-Like tests/jobs/test_cluster.py for the standalone block: the commands are read from README.md after
-its marker and run one by one with bash from the clone; only the three variables the README
-asks the user to set are given (a corpus slice keeps it to a few minutes). The slice holds every
-accented row of the 3-label corpus, because a cased model is where accents matter: Hugging Face
-keeps them, Spark NLP's BasicTokenizer strips them, and the report must say so.
+Like tests/jobs/test_cluster.py for docs/cluster.md's standalone block: the commands are read
+from README.md after its marker and run one by one with bash from the clone; only the three
+variables the README asks the user to set are given (a corpus slice keeps it to a few minutes).
+The slice holds every accented row of the 3-label corpus, because a cased model is where
+accents matter: Hugging Face keeps them, Spark NLP's BasicTokenizer strips them, and the report
+must say so.
 """
 
 from __future__ import annotations

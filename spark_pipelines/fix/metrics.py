@@ -1,7 +1,7 @@
 """Before/after figures of one Spark NLP run against the Hugging Face records, from report rows.
 
 Read from the report's rows/ (pandas: one small row per corpus id), so the figures are the join's
-own decisions: label agreement over the rows both sides label (the README's definition), exact
+own decisions: label agreement over the rows both sides label (docs/report.md's definition), exact
 piece agreement over every row (`pieces_equal`), max |Δp| and the rows within 1e-5.
 """
 

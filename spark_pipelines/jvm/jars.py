@@ -136,7 +136,7 @@ def write_spark_defaults() -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     lines = [
         "# Written by `make setup` (spark_pipelines/jvm/jars.py): the cached Spark NLP jars.",
-        "# Cluster users pass --packages instead; see the README.",
+        "# Cluster users pass --packages instead; see docs/cluster.md.",
         f"spark.jars {','.join(session_jars())}",
         "spark.serializer org.apache.spark.serializer.KryoSerializer",
         "spark.kryoserializer.buffer.max 1000M",

@@ -8,7 +8,7 @@
 Executors share nothing with the driver: the zip goes first on their Python path (so it is the
 copy that runs even where the project is also installed), and the jars are served to them by
 the driver. The zip holds only our packages; the executors' Python must bring the third-party
-ones (see the README, "Running on a cluster").
+ones (see docs/cluster.md).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""The three jobs on a real standalone cluster, submitted exactly as the README tells users.
+"""The three jobs on a real standalone cluster, submitted exactly as docs/cluster.md tells users.
 
-A master and two workers (separate JVMs, loopback only) run the README's "standalone" command
+A master and two workers (separate JVMs, loopback only) run docs/cluster.md's "standalone" command
 block verbatim; the same three jobs' library calls on the test's local[2] session (the two
 producers' records are the session's, tests/conftest.py) are the baseline, and the two reports
 and the two pairs of record sets must be equal row for row. Commands run from a scratch folder
@@ -32,17 +32,18 @@ from tests.support.submit import model_copies
 
 pytestmark = pytest.mark.slow
 
-README_MARKER = "<!-- standalone commands: tests/jobs/test_cluster.py runs this block verbatim -->"
+CLUSTER_DOC = REPO / "docs" / "cluster.md"
+MARKER = "<!-- standalone commands: tests/jobs/test_cluster.py runs this block verbatim -->"
 ASSIGNMENT = re.compile(r"^([A-Z_][A-Z0-9_]*)=")
 TOLERANCE = 1e-6
 JOB_TIMEOUT_S = 900
 
 
-def readme_commands() -> list[str]:
-    """The logical commands (continuation lines joined) of the README's standalone block."""
-    text = (REPO / "README.md").read_text(encoding="utf-8")
-    assert README_MARKER in text, f"README.md lost the marker {README_MARKER!r}"
-    block = text.split(README_MARKER, 1)[1].split("```bash\n", 1)[1].split("\n```", 1)[0]
+def cluster_commands() -> list[str]:
+    """The logical commands (continuation lines joined) of docs/cluster.md's standalone block."""
+    text = CLUSTER_DOC.read_text(encoding="utf-8")
+    assert MARKER in text, f"{CLUSTER_DOC} lost the marker {MARKER!r}"
+    block = text.split(MARKER, 1)[1].split("```bash\n", 1)[1].split("\n```", 1)[0]
     commands: list[str] = []
     current = ""
     for line in block.splitlines():
@@ -52,7 +53,7 @@ def readme_commands() -> list[str]:
         if not line.rstrip().endswith("\\"):
             commands.append(current.rstrip())
             current = ""
-    assert not current, "README standalone block ends in a continuation line"
+    assert not current, "docs/cluster.md's standalone block ends in a continuation line"
     return commands
 
 
@@ -94,7 +95,7 @@ def run_bash(script: str, env: dict[str, str], cwd: Path, log: Path) -> tuple[in
 
 def run_block(commands: list[str], env: dict[str, str], cwd: Path, logs: Path
               ) -> tuple[dict[str, float], dict[str, int], dict[str, str]]:
-    """Run the README commands in order, carrying assignments.
+    """Run the documented commands in order, carrying assignments.
 
     Returns wall seconds and exit code per step, and the environment with the assignments.
     """
@@ -170,7 +171,7 @@ def check_probe(probe: Path, workers: Path, submit_cwd: Path) -> None:
 def run_locally(spark: Any, config: Any, settings: Any, corpus: Path, records: dict[str, Path],
                 out: Path) -> tuple[dict[str, float], dict[str, int]]:
     """The baseline: the three jobs' library calls on the test session (local[2]), with the
-    settings the README block passes (conf/default.yaml, counterfactual auto). The block itself
+    settings the documented block passes (conf/default.yaml, counterfactual auto). The block itself
     is proven by the cluster run; re-submitting it locally would only add three JVM starts.
     The two producers' records are the session's (tests/conftest.py: the same library calls on
     the same slice, made once for every test that reads them); the join runs here."""
@@ -185,7 +186,7 @@ def run_locally(spark: Any, config: Any, settings: Any, corpus: Path, records: d
 def test_three_jobs_on_standalone_cluster_equal_local(tmp_path, default_slice_path, spark,
                                                       project_config, settings, default_slice_hf,
                                                       default_slice_sparknlp):
-    commands = readme_commands()
+    commands = cluster_commands()
     assert [job_name(c) for c in commands if job_name(c)] == [
         "hf_reference", "sparknlp_pipeline", "compare"]
     corpus = default_slice_path  # the session's slice: edge cases and the first snippets
