@@ -16,7 +16,9 @@ PARAMS = {"caseSensitive": "case_sensitive", "maxSentenceLength": "max_sentence_
 
 
 def read_classifier_settings(classifier: Any) -> ClassifierSettings:
-    """What a (deployed or loaded) classifier stage carries, set or Spark NLP's default."""
+    """What a classifier stage's JVM object carries, set or Spark NLP's default: a stage loaded
+    from disk, or one built in Python after it has run (pyspark hands Python params to the JVM
+    object only when the stage fits, transforms or saves)."""
     return ClassifierSettings(
         case_sensitive=bool(param(classifier, "caseSensitive")),
         max_sentence_length=int(param(classifier, "maxSentenceLength")),

@@ -1,9 +1,6 @@
 """The one publishing rule (spark_pipelines/io/publish.py): refuse an occupied output unless
 asked, write beside, rename into place, leave nothing half-written. The Hadoop side runs on the
 real local Spark session; the local twins need none.
-
-(No __init__.py here: this folder is named io, and as a package it would shadow the standard
-library's io for the tests beside it.)
 """
 
 from __future__ import annotations
