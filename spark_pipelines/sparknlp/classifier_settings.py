@@ -30,6 +30,9 @@ def set_classifier_settings(classifier: Any, values: ClassifierSettings,
     """Set `values` on the classifier stage (only the params named in `only`: a param left
     unset stays unset, so the saved stage and the code proposed for it show no more than was
     changed); returns the stage."""
+    unknown = sorted(set(only) - set(PARAMS))
+    if unknown:
+        raise ValueError(f"not a classifier setting: {unknown} (known: {', '.join(PARAMS)})")
     for name in PARAMS:
         if name in only:
             setter = getattr(classifier, f"set{name[0].upper()}{name[1:]}")

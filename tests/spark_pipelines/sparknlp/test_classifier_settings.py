@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from parity_core.audit import CASE_SENSITIVE, MAX_SENTENCE_LENGTH
 from parity_core.settings import SPARKNLP_MAX_SENTENCE_LENGTH, ClassifierSettings
 from spark_pipelines.fix.candidates import BaseFacts, derive_candidates
@@ -37,3 +39,12 @@ def test_candidates_want_exactly_the_matched_settings():
     assert found[CASE_SENSITIVE].after == str(matched.case_sensitive).lower()
     assert found[MAX_SENTENCE_LENGTH].after == "96"
     assert found[MAX_SENTENCE_LENGTH].called_by == 3
+
+
+def test_the_fix_changes_name_classifier_params_the_setter_knows():
+    from spark_pipelines.sparknlp.classifier_settings import PARAMS, set_classifier_settings
+
+    # fix/build passes the audit's names of the changes as the params to set
+    assert {CASE_SENSITIVE, MAX_SENTENCE_LENGTH} <= set(PARAMS)
+    with pytest.raises(ValueError, match=r"not a classifier setting: \['labels'\]"):
+        set_classifier_settings(object(), tiny_settings().sparknlp_classifier, only=["labels"])
