@@ -17,6 +17,7 @@ from pathlib import Path
 from parity_core.config import ProjectConfig, load_config
 from parity_core.errors import BadInput, ParityError
 from parity_core.files import is_remote
+from spark_pipelines.io.publish import Output, check_free_local
 
 EXIT_OK = 0
 EXIT_THRESHOLD = 1
@@ -56,14 +57,9 @@ def check_corpus_path(path: str, flag: str = "--input") -> str:
 
 
 def check_output_path(path: str, overwrite: bool, flag: str = "--output") -> str:
-    """Refuse to replace an existing output unless asked; the parent must be creatable."""
-    if is_remote(path):
-        return path
-    local = Path(path.removeprefix("file://"))
-    if local.exists() and not local.is_dir():
-        raise BadInput(f"{flag} {path}: exists and is not a folder")
-    if local.exists() and any(local.iterdir()) and not overwrite:
-        raise BadInput(f"{flag} {path}: already exists; pass --overwrite to replace it")
+    """Refuse to replace an existing output unless asked (spark_pipelines/io/publish.py: the
+    rule every output follows); a remote path is checked by the job itself."""
+    check_free_local(Output(path, f"{flag} {path}", overwrite))
     return path
 
 

@@ -29,6 +29,7 @@ from parity_core.config import ProjectConfig
 from parity_core.errors import BadInput, ConfigError
 from parity_core.files import COMPLETE_MARKER, FINGERPRINT_FILE, is_remote
 from parity_core.settings import EffectiveSettings, derive_settings
+from spark_pipelines.io.publish import is_complete_local
 
 EXAMPLES = """\
   .venv/bin/spark-submit jobs/compare.py --config conf/default.yaml --left out/hf \\
@@ -46,7 +47,7 @@ def check_records_path(path: str, flag: str) -> str:
     local = Path(path.removeprefix("file://"))
     if not local.is_dir():
         raise BadInput(f"{flag} {path}: no such records folder")
-    if not (local / COMPLETE_MARKER).is_file():
+    if not is_complete_local(local):
         raise BadInput(f"{flag} {path}: no {COMPLETE_MARKER} marker; the run that wrote it did "
                        "not finish (or it is not a records folder)")
     return path

@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from parity_core.files import COMPLETE_MARKER
+from spark_pipelines.io.publish import is_complete_local
 from spark_pipelines.jvm.tmpdir import private_tmpdir, submit_args
 
 REPO = Path(__file__).resolve().parent.parent
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
                                 "--right", str(out / "sparknlp"), "--corpus", corpus,
                                 "--output", str(out / "report")])
     # Exit 1 means "outside the thresholds", but an uncaught error exits 1 too: trust the marker.
-    if code not in (0, 1) or not (out / "report" / COMPLETE_MARKER).is_file():
+    if code not in (0, 1) or not is_complete_local(out / "report"):
         print(f"[demo] compare did not write a complete report in {out / 'report'}",
               file=sys.stderr)
         return 2

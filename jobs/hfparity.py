@@ -107,11 +107,13 @@ def cmd_import(args: argparse.Namespace) -> int:
 def _check_output(output: Path, overwrite: bool) -> None:
     """Refuse to replace an earlier check's runs unless asked; model/ is kept either way."""
     from jobs.hfparity_steps.model_check import CONF_FILE
+    from spark_pipelines.io.publish import OVERWRITE_HINT, Output
 
     earlier = [name for name in ("hf", "sparknlp", "report", CONF_FILE) if (output / name).exists()]
     if earlier and not overwrite:
-        raise BadInput(f"--output {output}: already holds a check ({', '.join(earlier)}); "
-                       "pass --overwrite to replace it (the imported model is reused)")
+        out = Output(str(output), f"--output {output}", overwrite,
+                     hint=f"{OVERWRITE_HINT} (the imported model is reused)")
+        raise out.refusal(f"already holds a check ({', '.join(earlier)})")
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -150,14 +152,15 @@ def cmd_fix(args: argparse.Namespace) -> int:
     from parity_core.config import load_config
     from parity_core.settings import derive_settings
     from spark_pipelines.fix.inputs import resolve_inputs
+    from spark_pipelines.io.publish import Output, local_occupied
 
     started = time.time()
     inputs = resolve_inputs(args.report, args.left, args.right, args.corpus)
     conf = Path(args.config).resolve() if args.config else default_config(inputs.report_dir)
     derive_settings(load_config(conf))  # the jobs' own refusals, before any Spark starts
     output = Path(args.output or inputs.report_dir.parent / "fix").resolve()
-    if output.exists() and any(output.iterdir()) and not args.overwrite:
-        raise BadInput(f"--output {output}: already holds a fix; pass --overwrite to replace it")
+    if local_occupied(output) and not args.overwrite:
+        raise Output(str(output), f"--output {output}").refusal("already holds a fix")
     say(f"report {inputs.report_dir}; conf {conf}; corpus {inputs.corpus}")
     results = run_fix_steps(conf, inputs, output, args.overwrite, say)
     last = results[-1]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-COMPLETE_MARKER = "_HFPARITY_COMPLETE"  # written last into a published folder
+COMPLETE_MARKER = "_HFPARITY_COMPLETE"  # written last into a published folder (io/publish.py)
 FINGERPRINT_FILE = "_fingerprint.json"  # a records folder's run fingerprint, beside the parquet
 MODEL_MANIFEST = "hfparity_manifest.json"  # an imported model's checksums and settings
 ROWS_DIR = "rows"  # a report's per-row parquet

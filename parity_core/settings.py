@@ -15,8 +15,21 @@ from parity_core.checkpoint import inspect_checkpoint
 from parity_core.config import ProjectConfig
 from parity_core.errors import ConfigError
 
-# Spark NLP's BertForSequenceClassification accepts maxSentenceLength in 1..512.
+# Spark NLP's XxxForSequenceClassification accepts maxSentenceLength in 1..512.
 SPARKNLP_MAX_SENTENCE_LENGTH = 512
+
+
+@dataclass(frozen=True)
+class ClassifierSettings:
+    """The settings on a Spark NLP XxxForSequenceClassification annotator that decide what it
+    computes: those the job sets to match the checkpoint (EffectiveSettings.sparknlp_classifier,
+    the one place they are derived), or those a deployed classifier carries (read from its
+    params by spark_pipelines.sparknlp.classifier_settings). Names are the Python side's; the
+    annotator's params are caseSensitive, maxSentenceLength and batchSize."""
+
+    case_sensitive: bool
+    max_sentence_length: int
+    batch_size: int
 
 
 @dataclass(frozen=True)
@@ -56,6 +69,16 @@ class EffectiveSettings:
     def sparknlp_case_sensitive(self) -> bool:
         """Spark NLP's caseSensitive is the negation of Hugging Face's do_lower_case."""
         return not self.do_lower_case
+
+    @property
+    def sparknlp_classifier(self) -> ClassifierSettings:
+        """The classifier settings that match the Hugging Face run: caseSensitive from
+        do_lower_case, maxSentenceLength the run's max_length (Spark NLP caps it at
+        SPARKNLP_MAX_SENTENCE_LENGTH), batchSize inference.sparknlp_batch_size."""
+        return ClassifierSettings(
+            case_sensitive=self.sparknlp_case_sensitive,
+            max_sentence_length=min(self.max_length, SPARKNLP_MAX_SENTENCE_LENGTH),
+            batch_size=self.sparknlp_batch_size)
 
 
 def derive_settings(config: ProjectConfig, checkpoint: str | None = None) -> EffectiveSettings:

@@ -25,7 +25,8 @@ from pathlib import Path
 import yaml
 
 from parity_core.config import ProjectConfig
-from parity_core.files import COMPLETE_MARKER, REPORT_FILE
+from parity_core.files import REPORT_FILE
+from spark_pipelines.io.publish import is_complete_local
 from spark_pipelines.jvm.tmpdir import private_tmpdir, submit_args
 
 REPO = Path(__file__).resolve().parents[2]
@@ -119,4 +120,4 @@ def run_jobs(conf: Path, corpus: str, output: Path, overwrite: bool,
 def report_path(output: Path) -> Path | None:
     """The report's index.html when the join published a complete report."""
     report = output / "report"
-    return report / REPORT_FILE if (report / COMPLETE_MARKER).is_file() else None
+    return report / REPORT_FILE if is_complete_local(report) else None

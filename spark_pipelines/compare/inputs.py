@@ -20,13 +20,8 @@ from parity_core.config import ProjectConfig
 from parity_core.errors import BadInput
 from parity_core.records import OPTIONAL_COLUMNS
 from spark_pipelines.io.corpus import read_corpus_digest
-from spark_pipelines.io.records import (
-    COMPLETE_MARKER,
-    SPARK_RECORD_SCHEMA,
-    RecordsError,
-    _fs,
-    read_records,
-)
+from spark_pipelines.io.publish import is_complete
+from spark_pipelines.io.records import SPARK_RECORD_SCHEMA, RecordsError, read_records
 
 MODEL_FIELDS = ("checkpoint_sha256", "vocab_sha256")
 SHOW_IDS = 5
@@ -47,8 +42,7 @@ class CompareInputs:
 def _column_types(spark: SparkSession, records_dir: str) -> dict[str, str]:
     """Column -> Spark type as stored (footer only), nullability ignored; the folder must be a
     finished run (read_records' own refusals say why not)."""
-    fs, path = _fs(spark, records_dir)
-    if not fs.exists(path) or not fs.exists(path.suffix("/" + COMPLETE_MARKER)):
+    if not is_complete(spark, records_dir):
         read_records(spark, records_dir)  # raises with the reason
         raise RecordsError(f"{records_dir}: not a finished records folder")
     schema = spark.read.parquet(records_dir).schema

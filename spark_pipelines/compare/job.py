@@ -1,8 +1,9 @@
 """The join job as a library call: two runs + corpus -> rows/, summary.json, index.html.
 
-Publishing is atomic at folder level, like record_io: everything is written into a hidden temp
-folder beside the output (rows/ parquet, summary.json, index.html, then the completion marker),
-which is then renamed into place; an existing non-empty output is replaced only with overwrite.
+Publishing is atomic at folder level, as for every output (spark_pipelines/io/publish.py):
+everything is written into a hidden temp folder beside the output (rows/ parquet, summary.json,
+index.html, then the completion marker), which is then renamed into place; an existing
+non-empty output is replaced only with overwrite.
 `passed` is the summary's gate (summary_model.Summary, which also makes the verdict line);
 jobs/compare.py turns it into exit 0 or 1 (bad input raises BadInput, which jobs/cli.py turns
 into 2).
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import json
 import sys
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +27,7 @@ from parity_core.settings import EffectiveSettings
 from spark_pipelines.compare.inputs import CompareInputs, load_inputs
 from spark_pipelines.compare.rows import build_rows
 from spark_pipelines.explain.deployment_causes import DeploymentFacts, deployment_facts
-from spark_pipelines.io.records import _fs, _write_text, publish_folder
+from spark_pipelines.io.publish import Output, check_free, publish, write_text
 from spark_pipelines.report.model import Summary, plain
 
 COUNTERFACTUAL_MODES = ("auto", "on", "off")
@@ -81,11 +81,6 @@ def reference_settings(left_fingerprint: dict[str, Any], fallback: EffectiveSett
         except (KeyError, TypeError):
             pass
     return fallback
-
-
-def _occupied(fs: Any, path: Any) -> bool:
-    return fs.exists(path) and (not fs.getFileStatus(path).isDirectory()
-                                or len(fs.listStatus(path)) > 0)
 
 
 def right_onnx(config: ProjectConfig, right_fingerprint: dict[str, Any]
@@ -146,33 +141,23 @@ def _localiser(reference: EffectiveSettings, onnx: str, layer_tolerance: float
 
 
 def _publish(spark: SparkSession, rows: DataFrame, summary_of: Callable[[DataFrame], Summary],
-             out_dir: str, overwrite: bool) -> Summary:
+             out: Output) -> Summary:
     """Write rows/, summary.json, index.html and the marker into a temp folder, then rename."""
     from spark_pipelines.report.html import render_report
 
-    fs, target = _fs(spark, out_dir)
-    parent = target.getParent()
-    token = uuid.uuid4().hex[:12]
-    tmp = parent.suffix(f"/.{target.getName()}.tmp-{token}")
-    tmp_dir = tmp.toString()
-    try:
+    def write(tmp_dir: str) -> Summary:
         rows_path = f"{tmp_dir}/{ROWS_DIR}"
         rows.write.mode("error").parquet(rows_path)
         # The summary reads what was written: parquet gives each of its passes only the
         # columns it needs, which beats caching the wide rows for a second read.
         summary = summary_of(spark.read.parquet(rows_path))
-        _write_text(spark, f"{tmp_dir}/{SUMMARY_FILE}", summary.to_json())
-        _write_text(spark, f"{tmp_dir}/{REPORT_FILE}", render_report(summary))
-        _write_text(spark, f"{tmp_dir}/{COMPLETE_MARKER}",
-                    json.dumps(plain(summary.gate), sort_keys=True) + "\n")
-        if _occupied(fs, target) and not overwrite:
-            raise BadInput(f"--output {out_dir}: appeared while comparing; pass --overwrite to "
-                           "replace it")
-        publish_folder(fs, tmp, target, f"--output {out_dir}")
+        write_text(spark, f"{tmp_dir}/{SUMMARY_FILE}", summary.to_json())
+        write_text(spark, f"{tmp_dir}/{REPORT_FILE}", render_report(summary))
+        write_text(spark, f"{tmp_dir}/{COMPLETE_MARKER}",
+                   json.dumps(plain(summary.gate), sort_keys=True) + "\n")
         return summary
-    finally:
-        if fs.exists(tmp):
-            fs.delete(tmp, True)
+
+    return publish(spark, out, write, during="comparing")
 
 
 def run_compare(spark: SparkSession, config: ProjectConfig, settings: EffectiveSettings,
@@ -182,9 +167,8 @@ def run_compare(spark: SparkSession, config: ProjectConfig, settings: EffectiveS
     """Compare two runs on `corpus_path` and publish the report folder `out_dir`."""
     from spark_pipelines.compare.summary import build_summary
 
-    fs, target = _fs(spark, out_dir)
-    if _occupied(fs, target) and not overwrite:
-        raise BadInput(f"--output {out_dir}: already exists; pass --overwrite to replace it")
+    out = Output(out_dir, f"--output {out_dir}", overwrite)
+    check_free(spark, out)
     inputs = load_inputs(spark, config, left_dir, right_dir, corpus_path, allow_model_mismatch)
     cf_on = use_counterfactual(counterfactual, inputs.left_fingerprint)
     tolerance = config.compare.probability_tolerance
@@ -196,5 +180,5 @@ def run_compare(spark: SparkSession, config: ProjectConfig, settings: EffectiveS
         lambda written: build_summary(written, inputs.left_fingerprint,
                                       inputs.right_fingerprint, config, settings, cache=False,
                                       deployment=facts),
-        out_dir, overwrite)
+        out)
     return CompareResult(summary, out_dir, cf_on)

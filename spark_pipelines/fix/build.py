@@ -17,8 +17,12 @@ from pyspark.sql import SparkSession
 
 from parity_core.audit import CASE_SENSITIVE, MAX_SENTENCE_LENGTH
 from parity_core.families.pattern import family_pattern
-from parity_core.settings import SPARKNLP_MAX_SENTENCE_LENGTH, EffectiveSettings
+from parity_core.settings import EffectiveSettings
 from spark_pipelines.fix.candidates import CLASSIFIER, TOKENIZER, BaseFacts
+from spark_pipelines.sparknlp.classifier_settings import (
+    read_classifier_settings,
+    set_classifier_settings,
+)
 from spark_pipelines.sparknlp.deployment import Deployment, java_name, load_deployment, param
 
 
@@ -27,12 +31,13 @@ def base_facts(deployment: Deployment, vocabulary_matches: bool) -> BaseFacts:
     from spark_pipelines.sparknlp.audit import classifier_labels
 
     tokenizer = deployment.tokenizer
+    deployed = read_classifier_settings(deployment.classifier)
     return BaseFacts(
         tokenizer=None if tokenizer is None else java_name(tokenizer),
         tokenizer_pattern=(param(tokenizer, "pattern") if tokenizer is not None
                            and java_name(tokenizer) == "RegexTokenizer" else None),
-        case_sensitive=bool(param(deployment.classifier, "caseSensitive")),
-        max_sentence_length=int(param(deployment.classifier, "maxSentenceLength")),
+        case_sensitive=deployed.case_sensitive,
+        max_sentence_length=deployed.max_sentence_length,
         labels=tuple(classifier_labels(deployment.classifier)),
         vocabulary_matches=vocabulary_matches)
 
@@ -64,15 +69,13 @@ def changed_pipeline(spark: SparkSession, base_dir: str, changes: Sequence[str],
         from spark_pipelines.sparknlp.import_model import annotator_class
 
         imported = annotator_class(deployment.family).load(checkpoint_classifier)
-        classifier = (imported.setInputCols(list(param(classifier, "inputCols")))
-                      .setOutputCol(str(param(classifier, "outputCol")))
-                      .setCaseSensitive(bool(param(classifier, "caseSensitive")))
-                      .setMaxSentenceLength(int(param(classifier, "maxSentenceLength")))
-                      .setBatchSize(int(param(classifier, "batchSize"))))
-    if CASE_SENSITIVE in changes:
-        classifier.setCaseSensitive(settings.sparknlp_case_sensitive)
-    if MAX_SENTENCE_LENGTH in changes:
-        classifier.setMaxSentenceLength(min(settings.max_length, SPARKNLP_MAX_SENTENCE_LENGTH))
+        classifier = set_classifier_settings(
+            imported.setInputCols(list(param(classifier, "inputCols")))
+            .setOutputCol(str(param(classifier, "outputCol"))),
+            read_classifier_settings(classifier))  # the deployed classifier's, all three
+    # CASE_SENSITIVE and MAX_SENTENCE_LENGTH name the classifier params they change.
+    set_classifier_settings(classifier, settings.sparknlp_classifier,
+                            only=[c for c in (CASE_SENSITIVE, MAX_SENTENCE_LENGTH) if c in changes])
     stages = []
     for stage in deployment.pipeline.stages:
         if stage is deployment.classifier:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from parity_core.audit import CASE_SENSITIVE, MAX_SENTENCE_LENGTH, VOCABULARY
 from parity_core.families.pattern import family_pattern, tokenizer_model
-from parity_core.settings import SPARKNLP_MAX_SENTENCE_LENGTH, EffectiveSettings
+from parity_core.settings import EffectiveSettings
 
 TOKENIZER = "tokenizer"
 CLASSIFIER = "classifier"  # the classifier imported from the checkpoint (labels, vocabulary)
@@ -78,14 +78,15 @@ def derive_candidates(base: BaseFacts, settings: EffectiveSettings,
             f"RegexTokenizer pattern {pattern!r}",
             f"{word_rows:,} rows split words differently; " + _tokenizer_why(settings),
             word_rows))
-    wanted_case = settings.sparknlp_case_sensitive
+    matched = settings.sparknlp_classifier
+    wanted_case = matched.case_sensitive
     if base.case_sensitive != wanted_case:
         rows = deployment_causes.get(CASE_SENSITIVE, 0)
         found.append(Candidate(
             CASE_SENSITIVE, str(base.case_sensitive).lower(), str(wanted_case).lower(),
             f"the checkpoint's do_lower_case is {str(settings.do_lower_case).lower()}"
             f" ({rows:,} rows blamed on it)", rows))
-    wanted_length = min(settings.max_length, SPARKNLP_MAX_SENTENCE_LENGTH)
+    wanted_length = matched.max_sentence_length
     if base.max_sentence_length != wanted_length:
         rows = deployment_causes.get(MAX_SENTENCE_LENGTH, 0)
         found.append(Candidate(

@@ -1,7 +1,8 @@
 """Writes what `hfparity fix` found: the original report again with "How to fix" first
 (summary.json key `how_to_fix`, index.html's first section), the code to paste, fix.json.
 
-Plain files in the fix's output folder (local); the report it read is left as it was.
+Plain files in the fix's output folder (local), each replaced atomically
+(spark_pipelines/io/publish.py); the report it read is left as it was.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 from pathlib import Path
 
 from parity_core.files import REPORT_FILE, SUMMARY_FILE
+from spark_pipelines.io.publish import write_file_atomically
 from spark_pipelines.report.fix_model import FixVerification, HowToFix
 from spark_pipelines.report.model import Summary, plain
 
@@ -25,13 +27,12 @@ def publish_fix(report_dir: Path, fix: HowToFix, out_dir: Path) -> Path:
     summary = Summary.from_json((report_dir / SUMMARY_FILE).read_text(encoding="utf-8"))
     summary = dataclasses.replace(summary, how_to_fix=fix)
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / SUMMARY_FILE).write_text(summary.to_json(), encoding="utf-8")
-    page = out_dir / REPORT_FILE
-    page.write_text(render_report(summary), encoding="utf-8")
-    (out_dir / FIX_FILE).write_text(json.dumps(plain(fix), indent=2, ensure_ascii=False) + "\n",
-                                    encoding="utf-8")
+    write_file_atomically(out_dir / SUMMARY_FILE, summary.to_json())
+    page = write_file_atomically(out_dir / REPORT_FILE, render_report(summary))
+    write_file_atomically(out_dir / FIX_FILE,
+                          json.dumps(plain(fix), indent=2, ensure_ascii=False) + "\n")
     if fix.code:
-        (out_dir / CODE_FILE).write_text(fix.code, encoding="utf-8")
+        write_file_atomically(out_dir / CODE_FILE, fix.code)
     return page
 
 

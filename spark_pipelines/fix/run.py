@@ -9,7 +9,6 @@ job's library call, so the figures are the same code's as any report's.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,7 +17,6 @@ from pyspark.sql import SparkSession
 
 from parity_core.audit import VOCABULARY, audit_of
 from parity_core.config import ProjectConfig
-from parity_core.errors import BadInput
 from parity_core.families.pattern import tokenizer_model
 from parity_core.settings import EffectiveSettings
 from spark_pipelines.fix.build import base_facts, changed_pipeline
@@ -26,6 +24,7 @@ from spark_pipelines.fix.candidates import derive_candidates
 from spark_pipelines.fix.inputs import FixInputs, read_rows
 from spark_pipelines.fix.metrics import RunFigures, figures, labels_agree, regressions
 from spark_pipelines.fix.remaining import REASONS, Limits, reason
+from spark_pipelines.io.publish import Output, clear_local
 from spark_pipelines.report.fix_model import (
     FixCandidate,
     FixFigures,
@@ -123,11 +122,8 @@ def run_fix(spark: SparkSession, config: ProjectConfig, settings: EffectiveSetti
     from spark_pipelines.sparknlp.deployment import load_deployment
 
     out = Path(out_dir).resolve()
-    if out.exists() and any(out.iterdir()):
-        if not overwrite:
-            raise BadInput(f"--output {out}: already exists; pass --overwrite to replace it")
-        shutil.rmtree(out)
-    out.mkdir(parents=True, exist_ok=True)
+    # Built in place, not renamed in: the runs' folders are named in fix.json by their paths.
+    clear_local(Output(str(out), f"--output {out}", overwrite))
     limits = Limits(settings.strip_accents, settings.max_input_chars_per_word,
                     settings.tokenize_chinese_chars, tokenizer_model(settings))
     before = read_rows(inputs.report_dir)

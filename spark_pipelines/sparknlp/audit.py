@@ -2,13 +2,14 @@
 implies, with both values side by side (parity_core.audit holds the typed result).
 
 What each finding compares, and where the checkpoint's value comes from:
-caseSensitive vs tokenizer_config.json do_lower_case; maxSentenceLength vs the Hugging Face run's
-max_length; the labels' names and order vs config.json id2label; the vocabulary the classifier
-really encodes with vs the checkpoint's (sha256 and the first entry that differs); every stage
-between DocumentAssembler and the classifier that is neither a tokenizer nor a sentence detector
-(it may change the text the model sees); a DocumentAssembler cleanupMode; sentence detectors
-(several predictions per row); the tokenizer's parameters against a fresh Tokenizer's defaults;
-an activation other than softmax.
+caseSensitive and maxSentenceLength vs the matched classifier settings
+(EffectiveSettings.sparknlp_classifier: do_lower_case, the Hugging Face run's max_length); the
+labels' names and order vs config.json id2label; the vocabulary the classifier really encodes
+with vs the checkpoint's (sha256 and the first entry that differs); every stage between
+DocumentAssembler and the classifier that is neither a tokenizer nor a sentence detector (it may
+change the text the model sees); a DocumentAssembler cleanupMode; sentence detectors (several
+predictions per row); the tokenizer's parameters against a fresh Tokenizer's defaults; an
+activation other than softmax.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from parity_core.audit import (
     DeploymentAudit,
 )
 from parity_core.settings import EffectiveSettings
+from spark_pipelines.sparknlp.classifier_settings import read_classifier_settings
 from spark_pipelines.sparknlp.deployment import Deployment, java_name, param
 
 SKIPPED_PARAMS = frozenset({"inputCols", "outputCol", "lazyAnnotator", "inputCol"})
@@ -117,16 +119,17 @@ def audit_deployment(spark: SparkSession, deployment: Deployment, settings: Effe
     classifier = deployment.classifier
     findings: list[AuditFinding] = []
     notes: list[str] = []
-    case_sensitive = bool(param(classifier, "caseSensitive"))
-    if case_sensitive != settings.sparknlp_case_sensitive:
+    deployed, matched = read_classifier_settings(classifier), settings.sparknlp_classifier
+    case_sensitive = deployed.case_sensitive
+    if case_sensitive != matched.case_sensitive:
         findings.append(AuditFinding(
             CASE_SENSITIVE, str(case_sensitive).lower(),
-            f"{str(settings.sparknlp_case_sensitive).lower()} (do_lower_case "
+            f"{str(matched.case_sensitive).lower()} (do_lower_case "
             f"{str(settings.do_lower_case).lower()})",
             "upper-case letters reach a model trained on lower-cased text" if case_sensitive
             else "text is lower-cased for a model trained on cased text"))
-    length = int(param(classifier, "maxSentenceLength"))
-    if length != settings.max_length:
+    length = deployed.max_sentence_length
+    if length != matched.max_sentence_length:
         findings.append(AuditFinding(
             MAX_SENTENCE_LENGTH, str(length), f"max_length {settings.max_length}",
             f"inputs over {min(length, settings.max_length) - 2} pieces are cut at a "

@@ -4,48 +4,41 @@ Records are built exactly as for the job's own pipeline (spark_pipelines/sparknl
 the pieces come from the Java pieces function with the deployed classifier's caseSensitive,
 maxSentenceLength and vocabulary; the words are what the classifier reads (its token input
 column). The model identity for the join is checked, not assumed: the deployed ONNX file's
-sha256 against the configured saved model's (whose manifest names the checkpoint).
+sha256 against the configured export's (deployment.deployment_hashes, which the fingerprint
+uses). The top of spark_pipelines/sparknlp but for job.py: it imports deployment.py, audit.py
+and pipeline.py, none of which imports it.
 """
 
 from __future__ import annotations
 
 import hashlib
-import zipfile
 from pathlib import Path
-from typing import Any
 
 from pyspark.sql import SparkSession
 
 from parity_core.checkpoint import Family, inspect_checkpoint
 from parity_core.config import ProjectConfig
 from parity_core.errors import ConfigError
-from parity_core.fingerprint import checkpoint_hashes, read_model_manifest
+from parity_core.fingerprint import checkpoint_hashes
 from parity_core.settings import EffectiveSettings
 from spark_pipelines.sparknlp.audit import Vocabulary, audit_deployment, classifier_labels
-from spark_pipelines.sparknlp.deployment import load_deployment, param
+from spark_pipelines.sparknlp.classifier_settings import read_classifier_settings
+from spark_pipelines.sparknlp.deployment import load_deployment
 from spark_pipelines.sparknlp.pipeline import (
     SparkNlpRun,
-    _note_shared_tmpdir,
     apply_onnx_threads,
     checkpoint_vocabulary,
+    note_model_copies,
     register_pieces_udf,
     ship_model_assets,
 )
-
-ONNX_SUFFIX = "_classification_onnx"
-
-
-def _onnx_file(folder: str) -> Path | None:
-    """The model file Spark NLP saved with the classifier (a pipeline holds it under stages/)."""
-    found = sorted(p for p in Path(folder).rglob(f"*{ONNX_SUFFIX}") if p.is_file())
-    return found[0] if len(found) == 1 else None
 
 
 def build_deployment_run(spark: SparkSession, config: ProjectConfig, settings: EffectiveSettings,
                          folder: str) -> SparkNlpRun:
     """Load the deployment, audit it against the checkpoint, and make the run the records use."""
     apply_onnx_threads(spark, settings)
-    _note_shared_tmpdir(spark.sparkContext._jvm.System.getProperty("java.io.tmpdir"))
+    note_model_copies(spark)
     deployment = load_deployment(spark, folder)
     if deployment.family.name != settings.family:
         raise ConfigError(f"--pipeline {folder}: a {deployment.family.sparknlp_annotator}, but "
@@ -73,8 +66,7 @@ def build_deployment_run(spark: SparkSession, config: ProjectConfig, settings: E
         annotator, vocab_name, problem, warnings, text_col=deployment.text_col,
         doc_col=deployment.doc_col, token_col=deployment.token_col,
         class_col=deployment.class_col,
-        case_sensitive=bool(param(deployment.classifier, "caseSensitive")),
-        max_sentence_length=int(param(deployment.classifier, "maxSentenceLength")),
+        classifier_settings=read_classifier_settings(deployment.classifier),
         vocab_sha256=vocab_sha, audit=audit, merges_name=merges_name)
 
 
@@ -96,47 +88,3 @@ def _checkpoint_vocabulary(settings: EffectiveSettings, family: Family) -> Vocab
     entries = checkpoint_vocabulary(settings)
     return None if entries is None else \
         Vocabulary(entries, checkpoint_hashes(settings.checkpoint)["vocab_sha256"])
-
-
-def onnx_sha256(saved: Path) -> str:
-    """sha256 of the ONNX model inside the file Spark NLP saved (a zip holding one .onnx entry,
-    whose name and zip timestamps change on every save, while the model bytes do not)."""
-    with zipfile.ZipFile(saved) as archive:
-        (entry,) = [i for i in archive.infolist() if i.filename.endswith(".onnx")]
-        digest = hashlib.sha256()
-        with archive.open(entry) as handle:
-            while block := handle.read(1 << 20):
-                digest.update(block)
-    return digest.hexdigest()
-
-
-def deployment_hashes(run: SparkNlpRun, settings: EffectiveSettings,
-                      config: ProjectConfig | None = None) -> dict[str, Any]:
-    """(checkpoint_sha256, vocab_sha256) of a deployment, for the join's model check.
-
-    checkpoint_sha256 is the checkpoint's only when the deployed ONNX model is byte-identical to
-    the configured export's (model.onnx_export, whose manifest names the checkpoint's weights);
-    otherwise `unverified:<onnx sha256>`, which the join refuses unless told to allow a model
-    mismatch. vocab_sha256 is the checkpoint's when the vocabularies are equal, else the
-    deployed one's (the audit reports the difference as a finding, and the join accepts it).
-    """
-    deployed = _onnx_file(run.model_dir)
-    shown = "no ONNX model found"
-    weights = None
-    if deployed is not None:
-        try:
-            shown = onnx_sha256(deployed)
-        except (zipfile.BadZipFile, ValueError) as exc:
-            shown = f"unreadable ONNX file {deployed}: {exc}"
-    export = config.onnx_export_path() if config is not None else None
-    if export and (Path(export) / "hfparity_manifest.json").is_file():
-        manifest = read_model_manifest(export)
-        if manifest.get("onnx_sha256") == shown:
-            weights = manifest.get("checkpoint_sha256")
-    if weights is None:
-        weights = f"unverified:{shown}"
-        run.warnings.append(f"deployment {run.model_dir}: its ONNX model ({shown}) is not the "
-                            f"checkpoint's export {export}; the join will refuse it unless "
-                            "--allow-model-mismatch")
-    vocab = run.vocab_sha256 or "unverified"
-    return {"checkpoint_sha256": weights, "vocab_sha256": vocab}

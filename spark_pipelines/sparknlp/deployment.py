@@ -6,10 +6,17 @@ through their input and output columns. A classifier folder without a pipeline i
 DocumentAssembler -> Tokenizer with Spark NLP's defaults (what `pretrained()` users do), and the
 audit says so. Nothing is reset: the deployed classifier keeps its own caseSensitive,
 maxSentenceLength, labels and vocabulary, which is the point of auditing it.
+
+The model identity for the join is checked here too, not assumed (deployment_hashes): the
+deployed ONNX file's sha256 against the configured export's (whose manifest names the
+checkpoint). This module is the bottom of spark_pipelines/sparknlp: pipeline.py, audit.py and
+deploy_run.py import it, it imports none of them.
 """
 
 from __future__ import annotations
 
+import hashlib
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,8 +24,11 @@ from typing import Any
 from pyspark.sql import SparkSession
 
 from parity_core.checkpoint import FAMILIES, Family
+from parity_core.config import ProjectConfig
 from parity_core.errors import ConfigError
+from parity_core.fingerprint import read_model_manifest
 
+ONNX_SUFFIX = "_classification_onnx"
 PIPELINE_CLASS = "org.apache.spark.ml.PipelineModel"
 ASSEMBLER = "DocumentAssembler"
 TOKENIZERS = ("TokenizerModel", "RegexTokenizer", "RecursiveTokenizerModel", "Tokenizer")
@@ -73,6 +83,16 @@ def _metadata_class(spark: SparkSession, folder: str) -> str:
     return str(DefaultParamsReader.loadMetadata(folder, spark.sparkContext)["class"])
 
 
+def saved_model_family(spark: SparkSession, folder: str) -> Family:
+    """The family of a saved Spark NLP model, from the class its metadata names."""
+    name = _metadata_class(spark, folder)
+    for family in FAMILIES.values():
+        if name.rsplit(".", 1)[-1] == family.sparknlp_annotator:
+            return family
+    supported = ", ".join(f.sparknlp_annotator for f in FAMILIES.values())
+    raise ConfigError(f"model.sparknlp_model {folder}: a saved {name}; supported: {supported}")
+
+
 def check_deployment_folder(folder: str) -> None:
     """Refuse a folder that is not a saved Spark ML stage before Spark starts."""
     if "://" in folder:
@@ -121,7 +141,6 @@ def load_deployment(spark: SparkSession, folder: str) -> Deployment:
     from pyspark.ml import PipelineModel
 
     from spark_pipelines.sparknlp.import_model import annotator_class
-    from spark_pipelines.sparknlp.pipeline import saved_model_family
 
     notes: list[str] = []
     if _metadata_class(spark, folder) == PIPELINE_CLASS:
@@ -157,3 +176,54 @@ def load_deployment(spark: SparkSession, folder: str) -> Deployment:
         text_stages=by_role["text"], text_col=str(param(assembler, "inputCol")),
         doc_col=doc_col, token_col=token_col, class_col=str(param(classifier, "outputCol")),
         notes=notes)
+
+
+def _onnx_file(folder: str) -> Path | None:
+    """The model file Spark NLP saved with the classifier (a pipeline holds it under stages/)."""
+    found = sorted(p for p in Path(folder).rglob(f"*{ONNX_SUFFIX}") if p.is_file())
+    return found[0] if len(found) == 1 else None
+
+
+def onnx_sha256(saved: Path) -> str:
+    """sha256 of the ONNX model inside the file Spark NLP saved (a zip holding one .onnx entry,
+    whose name and zip timestamps change on every save, while the model bytes do not)."""
+    with zipfile.ZipFile(saved) as archive:
+        (entry,) = [i for i in archive.infolist() if i.filename.endswith(".onnx")]
+        digest = hashlib.sha256()
+        with archive.open(entry) as handle:
+            while block := handle.read(1 << 20):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def deployment_hashes(model_dir: str, vocab_sha256: str | None,
+                      config: ProjectConfig | None = None) -> tuple[dict[str, Any], str | None]:
+    """((checkpoint_sha256, vocab_sha256), a warning or None) of a deployment, for the join's
+    model check.
+
+    checkpoint_sha256 is the checkpoint's only when the deployed ONNX model is byte-identical to
+    the configured export's (model.onnx_export, whose manifest names the checkpoint's weights);
+    otherwise `unverified:<onnx sha256>`, which the join refuses unless told to allow a model
+    mismatch (the warning says so). vocab_sha256 is the checkpoint's when the vocabularies are
+    equal, else the deployed one's (the audit reports the difference as a finding, and the join
+    accepts it); the caller passes what the run measured.
+    """
+    deployed = _onnx_file(model_dir)
+    shown = "no ONNX model found"
+    weights = None
+    if deployed is not None:
+        try:
+            shown = onnx_sha256(deployed)
+        except (zipfile.BadZipFile, ValueError) as exc:
+            shown = f"unreadable ONNX file {deployed}: {exc}"
+    export = config.onnx_export_path() if config is not None else None
+    if export and (Path(export) / "hfparity_manifest.json").is_file():
+        manifest = read_model_manifest(export)
+        if manifest.get("onnx_sha256") == shown:
+            weights = manifest.get("checkpoint_sha256")
+    warning = None
+    if weights is None:
+        weights = f"unverified:{shown}"
+        warning = (f"deployment {model_dir}: its ONNX model ({shown}) is not the checkpoint's "
+                   f"export {export}; the join will refuse it unless --allow-model-mismatch")
+    return {"checkpoint_sha256": weights, "vocab_sha256": vocab_sha256 or "unverified"}, warning

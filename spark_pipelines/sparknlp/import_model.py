@@ -15,8 +15,6 @@ Run: python -m spark_pipelines.sparknlp.import_model [--onnx DIR] [--out DIR]
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -27,6 +25,7 @@ from parity_core.checkpoint import FAMILIES, Family
 from parity_core.config import cache_dir
 from parity_core.errors import ConfigError
 from parity_core.fingerprint import read_model_manifest, write_model_manifest
+from spark_pipelines.io.publish import publish_local
 
 
 def family_of_export(onnx_dir: str) -> Family:
@@ -63,18 +62,19 @@ def is_current(onnx_dir: str, out_dir: str) -> bool:
 
 
 def import_and_save(spark: SparkSession, onnx_dir: str, out_dir: str) -> Path:
-    """Import once, save atomically (write beside, then rename), keep the manifest with it."""
+    """Import once, save atomically (write beside, then rename: io/publish.py), keep the
+    manifest with it."""
     out = Path(out_dir)
     family = family_of_export(onnx_dir)
     print(f"[import] Spark NLP {family.sparknlp_annotator}.loadSavedModel({onnx_dir}) -> {out}",
           flush=True)
     model = load_from_onnx(spark, onnx_dir, family)
-    tmp = out.with_name(out.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    model.write().overwrite().save(str(tmp))
-    write_model_manifest(tmp, read_model_manifest(onnx_dir))
-    shutil.rmtree(out, ignore_errors=True)
-    os.replace(tmp, out)
+
+    def write(tmp: Path) -> None:
+        model.write().overwrite().save(str(tmp))
+        write_model_manifest(tmp, read_model_manifest(onnx_dir))
+
+    publish_local(out, write)
     return out
 
 

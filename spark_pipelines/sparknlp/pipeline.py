@@ -4,12 +4,16 @@ The classifier is the annotator of the checkpoint's family (BertForSequenceClass
 DistilBertForSequenceClassification: parity_core.checkpoint.FAMILIES), read from the saved
 model's metadata or the export's manifest and checked against the settings' family.
 
-Settings come from EffectiveSettings only (casing, max length, batch size), so this side cannot
-drift from the Hugging Face side silently: whatever Spark NLP cannot match is listed in
+Settings come from EffectiveSettings only (casing, max length, batch size: the classifier's are
+EffectiveSettings.sparknlp_classifier, set by sparknlp/classifier_settings.py), so this side
+cannot drift from the Hugging Face side silently: whatever Spark NLP cannot match is listed in
 `warnings` (printed, and kept in the run fingerprint). Facts behind the warnings were read from
 the 5.5.3 jar (javap): BasicTokenizer.normalize strips accents unconditionally,
 WordpieceEncoder's maxInputCharsPerWord default is 200, tokenizeWithAlignment keeps
 `basicTokenizer.tokenize(token).head` per Spark NLP token, maxSentenceLength is 1..512.
+
+Imports go one way: deployment.py (stages, saved model family, deployment hashes) <- this module
+<- deploy_run.py (a deployment as it is, as a SparkNlpRun) <- job.py.
 """
 
 from __future__ import annotations
@@ -33,10 +37,16 @@ from parity_core.config import ProjectConfig
 from parity_core.errors import ConfigError
 from parity_core.fingerprint import read_model_manifest, run_fingerprint
 from parity_core.records import RECORD_SCHEMA
-from parity_core.settings import SPARKNLP_MAX_SENTENCE_LENGTH, EffectiveSettings
+from parity_core.settings import (
+    SPARKNLP_MAX_SENTENCE_LENGTH,
+    ClassifierSettings,
+    EffectiveSettings,
+)
 from spark_pipelines.io.corpus import text_error
 from spark_pipelines.jvm.functions import jvm_class, register_java_udf
 from spark_pipelines.jvm.tmpdir import shared_tmpdir_note
+from spark_pipelines.sparknlp.classifier_settings import set_classifier_settings
+from spark_pipelines.sparknlp.deployment import deployment_hashes, saved_model_family
 
 ONNX_THREADS_KEY = "spark.jsl.settings.onnx.intraOpNumThreads"
 SPARKNLP_DEFAULT_ONNX_THREADS = 6  # ConfigLoader's default in the 5.5.3 jar
@@ -73,11 +83,21 @@ class SparkNlpRun:
     doc_col: str = "document"
     token_col: str = "token"
     class_col: str = "class"
-    case_sensitive: bool | None = None
-    max_sentence_length: int | None = None
+    classifier_settings: ClassifierSettings | None = None
     vocab_sha256: str | None = None
     audit: DeploymentAudit | None = None
     merges_name: str | None = None  # BPE families: the model's merges, shipped like the vocab
+
+    @property
+    def case_sensitive(self) -> bool | None:
+        """The classifier's caseSensitive, which the pieces function must use too."""
+        return None if self.classifier_settings is None else self.classifier_settings.case_sensitive
+
+    @property
+    def max_sentence_length(self) -> int | None:
+        """The classifier's maxSentenceLength, which the pieces function must use too."""
+        return (None if self.classifier_settings is None
+                else self.classifier_settings.max_sentence_length)
 
 
 def model_location(config: ProjectConfig) -> tuple[str, str]:
@@ -131,16 +151,10 @@ def _note_shared_tmpdir(tmpdir: str) -> None:
         print(f"note: {note}", file=sys.stderr, flush=True)
 
 
-def saved_model_family(spark: SparkSession, folder: str) -> Family:
-    """The family of a saved Spark NLP model, from the class its metadata names."""
-    from pyspark.ml.util import DefaultParamsReader
-
-    name = DefaultParamsReader.loadMetadata(folder, spark.sparkContext)["class"]
-    for family in FAMILIES.values():
-        if name.rsplit(".", 1)[-1] == family.sparknlp_annotator:
-            return family
-    supported = ", ".join(f.sparknlp_annotator for f in FAMILIES.values())
-    raise ConfigError(f"model.sparknlp_model {folder}: a saved {name}; supported: {supported}")
+def note_model_copies(spark: SparkSession) -> None:
+    """Before a model loads: say (once per driver temp folder) that Spark NLP will leave model
+    copies in the driver's java.io.tmpdir when that folder is shared."""
+    _note_shared_tmpdir(spark.sparkContext._jvm.System.getProperty("java.io.tmpdir"))
 
 
 def model_family(spark: SparkSession, source: str, folder: str) -> Family:
@@ -155,7 +169,7 @@ def load_classifier(spark: SparkSession, source: str, folder: str, family: Famil
     """Load the saved model (or import the export) with the family's annotator class."""
     from spark_pipelines.sparknlp.import_model import annotator_class, load_from_onnx
 
-    _note_shared_tmpdir(spark.sparkContext._jvm.System.getProperty("java.io.tmpdir"))
+    note_model_copies(spark)
     family = family or model_family(spark, source, folder)
     if source == "saved":
         return annotator_class(family).load(folder)
@@ -342,14 +356,11 @@ def build_pipeline(spark: SparkSession, config: ProjectConfig, settings: Effecti
                           "checkpoint (`hfparity import`) and point model.sparknlp_model at it")
     apply_onnx_threads(spark, settings)
     warnings = parity_warnings(spark, settings, family)
-    classifier = (
+    matched = settings.sparknlp_classifier
+    classifier = set_classifier_settings(
         load_classifier(spark, source, folder, family)
         .setInputCols(["document", "token"])
-        .setOutputCol("class")
-        .setCaseSensitive(settings.sparknlp_case_sensitive)
-        .setMaxSentenceLength(min(settings.max_length, SPARKNLP_MAX_SENTENCE_LENGTH))
-        .setBatchSize(settings.sparknlp_batch_size)
-    )
+        .setOutputCol("class"), matched)
     classes = list(classifier.getClasses())
     if sorted(classes) != sorted(settings.labels):
         raise ConfigError(f"Spark NLP model {folder}: labels {classes} are not the checkpoint's "
@@ -372,10 +383,7 @@ def build_pipeline(spark: SparkSession, config: ProjectConfig, settings: Effecti
     pipeline = Pipeline(stages=stages).fit(empty)
     annotator = classifier._java_obj.getClass().getName()
     return SparkNlpRun(pipeline, source, folder, family, annotator, vocab_name, problem, warnings,
-                       case_sensitive=settings.sparknlp_case_sensitive,
-                       max_sentence_length=min(settings.max_length,
-                                               SPARKNLP_MAX_SENTENCE_LENGTH),
-                       merges_name=merges_name)
+                       classifier_settings=matched, merges_name=merges_name)
 
 
 def annotate(corpus: DataFrame, run: SparkNlpRun, settings: EffectiveSettings,
@@ -445,9 +453,9 @@ def sparknlp_fingerprint(spark: SparkSession, run: SparkNlpRun, settings: Effect
     from spark_pipelines.jvm.coordinates import derive_coordinates
 
     if run.audit is not None:
-        from spark_pipelines.sparknlp.deploy_run import deployment_hashes
-
-        hashes = deployment_hashes(run, settings, config)
+        hashes, warning = deployment_hashes(run.model_dir, run.vocab_sha256, config)
+        if warning:
+            run.warnings.append(warning)
     else:
         manifest = read_model_manifest(run.model_dir)
         hashes = {key: manifest[key] for key in ("checkpoint_sha256", "vocab_sha256")}

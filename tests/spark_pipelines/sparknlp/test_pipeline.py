@@ -52,6 +52,17 @@ def test_case_insensitive_checkpoint_sets_case_sensitive_false(sparknlp_run, set
     assert stage.getBatchSize() == settings32.sparknlp_batch_size
 
 
+def test_the_classifier_carries_the_one_matched_settings_value(sparknlp_run, settings32, records):
+    from spark_pipelines.sparknlp.classifier_settings import read_classifier_settings
+
+    matched = settings32.sparknlp_classifier
+    # Read from the JVM classifier, which holds the Python params once it has scored (records).
+    assert read_classifier_settings(sparknlp_run.pipeline.stages[-1]) == matched
+    assert sparknlp_run.classifier_settings == matched
+    # the pieces function is called with the classifier's own caseSensitive and length
+    assert (sparknlp_run.case_sensitive, sparknlp_run.max_sentence_length) == (False, 32)
+
+
 def test_one_record_per_row_with_schema_columns(records):
     assert sorted(records) == sorted(r[0] for r in ROWS)
     assert tuple(next(iter(records.values()))) == RECORD_COLUMNS
