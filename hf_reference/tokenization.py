@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from parity_core.families.unicode import trim_leading_space
+
 
 @dataclass(frozen=True)
 class Tokenized:
@@ -39,12 +41,11 @@ def load_tokenizer(checkpoint: str | Path, do_lower_case: bool, strip_accents: b
 
 
 def _trimmed(text: str, begin: int, end: int) -> tuple[int, int]:
-    """A span without its leading whitespace: DeBERTa-v2's fast tokenizer (transformers 5) gives
-    a `▁` piece the offset of the space before it, where XLM-R's and ALBERT's start at the word,
-    so DeBERTa's words would read ' Schmidt' against Spark NLP's 'Schmidt'."""
-    while begin < end and text[begin].isspace():
-        begin += 1
-    return begin, end
+    """A span without its leading whitespace (the Hugging Face side of the span rule,
+    parity_core/families/unicode.py): DeBERTa-v2's fast tokenizer (transformers 5) gives a `▁`
+    piece the offset of the space before it, where XLM-R's and ALBERT's start at the word, so
+    DeBERTa's words would read ' Schmidt' against Spark NLP's 'Schmidt'."""
+    return trim_leading_space(text, begin, end)
 
 
 def _words_from_pieces(text: str, word_ids: list[int | None], offsets: list[tuple[int, int]]
