@@ -108,3 +108,23 @@ def test_the_java_pieces_functions_agree_with_the_facts(spark):
     args = gateway.new_array(jvm.java.lang.Object, 2)
     args[0] = family("xlm-roberta").sparknlp_classification  # needs no SentencePiece model
     assert list(rules.invoke(None, args))[2] == SPARKNLP_ID_OFFSET
+
+
+def test_the_fix_reason_finds_exactly_the_whitespace_chunks_gpt2_makes(default_corpus_path):
+    """roberta.WHITESPACE_CHUNK (Python re, the fix's `whitespace_chunk` reason) and the GPT-2
+    pre-tokenizer agree on which texts hold a whitespace-only chunk, corpus and edge cases."""
+    import pandas as pd
+    from tokenizers import pre_tokenizers
+
+    from parity_core.families.roberta import WHITESPACE_CHUNK
+    from tests.parity_core.families.test_patterns import _byte_decoder
+
+    texts = [*pd.read_parquet(default_corpus_path, columns=["text"])["text"].dropna(),
+             "a  b", "a\tb", "a\nb", "end ", "a\xa0b", " lead", "a \xa0b", "a\u3000 b"]
+    byte_level = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
+    decoder = _byte_decoder()
+    for text in texts:
+        chunks = [bytes(decoder[c] for c in chunk).decode("utf-8")
+                  for chunk, _ in byte_level.pre_tokenize_str(text)]
+        gpt2 = any(not chunk.strip() for chunk in chunks)
+        assert bool(WHITESPACE_CHUNK.search(text)) == gpt2, (text, chunks)
