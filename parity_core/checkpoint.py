@@ -20,6 +20,7 @@ from parity_core.errors import ConfigError
 # Family and FAMILIES live in parity_core.families (one module a family); re-exported here for
 # the many modules that import them with the checkpoint facts.
 from parity_core.families import FAMILIES, Family
+from parity_core.families.base import ATTENTION_MASK_RULE
 
 WEIGHTS = "model.safetensors"
 CONFIG = "config.json"
@@ -258,8 +259,8 @@ def _check_vocabulary(info: CheckpointInfo, fast: dict[str, Any] | None, subject
     pad = "[PAD]" if wordpiece else family.special_tokens[2]  # (start, end, pad, ...)
     if vocab.index(pad) != 0:
         warnings.append(f"{info.folder / source}: {pad} is id {vocab.index(pad)}, but Spark "
-                        f"NLP's attention mask is `id != 0`: {vocab[0]} (id 0) is masked on "
-                        "every row")
+                        f"NLP's attention mask is `{ATTENTION_MASK_RULE}`: {vocab[0]} (id 0) is "
+                        "masked on every row")
     both = wordpiece and fast is not None and info.files.vocab_txt is not None
     if both and _vocab_from_tokenizer_json(fast, info.files.tokenizer_json) != vocab:
         warnings.append(f"{info.folder}: vocab.txt and tokenizer.json's vocabulary differ; "

@@ -6,7 +6,7 @@ summary (summary_model.DeploymentReport), like every other section.
 
 from __future__ import annotations
 
-from spark_pipelines.explain.family_rules import FAMILY_CAUSES
+from parity_core.families import FAMILY_CAUSES
 from spark_pipelines.report.html import _table, _text, format_percent, format_rows
 from spark_pipelines.report.model import Counterfactual, Summary
 
