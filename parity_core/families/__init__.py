@@ -10,18 +10,18 @@ this registry).
 
 from __future__ import annotations
 
-from parity_core.families.albert import ALBERT
-from parity_core.families.base import Family, FamilyRule
+from parity_core.families.albert import ACCENTS_KEPT, ALBERT
+from parity_core.families.base import START_MASKED, Family, FamilyRule
 from parity_core.families.bert import BERT, DISTILBERT
-from parity_core.families.deberta import DEBERTA_V2
-from parity_core.families.roberta import ROBERTA
-from parity_core.families.xlm_roberta import XLM_ROBERTA
+from parity_core.families.deberta import DEBERTA_V2, PIECE_ID_SHIFT
+from parity_core.families.roberta import ROBERTA, SPACE_MARKER
+from parity_core.families.xlm_roberta import UNKNOWN_AS_PAD, XLM_ROBERTA
 
 FAMILIES: dict[str, Family] = {
     f.name: f for f in (BERT, DISTILBERT, ROBERTA, XLM_ROBERTA, DEBERTA_V2, ALBERT)}
 # Every family rule's cause name, in the order the report lists them.
-FAMILY_CAUSES: tuple[str, ...] = ("space_marker_dropped", "piece_id_offset", "unknown_as_pad",
-                                  "accents_kept", "start_token_masked")
+FAMILY_CAUSES: tuple[str, ...] = (SPACE_MARKER, PIECE_ID_SHIFT, UNKNOWN_AS_PAD, ACCENTS_KEPT,
+                                  START_MASKED)
 RULES: dict[str, FamilyRule] = {rule.name: rule for f in FAMILIES.values() for rule in f.rules}
 
 

@@ -25,7 +25,7 @@ not split there either, so no pattern of this form can.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from parity_core.families.base import Family
@@ -75,43 +75,39 @@ REMAINING = {
 }
 
 
-def _wordpiece_warnings(classification: str
-                        ) -> Callable[[EffectiveSettings, int | None], list[str]]:
-    """The WordPiece classifier's Family.settings_warnings (its class name in one warning)."""
-
-    def warnings(settings: EffectiveSettings, spark_chars: int | None) -> list[str]:
-        """Settings Spark NLP's WordPiece classifiers cannot match, and their word rule."""
-        out = []
-        if not settings.strip_accents:
-            out.append("strip_accents is false for the checkpoint, but Spark NLP's "
-                       "BasicTokenizer.normalize strips accents (NFD, drops combining marks) "
-                       "whatever caseSensitive says: accented words get different pieces")
-        if spark_chars is not None and spark_chars != settings.max_input_chars_per_word:
-            hf_chars = settings.max_input_chars_per_word
-            out.append(f"max_input_chars_per_word: Hugging Face {hf_chars}, Spark NLP's "
-                       f"WordpieceEncoder {spark_chars} (UTF-16 units): words "
-                       "between the two lengths are [UNK] on one side only")
-        if not settings.tokenize_chinese_chars:
-            out.append("tokenize_chinese_chars is false for the checkpoint, but Spark NLP's "
-                       "BasicTokenizer always splits CJK characters")
-        out.append("word rules differ: Spark NLP's Tokenizer splits on whitespace and its "
-                   f"context characters, then {classification}."
-                   "tokenizeWithAlignment keeps "
-                   "only the FIRST basic-tokenizer word of each Spark NLP token (result.head): "
-                   "tokens such as \"don't\", \"3.14\", \"e-mail\" or \"中文\" reach the model "
-                   "as their first part only, where Hugging Face passes every part")
-        if settings.do_lower_case:
-            out.append("lowercasing: Spark NLP uses Java String.toLowerCase() (JVM default "
-                       "locale), Hugging Face Python str.lower(); a few characters differ")
-        return out
-
-    return warnings
+def wordpiece_warnings(classification: str, settings: EffectiveSettings,
+                       spark_chars: int | None) -> list[str]:
+    """Settings Spark NLP's WordPiece classifiers cannot match, and their word rule (a family's
+    settings_warnings with its classification class bound: a partial, so a Family pickles)."""
+    out = []
+    if not settings.strip_accents:
+        out.append("strip_accents is false for the checkpoint, but Spark NLP's "
+                   "BasicTokenizer.normalize strips accents (NFD, drops combining marks) "
+                   "whatever caseSensitive says: accented words get different pieces")
+    if spark_chars is not None and spark_chars != settings.max_input_chars_per_word:
+        hf_chars = settings.max_input_chars_per_word
+        out.append(f"max_input_chars_per_word: Hugging Face {hf_chars}, Spark NLP's "
+                   f"WordpieceEncoder {spark_chars} (UTF-16 units): words "
+                   "between the two lengths are [UNK] on one side only")
+    if not settings.tokenize_chinese_chars:
+        out.append("tokenize_chinese_chars is false for the checkpoint, but Spark NLP's "
+                   "BasicTokenizer always splits CJK characters")
+    out.append("word rules differ: Spark NLP's Tokenizer splits on whitespace and its "
+               f"context characters, then {classification}."
+               "tokenizeWithAlignment keeps "
+               "only the FIRST basic-tokenizer word of each Spark NLP token (result.head): "
+               "tokens such as \"don't\", \"3.14\", \"e-mail\" or \"中文\" reach the model "
+               "as their first part only, where Hugging Face passes every part")
+    if settings.do_lower_case:
+        out.append("lowercasing: Spark NLP uses Java String.toLowerCase() (JVM default "
+                   "locale), Hugging Face Python str.lower(); a few characters differ")
+    return out
 
 
 BERT = Family("bert", "BertForSequenceClassification", "BertForSequenceClassification",
               "BertClassification", ("input_ids", "attention_mask", "token_type_ids"),
-              settings_warnings=_wordpiece_warnings("BertClassification"))
+              settings_warnings=partial(wordpiece_warnings, "BertClassification"))
 DISTILBERT = Family("distilbert", "DistilBertForSequenceClassification",
                     "DistilBertForSequenceClassification", "DistilBertClassification",
                     ("input_ids", "attention_mask"),
-                    settings_warnings=_wordpiece_warnings("DistilBertClassification"))
+                    settings_warnings=partial(wordpiece_warnings, "DistilBertClassification"))

@@ -22,6 +22,14 @@ def test_checkpoint_families_are_the_registry():
         assert family(name) is value and value.name == name
 
 
+def test_a_family_pickles_whole():
+    """Families travel with the run objects (a Spark closure pickles what it captures)."""
+    import pickle
+
+    for value in FAMILIES.values():
+        assert pickle.loads(pickle.dumps(value)) == value
+
+
 def test_an_unknown_family_names_the_known_ones():
     with pytest.raises(KeyError, match="known: bert, distilbert"):
         family("gpt2")
