@@ -32,17 +32,24 @@ can reach a record, so both stay as they are (BEHAVIOUR UNCHANGED) and are state
   piece covers only that space; piece ends never hold whitespace.
 
 So the rules differ in (1) the set (ASCII vs str.isspace: NBSP, U+3000, U+2028 ...), (2) the
-ends (both vs leading only) and (3) a whitespace-only span (kept whole vs emptied). Unifying on
-either would change the pieces of an NBSP-prefixed DeBERTa word or of a lone `▁` piece (Hugging
-Face side), or the span of a Spark NLP token that starts with NBSP; tests/parity_core/families/
-test_unicode.py pins each.
+ends (both vs leading only) and (3) a whitespace-only span (kept whole vs emptied). Measured over
+the default corpus: the demo's Spark NLP records (BERT) hold two spans the Hugging Face rule
+would change, row `edge-nbsp-only` ("\xa0\xa0"): its word and its [UNK] piece, (0, 2) -> (2, 2),
+by (1) and (3) together. The demo's Hugging Face records (BERT) hold none either rule changes
+(BERT's offsets never cover whitespace), but the test families' do, all by (3): DeBERTa's lone
+`▁` pieces (374 spans, 3 of them over the NBSP of row `edge-nbsp`, so an ASCII set would change
+those too) and RoBERTa's whitespace chunks (52 spans). No one rule keeps every record, so each
+side keeps its own; tests/parity_core/families/test_unicode.py pins all three differences.
 
 BERT's normaliser classes: `INVISIBLE_CATEGORIES` (Mn, Cf, Cc: what attribution folds away,
 Java hfparity.explain Chars.isInvisible) and `FORMAT_CATEGORIES` (Cf, Co and Cc but tab and line
 breaks: what Hugging Face's BERT normalizer deletes and Spark NLP's BasicTokenizer keeps, the
 fix's `format_characters` reason). They differ on purpose: Mn is an accent question of its own
-there (`combining_marks`), Co (private use) only matters to the fix's rule, and Java's Chars
-reads the JVM's Unicode 13 data where Python has its own version.
+there (`combining_marks`), Co (private use) only matters to the fix's rule, and tab and line
+breaks, which attribution folds away, would turn every row holding one into `format_characters`
+(the default corpus has such rows). Java's Chars reads the JVM's Unicode 13 data, Python its own
+(14 here): test_unicode.py pins where they differ (characters Unicode 14 added, and U+1734),
+none of which the default corpus holds.
 """
 
 from __future__ import annotations
