@@ -77,9 +77,11 @@ def test_the_span_rule_differs_between_the_producers_as_documented(text, span, s
 
 
 def test_hugging_face_words_use_the_rule_from_its_one_home():
-    from hf_reference import tokenization
+    """A DeBERTa-like `▁` piece over the NBSP before its word: the word starts at the word."""
+    from hf_reference.tokenization import _words_from_pieces
 
-    assert tokenization._trimmed("\xa0 x", 0, 3) == trim_leading_space("\xa0 x", 0, 3) == (2, 3)
+    words = _words_from_pieces("a \xa0b", [0, 1], [(0, 1), (2, 4)])
+    assert [(w["text"], w["begin"], w["end"]) for w in words] == [("a", 0, 1), ("b", 3, 4)]
 
 
 # --- the JVM's copies, over every code point ------------------------------------------------
