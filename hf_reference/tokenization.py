@@ -2,7 +2,11 @@
 
 Texts are encoded once without truncation, so the piece count before truncation is known; the
 model input is then cut the way transformers' `truncation=True` cuts a single sequence: the
-first max_length-2 pieces between [CLS] and [SEP]. Offsets are code points, end exclusive.
+first max_length-2 pieces between [CLS] and [SEP]. Offsets are code points, end exclusive, and
+leave out a span's leading whitespace (the Hugging Face side of the span rule,
+parity_core/families/unicode.py): DeBERTa-v2's fast tokenizer (transformers 5) gives a `▁` piece
+the offset of the space before it, where XLM-R's and ALBERT's start at the word, so DeBERTa's
+words would read ' Schmidt' against Spark NLP's 'Schmidt'.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from parity_core.families.unicode import trim_leading_space
 
 
 @dataclass(frozen=True)
@@ -38,15 +44,6 @@ def load_tokenizer(checkpoint: str | Path, do_lower_case: bool, strip_accents: b
     )
 
 
-def _trimmed(text: str, begin: int, end: int) -> tuple[int, int]:
-    """A span without its leading whitespace: DeBERTa-v2's fast tokenizer (transformers 5) gives
-    a `▁` piece the offset of the space before it, where XLM-R's and ALBERT's start at the word,
-    so DeBERTa's words would read ' Schmidt' against Spark NLP's 'Schmidt'."""
-    while begin < end and text[begin].isspace():
-        begin += 1
-    return begin, end
-
-
 def _words_from_pieces(text: str, word_ids: list[int | None], offsets: list[tuple[int, int]]
                        ) -> list[dict[str, Any]]:
     """Group pieces by the word they came from; a word spans its first to last piece."""
@@ -54,7 +51,7 @@ def _words_from_pieces(text: str, word_ids: list[int | None], offsets: list[tupl
     for word_id, (begin, end) in zip(word_ids, offsets):
         if word_id is None:
             continue
-        begin, end = _trimmed(text, begin, end)
+        begin, end = trim_leading_space(text, begin, end)
         span = spans.setdefault(word_id, [begin, end])
         span[0] = min(span[0], begin)
         span[1] = max(span[1], end)
@@ -88,7 +85,7 @@ def tokenize_batch(tokenizer: Any, texts: list[str], max_length: int) -> list[To
         pieces = []
         for position, token in zip(keep, tokens):
             is_special = ids[position] in special and word_ids[position] is None
-            begin, end = _trimmed(text, *offsets[position])
+            begin, end = trim_leading_space(text, *offsets[position])
             pieces.append(
                 {
                     "piece": token,

@@ -17,6 +17,11 @@ from typing import Any
 
 from parity_core.errors import ConfigError
 
+# Family and FAMILIES live in parity_core.families (one module a family); re-exported here for
+# the many modules that import them with the checkpoint facts.
+from parity_core.families import FAMILIES, Family
+from parity_core.families.base import ATTENTION_MASK_RULE
+
 WEIGHTS = "model.safetensors"
 CONFIG = "config.json"
 TOKENIZER_CONFIG = "tokenizer_config.json"
@@ -24,64 +29,7 @@ TOKENIZER_JSON = "tokenizer.json"
 VOCAB_TXT = "vocab.txt"
 VOCAB_JSON = "vocab.json"
 MERGES_TXT = "merges.txt"
-SPECIAL_TOKENS = ("[CLS]", "[SEP]", "[UNK]", "[PAD]")  # WordPiece families
 GENERIC_LABEL = re.compile(r"^LABEL_\d+$")
-
-
-@dataclass(frozen=True)
-class Family:
-    """A model family both frameworks can run: the names each side knows it by."""
-
-    name: str  # "bert", "distilbert": config.json model_type
-    architecture: str  # transformers class in config.json `architectures`
-    sparknlp_annotator: str  # sparknlp.annotator class (also the JVM class' simple name)
-    sparknlp_classification: str  # com.johnsnowlabs.ml.ai class holding tokenizeWithAlignment
-    onnx_inputs: tuple[str, ...]  # what Spark NLP feeds the ONNX model, in this order
-    tokenizer_model: str = "WordPiece"  # tokenizer.json model.type the importer can read
-    # Looked up by name by the Spark NLP importer: (sentence start, sentence end, pad).
-    special_tokens: tuple[str, ...] = SPECIAL_TOKENS
-    assets: tuple[str, ...] = ("vocab.txt", "labels.txt")  # what loadSavedModel reads
-    lowercase_default: bool = True  # do_lower_case when the tokenizer does not say
-
-    @property
-    def spm_file(self) -> str | None:
-        """The SentencePiece model file (checkpoint and Spark NLP asset name), if any."""
-        return next((name for name in self.assets if name.endswith(".model")), None)
-
-
-FAMILIES: dict[str, Family] = {
-    "bert": Family("bert", "BertForSequenceClassification", "BertForSequenceClassification",
-                   "BertClassification", ("input_ids", "attention_mask", "token_type_ids")),
-    "distilbert": Family("distilbert", "DistilBertForSequenceClassification",
-                         "DistilBertForSequenceClassification", "DistilBertClassification",
-                         ("input_ids", "attention_mask")),
-    # RoBertaForSequenceClassification.loadSavedModel (5.5.3) reads assets/vocab.txt (the
-    # line number is the id), assets/merges.txt (pairs "a b") and assets/labels.txt, and looks
-    # up <s>, </s>, <pad> by name; its ONNX path feeds input_ids and attention_mask only.
-    "roberta": Family("roberta", "RobertaForSequenceClassification",
-                      "RoBertaForSequenceClassification", "RoBertaClassification",
-                      ("input_ids", "attention_mask"), tokenizer_model="BPE",
-                      special_tokens=("<s>", "</s>", "<pad>", "<unk>"),
-                      assets=("vocab.txt", "merges.txt", "labels.txt"), lowercase_default=False),
-    # SentencePiece families: loadSavedModel reads assets/<the .model file> + labels.txt; the
-    # checkpoint must ship that file (a tokenizer.json is not accepted in its place).
-    "xlm-roberta": Family("xlm-roberta", "XLMRobertaForSequenceClassification",
-                          "XlmRoBertaForSequenceClassification", "XlmRoBertaClassification",
-                          ("input_ids", "attention_mask"), tokenizer_model="Unigram",
-                          special_tokens=("<s>", "</s>", "<pad>", "<unk>"),
-                          assets=("sentencepiece.bpe.model", "labels.txt"),
-                          lowercase_default=False),
-    "deberta-v2": Family("deberta-v2", "DebertaV2ForSequenceClassification",
-                         "DeBertaForSequenceClassification", "DeBertaClassification",
-                         ("input_ids", "attention_mask"), tokenizer_model="Unigram",
-                         special_tokens=("[CLS]", "[SEP]", "[PAD]", "[UNK]"),
-                         assets=("spm.model", "labels.txt"), lowercase_default=False),
-    "albert": Family("albert", "AlbertForSequenceClassification",
-                     "AlbertForSequenceClassification", "AlbertClassification",
-                     ("input_ids", "attention_mask", "token_type_ids"), tokenizer_model="Unigram",
-                     special_tokens=("[CLS]", "[SEP]", "<pad>", "<unk>"),
-                     assets=("spiece.model", "labels.txt"), lowercase_default=True),
-}
 BY_ARCHITECTURE = {family.architecture: family for family in FAMILIES.values()}
 SUPPORTED = ", ".join(sorted(BY_ARCHITECTURE))
 
@@ -311,8 +259,8 @@ def _check_vocabulary(info: CheckpointInfo, fast: dict[str, Any] | None, subject
     pad = "[PAD]" if wordpiece else family.special_tokens[2]  # (start, end, pad, ...)
     if vocab.index(pad) != 0:
         warnings.append(f"{info.folder / source}: {pad} is id {vocab.index(pad)}, but Spark "
-                        f"NLP's attention mask is `id != 0`: {vocab[0]} (id 0) is masked on "
-                        "every row")
+                        f"NLP's attention mask is `{ATTENTION_MASK_RULE}`: {vocab[0]} (id 0) is "
+                        "masked on every row")
     both = wordpiece and fast is not None and info.files.vocab_txt is not None
     if both and _vocab_from_tokenizer_json(fast, info.files.tokenizer_json) != vocab:
         warnings.append(f"{info.folder}: vocab.txt and tokenizer.json's vocabulary differ; "

@@ -1,7 +1,8 @@
 """Refuse, before any Spark work, a checkpoint that Spark NLP 5.5.3 cannot score at all.
 
-DeBertaClassification (5.5.3) builds its SentencepieceEncoder with `pieceIdOffset = 1`: every
-SentencePiece id reaches the model one higher than Hugging Face feeds it. DeBERTa-v3 checkpoints
+DeBertaClassification (5.5.3) builds its SentencepieceEncoder with `pieceIdOffset = 1`
+(Family.piece_id_offset, parity_core/families/deberta.py): every SentencePiece id reaches the
+model one higher than Hugging Face feeds it. DeBERTa-v3 checkpoints
 survive this because their embedding matrix has spare rows (128,100 rows for 128,000 pieces),
 so the shifted ids are wrong but in range. A checkpoint whose matrix has no spare row makes the
 last piece index past it: ONNX's Gather fails inside a batch, Spark NLP prints the error and
@@ -23,9 +24,6 @@ from pathlib import Path
 from parity_core.checkpoint import WEIGHTS, CheckpointInfo
 from parity_core.errors import ConfigError
 
-# Families whose Spark NLP 5.5.3 classifier adds a constant to every SentencePiece id, while
-# Hugging Face feeds the ids as they are (read in DeBertaClassification.tokenizeWithAlignment).
-PIECE_ID_OFFSET = {"deberta-v2": 1}
 EMBEDDING_SUFFIX = "embeddings.word_embeddings.weight"
 
 
@@ -73,7 +71,7 @@ def embedding_rows(weights: Path) -> int | None:
 
 def check_sparknlp_can_run(info: CheckpointInfo, subject: str = "model.checkpoint") -> None:
     """Raise ConfigError when Spark NLP 5.5.3 would feed an id past the embedding matrix."""
-    offset = PIECE_ID_OFFSET.get(info.family.name, 0)
+    offset = info.family.piece_id_offset
     spm_file = info.family.spm_file
     if not offset or spm_file is None:
         return

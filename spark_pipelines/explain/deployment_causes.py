@@ -41,8 +41,9 @@ from parity_core.audit import (
     DeploymentAudit,
     audit_of,
 )
+from parity_core.families import FAMILY_CAUSES
 from parity_core.records import STATUS_OK
-from spark_pipelines.explain.family_rules import FAMILY_CAUSES, family_rules
+from spark_pipelines.explain.family_rules import family_rules
 
 PERMUTATION_SHARE = 0.9
 LABEL_ORDER = "label_order"

@@ -7,9 +7,7 @@ deployment causes and the counterfactual; the template escapes it like any other
 
 from __future__ import annotations
 
-# The one import from outside report/ and parity_core: the family rule names, until they live
-# in parity_core/families (then import FAMILY_CAUSES from there).
-from spark_pipelines.explain.family_rules import FAMILY_CAUSES
+from parity_core.families import FAMILY_CAUSES
 from spark_pipelines.report.formats import format_percent, format_rows
 from spark_pipelines.report.model import Counterfactual, Summary
 

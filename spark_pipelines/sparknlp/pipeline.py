@@ -35,6 +35,7 @@ from parity_core.audit import AUDIT_KEY, DeploymentAudit
 from parity_core.checkpoint import FAMILIES, Family, inspect_checkpoint
 from parity_core.config import ProjectConfig
 from parity_core.errors import ConfigError
+from parity_core.families.bert import WORDPIECE_ENCODER, WORDPIECE_MAX_CHARS_DEFAULT
 from parity_core.fingerprint import read_model_manifest, run_fingerprint
 from parity_core.records import RECORD_SCHEMA
 from parity_core.settings import (
@@ -186,80 +187,15 @@ def _jvm_static(spark: SparkSession, class_name: str, method: str) -> Any:
 
 def parity_warnings(spark: SparkSession, settings: EffectiveSettings, family: Family
                     ) -> list[str]:
-    """Settings Spark NLP cannot match; each says what differs and what it does to pieces."""
+    """Settings Spark NLP cannot match; each says what differs and what it does to pieces.
+    The family's own warnings are its module's (parity_core/families/)."""
     warnings = []
     if settings.max_length > SPARKNLP_MAX_SENTENCE_LENGTH:
         warnings.append(f"max_length {settings.max_length}: Spark NLP caps maxSentenceLength at "
                         f"{SPARKNLP_MAX_SENTENCE_LENGTH}; longer inputs are cut there")
-    if family.tokenizer_model == "BPE":
-        return warnings + bpe_warnings(family)
-    if family.spm_file is not None:
-        return warnings + spm_warnings(family, settings)
-    if not settings.strip_accents:
-        warnings.append("strip_accents is false for the checkpoint, but Spark NLP's "
-                        "BasicTokenizer.normalize strips accents (NFD, drops combining marks) "
-                        "whatever caseSensitive says: accented words get different pieces")
-    spark_chars = int(_jvm_static(
-        spark, "com.johnsnowlabs.nlp.annotators.tokenizer.wordpiece.WordpieceEncoder",
-        "$lessinit$greater$default$3"))
-    if spark_chars != settings.max_input_chars_per_word:
-        hf_chars = settings.max_input_chars_per_word
-        warnings.append(f"max_input_chars_per_word: Hugging Face {hf_chars}, Spark NLP's "
-                        f"WordpieceEncoder {spark_chars} (UTF-16 units): words "
-                        "between the two lengths are [UNK] on one side only")
-    if not settings.tokenize_chinese_chars:
-        warnings.append("tokenize_chinese_chars is false for the checkpoint, but Spark NLP's "
-                        "BasicTokenizer always splits CJK characters")
-    warnings.append("word rules differ: Spark NLP's Tokenizer splits on whitespace and its "
-                    f"context characters, then {family.sparknlp_classification}."
-                    "tokenizeWithAlignment keeps "
-                    "only the FIRST basic-tokenizer word of each Spark NLP token (result.head): "
-                    "tokens such as \"don't\", \"3.14\", \"e-mail\" or \"中文\" reach the model "
-                    "as their first part only, where Hugging Face passes every part")
-    if settings.do_lower_case:
-        warnings.append("lowercasing: Spark NLP uses Java String.toLowerCase() (JVM default "
-                        "locale), Hugging Face Python str.lower(); a few characters differ")
-    return warnings
-
-
-def bpe_warnings(family: Family) -> list[str]:
-    """What RoBertaClassification (5.5.3 sources) does that Hugging Face's tokenizer does not."""
-    return [
-        f"{family.sparknlp_classification}.tokenizeWithAlignment builds its BpeTokenizer with "
-        "alwaysAddPrefix = false: no word gets the Ġ (space) marker, where Hugging Face marks "
-        "every word after the first; words map to other pieces and ids (unless the token "
-        "itself starts with the space: `hfparity fix` proposes a RegexTokenizer that keeps it)",
-        "each Spark NLP token keeps only its FIRST BPE pre-tokenizer chunk (result.head): "
-        "\"don't\" reaches the model as \"don\", \"it's\" as \"it\" (a RegexTokenizer "
-        "cutting at the pre-tokenizer's chunk boundaries avoids it)",
-        "attention mask: Spark NLP's ONNX path masks `id != 0`, and <s> is id 0: the start "
-        "token is masked on every row (Hugging Face attends to it)",
-    ]
-
-
-def spm_warnings(family: Family, settings: EffectiveSettings) -> list[str]:
-    """What the SentencePiece classification classes (5.5.3 sources) do that Hugging Face's
-    tokenizers do not; each is checked on real runs by the model_input and pieces stages."""
-    warnings = [
-        f"{family.sparknlp_classification}.tokenizeWithAlignment encodes each Spark NLP token "
-        "on its own with SentencePiece and drops every piece whose id is the standalone \"▁\" "
-        "piece's: punctuation glued to a word is encoded apart from Hugging Face's whole-text "
-        "encoding",
-        "attention mask: Spark NLP's ONNX path masks `id != 0`",
-    ]
-    if family.name == "xlm-roberta":
-        warnings.append("XlmRoBertaClassification adds 1 to every SentencePiece id (fairseq "
-                        "order) with start 0 / end 2: an unknown piece (SentencePiece id 0) "
-                        "becomes id 1 (<pad>) where Hugging Face uses 3 (<unk>); <s> (id 0) "
-                        "is masked on every row")
-    if family.name == "deberta-v2":
-        warnings.append("DeBertaClassification adds 1 to every SentencePiece id "
-                        "(pieceIdOffset = 1), but Hugging Face's DeBERTa-v2 uses the model's ids "
-                        "as they are: every piece reaches the model as the next vocabulary entry")
-    if family.name == "albert" and settings.strip_accents:
-        warnings.append("ALBERT: Hugging Face strips accents (keep_accents false), Spark NLP's "
-                        "SentencepieceEncoder only lowercases: accented words get other pieces")
-    return warnings
+    spark_chars = int(_jvm_static(spark, WORDPIECE_ENCODER, WORDPIECE_MAX_CHARS_DEFAULT)) \
+        if family.tokenizer_model == "WordPiece" else None
+    return warnings + family.run_warnings(settings, spark_chars)
 
 
 def _asset_writer(spark: SparkSession, class_name: str) -> tuple[Any, Path]:

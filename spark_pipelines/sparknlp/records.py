@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from parity_core.families.unicode import ASCII_SPACE
 from parity_core.records import (
     LABEL_RULE_MEAN,
     PIECE_TYPE,
@@ -32,7 +33,7 @@ from parity_core.records import (
     text_sha256,
 )
 from spark_pipelines.io.arrow_chunks import row_chunks
-from spark_pipelines.sparknlp.spans import ASCII_SPACE, BatchTexts
+from spark_pipelines.sparknlp.spans import BatchTexts
 
 NO_LABEL_ERROR = "Spark NLP gave no label (no tokens: empty or whitespace-only text)"
 NO_PIECES_NOTE = "pieces UDF not run"

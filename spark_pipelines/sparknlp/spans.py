@@ -6,7 +6,8 @@ piece's span also leaves out the ASCII whitespace its token carries at either en
 RegexTokenizer that keeps each word's leading space, so that RoBERTa's classifier gives it the Ġ
 marker), as Hugging Face's trim_offsets does, unless nothing else is left: a whitespace-only
 token keeps its span. Other spaces (NBSP, U+3000) stay: Spark NLP's own tokenizers keep them
-inside tokens, and the join's separator causes read them there.
+inside tokens, and the join's separator causes read them there. This is the Spark NLP side of
+the span rule; parity_core/families/unicode.py states both sides and how they differ.
 
 Vectorised because the Spark NLP job converts every word and piece of every row (about 50 spans
 a row) in a Python worker that shares the executor's cores with ONNX inference: a Python loop
@@ -17,7 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-ASCII_SPACE = " \t\n\r"
+from parity_core.families.unicode import ASCII_SPACE
+
 _SPACE_CODES = np.array([ord(c) for c in ASCII_SPACE], dtype=np.uint32)
 
 

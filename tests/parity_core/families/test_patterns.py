@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 
 from parity_core.config import cache_dir
-from parity_core.families.pattern import WHITESPACE_PATTERN, byte_level_bpe_pattern
+from parity_core.families.roberta import byte_level_bpe_pattern
+from parity_core.families.sentencepiece import WHITESPACE_PATTERN
 
 EDGES = [
     "It's a don't-miss film, isn't it?? 100% fun.",

@@ -7,7 +7,10 @@ import java.util.Locale;
  * The Unicode rules attribution compares text by, from the JVM's own Unicode data
  * (Character.getType, java.text.Normalizer NFD, toLowerCase(Locale.ROOT); Java 17 has Unicode
  * 13): lowercasing, BERT's accent stripping, and the invisible characters (Mn, Cf, Cc) a
- * tokenizer's normalizer may drop.
+ * tokenizer's normalizer may drop. The Python home of these classes, and of how they differ
+ * from the fix's (format characters: Cf, Co, Cc but tab and line breaks), is
+ * parity_core/families/unicode.py; tests/parity_core/families/test_unicode.py sweeps every code
+ * point through both.
  */
 final class Chars {
   private Chars() {}
