@@ -15,6 +15,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from parity_core.families.unicode import is_python_space
 from spark_pipelines.report.model import plain
 
 # Characters shown as a code point: control, format (ZWJ, bidi overrides), surrogate, private,
@@ -35,7 +36,7 @@ def visible(value: Any, keep_newlines: bool = False) -> Markup:
     for i, ch in enumerate(text):
         if keep_newlines and ch == "\n":
             continue
-        if unicodedata.category(ch) in HIDDEN_CATEGORIES or (ch != " " and ch.isspace()):
+        if unicodedata.category(ch) in HIDDEN_CATEGORIES or (ch != " " and is_python_space(ch)):
             out += [escape(text[start:i]), f'<span class="cc">U+{ord(ch):04X}</span>']
             start = i + 1
     out.append(escape(text[start:]))
