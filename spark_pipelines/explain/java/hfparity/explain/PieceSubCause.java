@@ -56,7 +56,8 @@ final class PieceSubCause {
       String shown = Evidence.quote(ls) + " vs " + Evidence.quote(rs);
       String lbare = withoutSpaceMarker(ls);
       String rbare = withoutSpaceMarker(rs);
-      if (lbare.equals(rbare) && (ls.length() != lbare.length()) != (rs.length() != rbare.length())) {
+      if (lbare.equals(rbare)
+          && (ls.length() != lbare.length()) != (rs.length() != rbare.length())) {
         String marked = ls.length() != lbare.length() ? "left" : "right";
         return new String[] {SPACE_MARKER, shown + ": only the " + marked + " side marks the "
             + "word's leading space (byte-level BPE \u0120 / SentencePiece \u2581)"};
