@@ -14,6 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from spark_pipelines.explain.causes import SPACE_MARKER
 from spark_pipelines.explain.family_rules import EVIDENCE, FAMILY_CAUSES
 
 SPARK_ACCENT_RANGE = (0x300, 0x36F)  # BasicTokenizer: \p{InCombiningDiacriticalMarks}
@@ -89,7 +90,7 @@ def reason(text: str | None, limits: Limits, pieces_equal: bool | None = None,
     if limits.tokenizer_model == "BPE":
         return "whitespace_chunk" if WHITESPACE_CHUNK.search(text) else _family(family_cause)
     if limits.tokenizer_model != "WordPiece":
-        if not pieces_equal and sub_cause == "space_marker":
+        if not pieces_equal and sub_cause == SPACE_MARKER:
             return "marker_piece_dropped"
         return _family(family_cause)
     if _has_format_chars(text):
