@@ -151,6 +151,11 @@ class Entry:
     def written_in(self) -> str:
         return WRITTEN_IN[self.kind]
 
+    @property
+    def stage(self) -> str | None:
+        """The engine stage of a row cause (the part before "/"); None for the other kinds."""
+        return self.name.partition("/")[0] if self.kind == ROW else None
+
 
 def _row(name: str, java_class: str, meaning: str, phenomenon: str | None = None) -> Entry:
     return Entry(ROW, name, meaning, _java(java_class), phenomenon)

@@ -91,6 +91,7 @@ def test_no_cause_rule_writes_a_cause_as_a_bare_literal():
 def test_stage_and_sub_cause_tuples_match_the_entries():
     listed = {*causes.STAGES, *causes.SUB_CAUSES, causes.SEPARATOR, *causes.SEPARATOR_OUTCOMES}
     assert listed == causes.engine_names()
+    assert {e.stage for e in causes.entries(causes.ROW)} == set(causes.STAGES)
     assert CAUSE_ORDER == causes.STAGES
 
 
