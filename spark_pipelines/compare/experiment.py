@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from parity_core.settings import EffectiveSettings
+from spark_pipelines.explain.causes import ACCENT_ONE_SIDE, LOWERCASE_ONE_SIDE, PIECES, TRUNCATION
 from spark_pipelines.explain.explanation import Pair, explain_records
 from spark_pipelines.explain.rerun import score_rows
 
@@ -35,11 +36,11 @@ class Flip:
 
 
 FLIPS = {
-    "casing": Flip("casing", "pieces", "lowercase_one_side",
+    "casing": Flip("casing", PIECES, LOWERCASE_ONE_SIDE,
                    {"do_lower_case": True, "strip_accents": True},
                    {"do_lower_case": False, "strip_accents": True}),
-    "max_length": Flip("max_length", "truncation", None, {"max_length": 128}, {"max_length": 32}),
-    "accents": Flip("accents", "pieces", "accent_one_side",
+    "max_length": Flip("max_length", TRUNCATION, None, {"max_length": 128}, {"max_length": 32}),
+    "accents": Flip("accents", PIECES, ACCENT_ONE_SIDE,
                     {"do_lower_case": True, "strip_accents": True},
                     {"do_lower_case": True, "strip_accents": False}),
 }

@@ -17,6 +17,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
 from parity_core.records import RECORD_COLUMNS, STATUS_ERROR, STATUS_OK
+from spark_pipelines.explain.causes import NUMERICS
 from spark_pipelines.explain.deployment_causes import DeploymentFacts, deployment_columns
 from spark_pipelines.explain.explanation import explain_function
 from spark_pipelines.report.schema import (
@@ -41,7 +42,6 @@ NON_ASCII = r"[^\x00-\x7F]"
 INNER_PUNCT = r"[\p{L}\p{N}]\p{P}+[\p{L}\p{N}]"
 
 CF_COLUMNS = ("cf_probabilities", "cf_verdict", "cf_max_abs_delta")
-NUMERICS = "numerics"  # the explainer's cause (hfparity.explain.Attribute.NUMERICS)
 NOT_REPRODUCED = "not_reproduced"  # the counterfactual's verdict (explain/verdict.py)
 # From explain/flips.py, joined in with the counterfactual when it ran (else null).
 FLIP_COLUMNS = {"flip_tried": "int", "flip_alone": "array<int>"}

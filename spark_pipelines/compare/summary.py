@@ -33,6 +33,7 @@ from pyspark.sql import functions as F
 from parity_core.config import ProjectConfig
 from parity_core.settings import EffectiveSettings
 from spark_pipelines.compare.summary_layers import layer_localisation
+from spark_pipelines.explain.causes import STAGES
 from spark_pipelines.explain.deployment_causes import DeploymentFacts
 from spark_pipelines.report import schema
 from spark_pipelines.report.model import (
@@ -65,8 +66,7 @@ from spark_pipelines.report.model import (
 
 NO_CAUSE = "(none)"
 QUANTILES = (("p50", 0.5), ("p90", 0.9), ("p99", 0.99))
-CAUSE_ORDER = ("status", "text", "words", "pieces", "truncation", "model_input", "numerics",
-               "boundary", "undetermined")
+CAUSE_ORDER = STAGES  # the engine's stages in pipeline order (explain/causes.py)
 TOP_TOKENS = 20
 TOP_CAUSE_WORDS = 5
 EXAMPLES_PER_CAUSE = 3

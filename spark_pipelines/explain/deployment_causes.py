@@ -43,10 +43,10 @@ from parity_core.audit import (
 )
 from parity_core.families import FAMILY_CAUSES
 from parity_core.records import STATUS_OK
+from spark_pipelines.explain.causes import LABEL_ORDER, LOWERCASE_ONE_SIDE, TEXT, WORDS
 from spark_pipelines.explain.family_rules import family_rules
 
 PERMUTATION_SHARE = 0.9
-LABEL_ORDER = "label_order"
 SENTENCE_SPLITTING = "sentence_splitting"
 # Deployment causes in the order a row takes them (first that applies).
 CAUSES = (LABEL_ORDER, VOCABULARY, SENTENCE_SPLITTING, MAX_SENTENCE_LENGTH, CASE_SENSITIVE,
@@ -198,9 +198,9 @@ def deployment_columns(facts: DeploymentFacts | None) -> tuple[Column, Column]:
             | F.coalesce(F.col("r.truncated"), F.lit(False))
         rules.append((MAX_SENTENCE_LENGTH, cut & (F.size(lp) != F.size(rp))))
     if reported(CASE_SENSITIVE):
-        rules.append((CASE_SENSITIVE, F.col("_x.sub_cause") == "lowercase_one_side"))
+        rules.append((CASE_SENSITIVE, F.col("_x.sub_cause") == LOWERCASE_ONE_SIDE))
     if reported(TEXT_STAGE):
-        rules.append((TEXT_STAGE, F.col("_x.cause").isin("text", "words")))
+        rules.append((TEXT_STAGE, F.col("_x.cause").isin(TEXT, WORDS)))
     texts = {}
     for name, condition, text in family_rules(facts.family if facts is not None else None):
         rules.append((name, condition))  # after the deployment settings: the model's own path

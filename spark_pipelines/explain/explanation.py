@@ -4,6 +4,8 @@ The explanation has one implementation, the JVM expression hfparity.explain.Expl
 (spark_pipelines/explain/java/hfparity/explain/): rows.build_rows calls it on the executors, so
 token lists never cross to Python. `explain_records` explains record dicts through build_rows itself
 on a (local) session, so tests and the controlled experiment see exactly what a report says.
+Every cause and sub-cause it can write, with its meaning and the class of its rule, is listed in
+the cause catalogue, explain/causes.py.
 """
 
 from __future__ import annotations

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from parity_core.audit import CASE_SENSITIVE, MAX_SENTENCE_LENGTH, VOCABULARY
 from parity_core.families.pattern import family_pattern, tokenizer_model
 from parity_core.settings import EffectiveSettings
+from spark_pipelines.explain.causes import LABEL_ORDER
 
 TOKENIZER = "tokenizer"
 CLASSIFIER = "classifier"  # the classifier imported from the checkpoint (labels, vocabulary)
-LABEL_ORDER = "label_order"
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from parity_core.families import FAMILY_CAUSES, RULES, bert, roberta, sentencepiece
 from parity_core.families.unicode import is_format_character, nonspacing_marks
+from spark_pipelines.explain.causes import SPACE_MARKER
 
 # Words as the long-word rule counts them: runs between Python whitespace or non-word characters.
 WORD_SPLIT = re.compile(r"[\s\W]+", re.UNICODE)
@@ -63,7 +64,7 @@ def reason(text: str | None, limits: Limits, pieces_equal: bool | None = None,
             return "whitespace_chunk"
         return _family(family_cause)
     if limits.tokenizer_model != "WordPiece":
-        if not pieces_equal and sub_cause == "space_marker":
+        if not pieces_equal and sub_cause == SPACE_MARKER:
             return "marker_piece_dropped"
         return _family(family_cause)
     if _has_format_chars(text):

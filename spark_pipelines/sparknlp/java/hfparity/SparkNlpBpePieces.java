@@ -1,10 +1,8 @@
 package hfparity;
 
-import com.johnsnowlabs.nlp.Annotation;
 import com.johnsnowlabs.nlp.annotators.classifier.dl.RoBertaForSequenceClassification;
 import com.johnsnowlabs.nlp.annotators.common.TokenPiece;
 import com.johnsnowlabs.nlp.annotators.common.TokenizedSentence;
-import com.johnsnowlabs.nlp.annotators.common.TokenizedWithSentence;
 import com.johnsnowlabs.nlp.annotators.common.WordpieceTokenizedSentence;
 import com.johnsnowlabs.nlp.annotators.tokenizer.bpe.BpeTokenizer;
 import com.johnsnowlabs.nlp.annotators.tokenizer.bpe.BpeTokenizer$;
@@ -21,7 +19,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.spark.SparkFiles;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.api.java.UDF5;
 import scala.Tuple2;
 import scala.collection.JavaConverters;
@@ -39,13 +36,14 @@ import scala.collection.Seq;
  * {@link #writeAssets}), and call that very lambda with an unbounded maxSeqLength, so the count
  * before truncation is known; the model input follows {@link ModelInput}.
  *
- * <p>Arguments: the row's document and token annotations, caseSensitive, maxSentenceLength, the
+ * <p>Arguments ({@link PiecesFunction}, which holds the shell): the row's document and token
+ * annotations, caseSensitive, maxSentenceLength, the
  * vocabulary file and the merges file (SparkFiles names or local paths). Returns the struct of
  * {@link ModelInput#row}; piece begin/end are UTF-16 units, end inclusive, of the characters
  * each piece's bytes belong to ({@link ByteLevelOffsets}: Spark NLP's own count one character
  * per byte), the sentence start and end pieces have null offsets.
  */
-public final class SparkNlpBpePieces
+public final class SparkNlpBpePieces extends PiecesFunction
     implements UDF5<Seq<Row>, Boolean, Integer, String, String, Row> {
   private static final long serialVersionUID = 1L;
   private static final String CLASSIFICATION = "com.johnsnowlabs.ml.ai.RoBertaClassification";
@@ -65,57 +63,23 @@ public final class SparkNlpBpePieces
   }
 
   @Override
-  public Row call(Seq<Row> tokens, Boolean caseSensitive, Integer maxSentenceLength,
-      String vocab, String merges) {
-    try {
-      return pieces(tokens, caseSensitive, maxSentenceLength, vocab, merges);
-    } catch (Exception exc) {
-      Throwable cause = exc.getCause() != null ? exc.getCause() : exc;
-      return RowFactory.create(null, null, null, "pieces UDF failed: " + cause, null, null, null);
-    }
-  }
-
-  static Row pieces(Seq<Row> tokens, Boolean caseSensitive, Integer maxSentenceLength,
-      String vocab, String merges) throws Exception {
-    if (tokens == null || caseSensitive == null || maxSentenceLength == null || vocab == null
-        || merges == null) {
-      return null;
-    }
+  Encoder prepare(boolean caseSensitive, String vocab, String merges) {
     if (tokenizeSentence == null) {
       tokenizeSentence = tokenizeSentenceMethod();
     }
     String key = vocab + "\u0000" + merges;
     BpeTokenizer bpe = TOKENIZERS.computeIfAbsent(key, k -> load(vocab, merges));
     int[] special = SPECIAL_IDS.get(key);
-    List<Annotation> annotations = new ArrayList<>();
-    for (Row row : JavaConverters.seqAsJavaList(tokens)) {
-      annotations.add(Annotation.apply(row));
-    }
-    List<TokenizedSentence> sentences = JavaConverters.seqAsJavaList(
-        TokenizedWithSentence.unpack(JavaConverters.asScalaBuffer(annotations).toSeq()));
-    if (sentences.isEmpty()) {
-      return RowFactory.create(new ArrayList<Row>(), 0, false,
-          "no tokens: Spark NLP does not run the model", null, null, null);
-    }
-    WordpieceTokenizedSentence encoded = (WordpieceTokenizedSentence) tokenizeSentence.invoke(
-        null, caseSensitive.booleanValue(), bpe, Integer.MAX_VALUE, sentences.get(0));
-    TokenPiece[] all = encoded.tokens();
-    int keep = Math.min(all.length, Math.max(0, maxSentenceLength - 2));
-    List<Row> pieces = new ArrayList<>(keep + 2);
-    List<Integer> pieceIds = new ArrayList<>(keep);
-    pieces.add(RowFactory.create("<s>", special[0], null, null));
-    int[][] offsets = ByteLevelOffsets.of(all, keep);
-    for (int i = 0; i < keep; i++) {
-      TokenPiece piece = all[i];
-      pieces.add(RowFactory.create(piece.wordpiece(), piece.pieceId(), offsets[i][0],
-          offsets[i][1]));
-      pieceIds.add(piece.pieceId());
-    }
-    pieces.add(RowFactory.create("</s>", special[1], null, null));
-    String note = sentences.size() > 1
-        ? sentences.size() + " sentences: pieces are the first sentence's" : null;
-    return ModelInput.row(pieces, all.length + 2, all.length > keep, note,
-        ModelInput.inputIds(special[0], pieceIds, special[1]), false);
+    return sentence -> {
+      WordpieceTokenizedSentence encoded = (WordpieceTokenizedSentence) tokenizeSentence.invoke(
+          null, caseSensitive, bpe, Integer.MAX_VALUE, sentence);
+      return new Encoded(encoded.tokens(), "<s>", special[0], "</s>", special[1], false);
+    };
+  }
+
+  @Override
+  int[][] offsets(TokenPiece[] pieces, int keep) {
+    return ByteLevelOffsets.of(pieces, keep);
   }
 
   private static Path local(String name) {

@@ -2,25 +2,19 @@ package hfparity;
 
 import com.johnsnowlabs.ml.tensorflow.sentencepiece.SentencePieceWrapper;
 import com.johnsnowlabs.ml.tensorflow.sentencepiece.SentencepieceEncoder;
-import com.johnsnowlabs.nlp.Annotation;
 import com.johnsnowlabs.nlp.annotators.common.TokenPiece;
 import com.johnsnowlabs.nlp.annotators.common.TokenizedSentence;
-import com.johnsnowlabs.nlp.annotators.common.TokenizedWithSentence;
 import com.johnsnowlabs.nlp.annotators.common.WordpieceTokenizedSentence;
 import java.io.IOException;
 import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.spark.SparkFiles;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.api.java.UDF5;
-import scala.collection.JavaConverters;
 import scala.collection.Seq;
 
 /**
@@ -38,12 +32,13 @@ import scala.collection.Seq;
  * AlbertClassification: offset 0 (the constructor default), start/end as DeBERTa's. The model
  * input then follows {@link ModelInput} (ALBERT is fed token_type_ids).
  *
- * <p>Arguments: document and token annotations, caseSensitive, maxSentenceLength, the
+ * <p>Arguments ({@link PiecesFunction}, which holds the shell): document and token
+ * annotations, caseSensitive, maxSentenceLength, the
  * SentencePiece model file (SparkFiles name or local path), the classification class' simple
  * name. Returns the struct of {@link ModelInput#row}; piece offsets are the characters each piece
  * stands for ({@link SentencePieceOffsets}), not the encoder's.
  */
-public final class SparkNlpSentencePieces
+public final class SparkNlpSentencePieces extends PiecesFunction
     implements UDF5<Seq<Row>, Boolean, Integer, String, String, Row> {
   private static final long serialVersionUID = 1L;
   private static final String PACKAGE = "com.johnsnowlabs.ml.ai.";
@@ -78,59 +73,26 @@ public final class SparkNlpSentencePieces
   }
 
   @Override
-  public Row call(Seq<Row> tokens, Boolean caseSensitive, Integer maxSentenceLength,
-      String model, String classification) {
-    try {
-      return pieces(tokens, caseSensitive, maxSentenceLength, model, classification);
-    } catch (Exception exc) {
-      Throwable cause = exc.getCause() != null ? exc.getCause() : exc;
-      return RowFactory.create(null, null, null, "pieces UDF failed: " + cause, null, null, null);
-    }
-  }
-
-  static Row pieces(Seq<Row> tokens, Boolean caseSensitive, Integer maxSentenceLength,
-      String model, String classification) throws Exception {
-    if (tokens == null || caseSensitive == null || maxSentenceLength == null || model == null
-        || classification == null) {
-      return null;
-    }
+  Encoder prepare(boolean caseSensitive, String model, String classification) {
     Method tokenizeSentence = TOKENIZE_SENTENCE.computeIfAbsent(classification,
         SparkNlpSentencePieces::tokenizeSentenceMethod);
     SentencePieceWrapper spp = MODELS.computeIfAbsent(model, SparkNlpSentencePieces::load);
     int[] rule = rules(classification, spp);
-    List<Annotation> annotations = new ArrayList<>();
-    for (Row row : JavaConverters.seqAsJavaList(tokens)) {
-      annotations.add(Annotation.apply(row));
-    }
-    List<TokenizedSentence> sentences = JavaConverters.seqAsJavaList(
-        TokenizedWithSentence.unpack(JavaConverters.asScalaBuffer(annotations).toSeq()));
-    if (sentences.isEmpty()) {
-      return RowFactory.create(new ArrayList<Row>(), 0, false,
-          "no tokens: Spark NLP does not run the model", null, null, null);
-    }
-    SentencepieceEncoder encoder = new SentencepieceEncoder(spp, caseSensitive.booleanValue(),
-        spp.getSppModel().pieceToId("\u2581"), rule[2]);
-    // maxSeqLength - 2 must not overflow: the lambda takes that many tokens.
-    WordpieceTokenizedSentence encoded = (WordpieceTokenizedSentence) tokenizeSentence.invoke(
-        null, Integer.MAX_VALUE - 2, encoder, sentences.get(0));
-    TokenPiece[] all = encoded.tokens();
-    int keep = Math.min(all.length, Math.max(0, maxSentenceLength - 2));
-    List<Row> pieces = new ArrayList<>(keep + 2);
-    List<Integer> pieceIds = new ArrayList<>(keep);
-    boolean xlm = "XlmRoBertaClassification".equals(classification);
-    pieces.add(RowFactory.create(xlm ? "<s>" : "[CLS]", rule[0], null, null));
-    int[][] offsets = SentencePieceOffsets.of(all, keep);
-    for (int i = 0; i < keep; i++) {
-      TokenPiece piece = all[i];
-      pieces.add(RowFactory.create(piece.wordpiece(), piece.pieceId(), offsets[i][0],
-          offsets[i][1]));
-      pieceIds.add(piece.pieceId());
-    }
-    pieces.add(RowFactory.create(xlm ? "</s>" : "[SEP]", rule[1], null, null));
-    String note = sentences.size() > 1
-        ? sentences.size() + " sentences: pieces are the first sentence's" : null;
-    return ModelInput.row(pieces, all.length + 2, all.length > keep, note,
-        ModelInput.inputIds(rule[0], pieceIds, rule[1]), rule[3] == 1);
+    return sentence -> {
+      SentencepieceEncoder encoder = new SentencepieceEncoder(spp, caseSensitive,
+          spp.getSppModel().pieceToId("\u2581"), rule[2]);
+      // maxSeqLength - 2 must not overflow: the lambda takes that many tokens.
+      WordpieceTokenizedSentence encoded = (WordpieceTokenizedSentence) tokenizeSentence.invoke(
+          null, Integer.MAX_VALUE - 2, encoder, sentence);
+      boolean xlm = "XlmRoBertaClassification".equals(classification);
+      return new Encoded(encoded.tokens(), xlm ? "<s>" : "[CLS]", rule[0],
+          xlm ? "</s>" : "[SEP]", rule[1], rule[3] == 1);
+    };
+  }
+
+  @Override
+  int[][] offsets(TokenPiece[] pieces, int keep) {
+    return SentencePieceOffsets.of(pieces, keep);
   }
 
   static SentencePieceWrapper load(String name) {

@@ -1,11 +1,9 @@
 package hfparity;
 
-import com.johnsnowlabs.nlp.Annotation;
 import com.johnsnowlabs.nlp.annotators.classifier.dl.BertForSequenceClassification;
 import com.johnsnowlabs.nlp.annotators.classifier.dl.DistilBertForSequenceClassification;
 import com.johnsnowlabs.nlp.annotators.common.TokenPiece;
 import com.johnsnowlabs.nlp.annotators.common.TokenizedSentence;
-import com.johnsnowlabs.nlp.annotators.common.TokenizedWithSentence;
 import com.johnsnowlabs.nlp.annotators.common.WordpieceTokenizedSentence;
 import com.johnsnowlabs.nlp.annotators.tokenizer.wordpiece.BasicTokenizer;
 import com.johnsnowlabs.nlp.annotators.tokenizer.wordpiece.BasicTokenizer$;
@@ -24,7 +22,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.spark.SparkFiles;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.api.java.UDF5;
 import scala.collection.JavaConverters;
 import scala.collection.Seq;
@@ -39,21 +36,19 @@ import scala.collection.Seq;
  * whose per-sentence body is the compiled lambda {@code $anonfun$tokenizeWithAlignment$1(
  * caseSensitive, basicTokenizer, encoder, maxSeqLength, sentence)}: the same signature in both
  * classes (javap on the 5.5.3 jar). We call that very lambda, of the class named by the last
- * argument, with a
- * BasicTokenizer and a WordpieceEncoder built exactly as tokenizeWithAlignment builds them
+ * argument, with a BasicTokenizer and a WordpieceEncoder built exactly as tokenizeWithAlignment
+ * builds them
  * (constructor defaults from their companions). We do not construct BertClassification itself:
  * its constructor reads ONNX session options from the active SparkSession, which executors do
  * not have. maxSeqLength is unbounded so the count before truncation is known; the model input is
  * then [CLS] + the first maxSentenceLength-2 pieces + [SEP], as XXXForClassification.encode does.
  *
- * <p>Arguments: the row's document and token annotations (array of Spark NLP annotation structs,
- * as the classifier's batchAnnotate receives them), caseSensitive,
- * maxSentenceLength, the vocabulary file name (SparkFiles name or local path, one token a line in
- * id order), the classification class' simple name (BertClassification, DistilBertClassification).
- * Returns struct(pieces array(struct(piece, id, begin, end)), piece_count, truncated,
- * note, input_ids, attention_mask, token_type_ids) ({@link ModelInput}); begin/end are Spark NLP's: UTF-16 units, end inclusive; [CLS]/[SEP] have null offsets.
+ * <p>The shell (arguments, unpacking, the model input, the error row) is {@link PiecesFunction}'s;
+ * the asset is the vocabulary file (one token a line in id order), the last argument the
+ * classification class' simple name (BertClassification, DistilBertClassification). Piece
+ * begin/end are Spark NLP's: UTF-16 units, end inclusive; [CLS]/[SEP] have null offsets.
  */
-public final class SparkNlpWordpieces
+public final class SparkNlpWordpieces extends PiecesFunction
     implements UDF5<Seq<Row>, Boolean, Integer, String, String, Row> {
   private static final long serialVersionUID = 1L;
   private static final String CLASSIFICATION_PACKAGE = "com.johnsnowlabs.ml.ai.";
@@ -99,79 +94,37 @@ public final class SparkNlpWordpieces
   }
 
   @Override
-  public Row call(
-      Seq<Row> tokens,
-      Boolean caseSensitive,
-      Integer maxSentenceLength,
-      String vocab,
-      String classification) {
-    try {
-      return pieces(tokens, caseSensitive, maxSentenceLength, vocab, classification);
-    } catch (Exception exc) {
-      // One odd row must not fail the job: the record says why it has no pieces.
-      Throwable cause = exc.getCause() != null ? exc.getCause() : exc;
-      return RowFactory.create(null, null, null, "pieces UDF failed: " + cause, null, null, null);
-    }
+  Encoder prepare(boolean caseSensitive, String vocab, String classification) {
+    Method tokenizeSentence = TOKENIZE_SENTENCE.computeIfAbsent(classification,
+        SparkNlpWordpieces::tokenizeSentenceMethod);
+    Vocabulary vocabulary = VOCABULARIES.computeIfAbsent(vocab, SparkNlpWordpieces::loadVocabulary);
+    return sentence -> {
+      BasicTokenizer basic =
+          new BasicTokenizer(caseSensitive, BasicTokenizer$.MODULE$.$lessinit$greater$default$2());
+      WordpieceEncoder encoder =
+          new WordpieceEncoder(
+              vocabulary.tokens,
+              WordpieceEncoder$.MODULE$.$lessinit$greater$default$2(),
+              WordpieceEncoder$.MODULE$.$lessinit$greater$default$3(),
+              WordpieceEncoder$.MODULE$.$lessinit$greater$default$4());
+      WordpieceTokenizedSentence wordpieces =
+          (WordpieceTokenizedSentence)
+              tokenizeSentence.invoke(
+                  null, caseSensitive, basic, encoder, Integer.MAX_VALUE, sentence);
+      // BertClassification feeds token_type_ids (zeros); DistilBertClassification does not.
+      return new Encoded(wordpieces.tokens(), "[CLS]", vocabulary.cls, "[SEP]", vocabulary.sep,
+          "BertClassification".equals(classification));
+    };
   }
 
-  static Row pieces(
-      Seq<Row> tokens,
-      Boolean caseSensitive,
-      Integer maxSentenceLength,
-      String vocab,
-      String classification)
-      throws Exception {
-    if (tokens == null || caseSensitive == null || maxSentenceLength == null || vocab == null
-        || classification == null) {
-      return null;
-    }
-    Method tokenizeSentence =
-        TOKENIZE_SENTENCE.computeIfAbsent(classification, SparkNlpWordpieces::tokenizeSentenceMethod);
-    Vocabulary vocabulary = VOCABULARIES.computeIfAbsent(vocab, SparkNlpWordpieces::loadVocabulary);
-    List<Annotation> annotations = new ArrayList<>();
-    for (Row row : JavaConverters.seqAsJavaList(tokens)) {
-      annotations.add(Annotation.apply(row));
-    }
-    Seq<TokenizedSentence> sentences =
-        TokenizedWithSentence.unpack(JavaConverters.asScalaBuffer(annotations).toSeq());
-    List<TokenizedSentence> sentenceList = JavaConverters.seqAsJavaList(sentences);
-    if (sentenceList.isEmpty()) {
-      return RowFactory.create(new ArrayList<Row>(), 0, false,
-          "no tokens: Spark NLP does not run the model", null, null, null);
-    }
-    boolean cased = caseSensitive;
-    BasicTokenizer basic =
-        new BasicTokenizer(cased, BasicTokenizer$.MODULE$.$lessinit$greater$default$2());
-    WordpieceEncoder encoder =
-        new WordpieceEncoder(
-            vocabulary.tokens,
-            WordpieceEncoder$.MODULE$.$lessinit$greater$default$2(),
-            WordpieceEncoder$.MODULE$.$lessinit$greater$default$3(),
-            WordpieceEncoder$.MODULE$.$lessinit$greater$default$4());
-    // A document-level pipeline has one sentence; the classifier scores the first annotation.
-    WordpieceTokenizedSentence wordpieces =
-        (WordpieceTokenizedSentence)
-            tokenizeSentence.invoke(
-                null, cased, basic, encoder, Integer.MAX_VALUE, sentenceList.get(0));
-    TokenPiece[] all = wordpieces.tokens();
-    int keep = Math.min(all.length, Math.max(0, maxSentenceLength - 2));
-    List<Row> pieces = new ArrayList<>(keep + 2);
-    List<Integer> pieceIds = new ArrayList<>(keep);
-    pieces.add(RowFactory.create("[CLS]", vocabulary.cls, null, null));
+  /** The encoder's own offsets. */
+  @Override
+  int[][] offsets(TokenPiece[] pieces, int keep) {
+    int[][] offsets = new int[keep][];
     for (int i = 0; i < keep; i++) {
-      TokenPiece piece = all[i];
-      pieces.add(RowFactory.create(piece.wordpiece(), piece.pieceId(), piece.begin(), piece.end()));
-      pieceIds.add(piece.pieceId());
+      offsets[i] = new int[] {pieces[i].begin(), pieces[i].end()};
     }
-    pieces.add(RowFactory.create("[SEP]", vocabulary.sep, null, null));
-    String note =
-        sentenceList.size() > 1
-            ? sentenceList.size() + " sentences: pieces are the first sentence's"
-            : null;
-    // BertClassification feeds token_type_ids (zeros); DistilBertClassification does not.
-    boolean typeIds = "BertClassification".equals(classification);
-    return ModelInput.row(pieces, all.length + 2, all.length > keep, note,
-        ModelInput.inputIds(vocabulary.cls, pieceIds, vocabulary.sep), typeIds);
+    return offsets;
   }
 
   static Vocabulary loadVocabulary(String name) {

@@ -96,4 +96,11 @@ final class Chars {
   static boolean invisible(int cp) {
     return cp >= 0 && isInvisible(cp);
   }
+
+  /** A Unicode separator other than the ASCII space: Zs (NBSP, U+3000...), Zl, Zp. */
+  static boolean isSeparator(int cp) {
+    int type = Character.getType(cp);
+    return cp != ' ' && (type == Character.SPACE_SEPARATOR || type == Character.LINE_SEPARATOR
+        || type == Character.PARAGRAPH_SEPARATOR);
+  }
 }
