@@ -15,8 +15,8 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from parity_core.settings import EffectiveSettings
+from spark_pipelines.compare.pairs import Pair, explain_records
 from spark_pipelines.explain.causes import ACCENT_ONE_SIDE, LOWERCASE_ONE_SIDE, PIECES, TRUNCATION
-from spark_pipelines.explain.explanation import Pair, explain_records
 from spark_pipelines.explain.rerun import score_rows
 
 NO_CAUSE = "none"

@@ -2,32 +2,20 @@
 
 The explanation has one implementation, the JVM expression hfparity.explain.ExplainExpression
 (spark_pipelines/explain/java/hfparity/explain/): rows.build_rows calls it on the executors, so
-token lists never cross to Python. `explain_records` explains record dicts through build_rows itself
-on a (local) session, so tests and the controlled experiment see exactly what a report says.
+token lists never cross to Python (compare/pairs.py explains record dicts through that same join,
+so tests and the controlled experiment see exactly what a report says).
 Every cause and sub-cause it can write, with its meaning and the class of its rule, is listed in
 the cause catalogue, explain/causes.py.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from pyspark.sql import Column
-from pyspark.sql.pandas.types import from_arrow_schema
 
-from parity_core.records import RECORD_COLUMNS, RECORD_SCHEMA
 from spark_pipelines.jvm.functions import jvm_class
-from spark_pipelines.report.schema import (
-    ALIGNED_TYPE,
-    DIVERGENCE_TYPE,
-    MERGED,
-    MISSING_IN_LEFT,
-    MISSING_IN_RIGHT,
-    SPLIT,
-)
+from spark_pipelines.report.schema import ALIGNED_TYPE, DIVERGENCE_TYPE
 
 # What the JVM explanation returns (ExplainExpression.TYPE, checked at plan time).
 EXPLAIN_CLASS = "hfparity.explain.ExplainExpression"
@@ -38,11 +26,6 @@ EXPLAIN_DDL = ", ".join([
     "cause string", "sub_cause string", "cause_word string", "cause_position int",
     "cause_evidence string", "cf_consistent boolean",
 ])
-CF_DDL = "id string, cf_probabilities array<double>, cf_verdict string, cf_max_abs_delta double"
-CORPUS_DDL = "id string, text string"
-INT_FIELDS = frozenset({"text_length", "piece_count", "label_id", "id", "begin", "end"})
-MIRRORED = {SPLIT: MERGED, MERGED: SPLIT, MISSING_IN_LEFT: MISSING_IN_RIGHT,
-            MISSING_IN_RIGHT: MISSING_IN_LEFT}
 
 
 def explain_function(spark: Any) -> Any:
@@ -56,73 +39,3 @@ def explain_function(spark: Any) -> Any:
     def explain(*columns: Column) -> Column:
         return Column(found.column(EXPLAIN_DDL, *[c._jc for c in columns]))
     return explain
-
-
-@dataclass(frozen=True)
-class Pair:
-    """Two records of one text (None: that side has no record), the corpus text, and an
-    optional counterfactual row {cf_verdict, cf_max_abs_delta[, cf_probabilities]}."""
-
-    left: Mapping[str, Any] | None
-    right: Mapping[str, Any] | None
-    text: str | None = None
-    cf: Mapping[str, Any] | None = None
-
-
-def _plain(value: Any, integer: bool = False) -> Any:
-    """A Python value Spark accepts: numpy scalars and arrays unwrapped, NaN in an integer
-    field read as null (pandas' way of writing a missing int)."""
-    if value is None:
-        return None
-    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
-        value = value.tolist()
-    if isinstance(value, Mapping):
-        return {k: _plain(v, k in INT_FIELDS) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if integer and isinstance(value, float):
-        return None if math.isnan(value) else int(value)
-    return value
-
-
-def _record(record: Mapping[str, Any], record_id: str) -> dict[str, Any]:
-    out = {c: _plain(record.get(c), c in INT_FIELDS) for c in RECORD_COLUMNS}
-    out["id"] = record_id
-    return out
-
-
-def explain_records(spark: Any, pairs: Sequence[Pair], tolerance: float
-                    ) -> list[dict[str, Any]]:
-    """The report row (report/schema.py ROWS_DDL, as a dict) of each pair, in order.
-
-    All pairs go through one rows.build_rows job; pair k gets id str(k) on both sides, so the
-    records' own ids do not matter. A row the join calls `same` has no explanation, as in a
-    report.
-    """
-    from spark_pipelines.compare.rows import build_rows
-
-    ids = [str(k) for k in range(len(pairs))]
-    schema = from_arrow_schema(RECORD_SCHEMA)
-    corpus = spark.createDataFrame([(i, p.text) for i, p in zip(ids, pairs)], CORPUS_DDL)
-    sides = [spark.createDataFrame(
-        [_record(rec, i) for i, p in zip(ids, pairs) if (rec := getattr(p, side)) is not None],
-        schema) for side in ("left", "right")]
-    cf_rows = [(i, _plain(p.cf.get("cf_probabilities")), p.cf["cf_verdict"],
-                _plain(p.cf.get("cf_max_abs_delta")))
-               for i, p in zip(ids, pairs)
-               if p.cf is not None and isinstance(p.cf.get("cf_verdict"), str)]
-    counterfactual = spark.createDataFrame(cf_rows, CF_DDL) if cf_rows else None
-    rows = build_rows(corpus, sides[0], sides[1], tolerance, counterfactual).collect()
-    by_id = {row["id"]: row.asDict(recursive=True) for row in rows}
-    return [by_id[i] for i in ids]
-
-
-def mirror(ops: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
-    """What an alignment must be with left and right swapped: sides exchanged, split ⇄
-    merged, missing_left ⇄ missing_right (a property the tests check the engine against)."""
-    if ops is None:
-        return None
-    return [{**op, "op": MIRRORED.get(op["op"], op["op"]),
-             "left_index": op["right_index"], "right_index": op["left_index"],
-             "left_tokens": op["right_tokens"], "right_tokens": op["left_tokens"]}
-            for op in ops]

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from parity_core.errors import BadInput
-from spark_pipelines.explain.explanation import mirror
+from spark_pipelines.compare.pairs import mirror
 from spark_pipelines.report.model import Summary
 from spark_pipelines.report.schema import (
     ERROR_LEFT,

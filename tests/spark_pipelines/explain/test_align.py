@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from spark_pipelines.explain.explanation import Pair, explain_records, mirror
+from spark_pipelines.compare.pairs import Pair, explain_records, mirror
 from spark_pipelines.report.schema import ALIGN_OPS, SAME
 
 TOL = 1e-3

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pytest
 
-from spark_pipelines.explain.explanation import Pair, explain_records
+from spark_pipelines.compare.pairs import Pair, explain_records
 from spark_pipelines.explain.verdict import NOT_REPRODUCED, REPRODUCED, cf_verdict
 from spark_pipelines.report.schema import SAME
 from tests.support.paths import REPO

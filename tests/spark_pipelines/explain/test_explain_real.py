@@ -3,7 +3,7 @@
 The left side is the reference as configured; each right side differs in exactly one controlled
 way (a flipped tokenizer setting, a Spark NLP-style dropped piece rescored by the real model,
 perturbed logits), so every pinned cause is the true one. Pairs are explained by the report's
-own code (explanation.explain_records: build_rows and its JVM explanation).
+own code (compare/pairs.explain_records: build_rows and its JVM explanation).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from parity_core.records import RECORD_SCHEMA, STATUS_ERROR, empty_record
-from spark_pipelines.explain.explanation import Pair, explain_records
+from spark_pipelines.compare.pairs import Pair, explain_records
 from spark_pipelines.explain.verdict import NOT_REPRODUCED, REPRODUCED
 
 CASED_TEXT = "what a Brilliant film"
