@@ -16,8 +16,8 @@ Denominators, stated once:
   max_abs_delta over corpus rows (rows where both sides have probabilities); with none, only the
   rate is checked. Spark's max orders NaN above every number, so a NaN delta is the largest and
   fails the check (the task's largest_delta and exceeds, through schema.delta_exceeds: the one
-  rule every reader uses). A deployment cause
-  with one row whose status is in summary_model.DECISIVE_STATUSES fails it too.
+  rule every reader uses). A deployment cause with one row whose status is in
+  summary_model.DECISIVE_STATUSES fails it too.
 """
 
 from __future__ import annotations

@@ -22,9 +22,9 @@ import pandas as pd
 from parity_core.tasks import sequence_classification as task_rule
 from spark_pipelines.report.schema import NOT_IN_CORPUS
 
-ROW_COLUMNS = ("id", "status", "text", "left_label", "right_label", "max_abs_delta",
-               "pieces_equal", "words_equal", "cause", "sub_cause", "cause_evidence",
-               "deployment_cause", "left_probabilities", "right_probabilities")
+ROW_COLUMNS = ("id", "status", "text", "left_label", "right_label", "left_probabilities",
+               "right_probabilities", "pieces_equal", "words_equal", "cause", "sub_cause",
+               "cause_evidence", "deployment_cause")
 TIGHT_DELTA = 1e-5
 
 
@@ -86,7 +86,7 @@ def figures(rows: pd.DataFrame) -> RunFigures:
         labeled_both=int(_per_row(corpus, task_rule.labelled, "left_label", "right_label").sum()),
         labels_agree=int(labels_agree(corpus).sum()),
         pieces_same=int((rows["pieces_equal"] == True).sum()),  # noqa: E712 (null: no pieces)
-        max_abs_delta=None if worst is None or math.isnan(worst) else worst,
+        max_abs_delta=None if worst is None or math.isnan(worst) else float(worst),
         within_tight_delta=sum(d is not None and d <= TIGHT_DELTA for d in deltas))
 
 
