@@ -87,7 +87,7 @@ def figures(rows: pd.DataFrame) -> RunFigures:
         labels_agree=int(labels_agree(corpus).sum()),
         pieces_same=int((rows["pieces_equal"] == True).sum()),  # noqa: E712 (null: no pieces)
         max_abs_delta=None if worst is None or math.isnan(worst) else float(worst),
-        within_tight_delta=sum(d is not None and d <= TIGHT_DELTA for d in deltas))
+        within_tight_delta=sum(1 for d in deltas if d is not None and d <= TIGHT_DELTA))
 
 
 def regressions(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
