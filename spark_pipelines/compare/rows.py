@@ -161,10 +161,10 @@ def build_rows(corpus: DataFrame, left: DataFrame, right: DataFrame, tolerance: 
     """The report rows (ROWS_DDL) for `corpus` (id, text) and two record DataFrames.
 
     counterfactual: optional DataFrame[id, cf_probabilities, cf_verdict, cf_max_abs_delta]
-    (hf_on_spark.counterfactual.counterfactual_scores), left-joined by id before attribution.
+    (explain/counterfactual.py: counterfactual_scores), left-joined by id before attribution.
     deployment: the deployment audit and label permutation that name a deployment cause.
     localiser: DataFrame[id, pieces] -> DataFrame[id, layer_localisation] for numerics rows
-    (hf_on_spark.localisation.localise_layers, bound by the job).
+    (explain/localisation.py: localise_layers, bound by the job).
     task: whose outputs are compared (parity_core/tasks/); the input stages are every task's.
     """
     joined = (

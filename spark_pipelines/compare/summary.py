@@ -1,4 +1,4 @@
-"""The report's summary (summary_model.Summary), computed by Spark aggregates over the rows.
+"""The report's summary (report.model.Summary), computed by Spark aggregates over the rows.
 
 Nothing row-sized reaches the driver: every collect is bounded (one row of global aggregates;
 one group-by over small-cardinality values: statuses, slice values, labels, causes, |Δp| bins;
@@ -11,13 +11,13 @@ Denominators, stated once:
   those are counted under statuses but enter no rate.
 - label agreement: corpus rows where both sides have a label; agree = the labels are equal
   (parity_core/tasks/sequence_classification: labelled, labels_agree; fix/metrics.py the same).
-- gate (summary_model.Gate.decide): label disagreement rate = corpus rows whose status is in
+- gate (report.model.Gate.decide): label disagreement rate = corpus rows whose status is in
   schema.DISAGREEING_STATUSES, over corpus rows. The |Δprobability| check uses the largest
   max_abs_delta over corpus rows (rows where both sides have probabilities); with none, only the
   rate is checked. Spark's max orders NaN above every number, so a NaN delta is the largest and
   fails the check (the task's largest_delta and exceeds, through schema.delta_exceeds: the one
   rule every reader uses). A deployment cause with one row whose status is in
-  summary_model.DECISIVE_STATUSES fails it too.
+  report.model.DECISIVE_STATUSES fails it too.
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ def build_summary(rows: DataFrame, left_fingerprint: dict, right_fingerprint: di
     """
     missing = [name for name in _ROW_COLUMNS if name not in rows.columns]
     if missing:
-        raise ValueError(f"report rows lack columns {missing} (see compare.schema.ROWS_DDL)")
+        raise ValueError(f"report rows lack columns {missing} (see report.schema.ROWS_DDL)")
     persist_here = cache and not rows.storageLevel.useMemory and not rows.storageLevel.useDisk
     if persist_here:
         rows = rows.persist(StorageLevel.MEMORY_AND_DISK)
@@ -192,7 +192,7 @@ def _cells(rows: DataFrame) -> list[dict[str, Any]]:
 
 
 def _bin_condition(delta: Column, index: int) -> Column:
-    """summary_model.bin_label's bins; NaN lands in the last (Spark orders it above all)."""
+    """report.model.bin_label's bins; NaN lands in the last (Spark orders it above all)."""
     if index == 0:
         return delta == 0.0
     if index == len(DELTA_BIN_EDGES):
