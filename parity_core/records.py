@@ -1,5 +1,10 @@
 """The prediction-record schema: one definition, every producer, one comparator.
 
+A record is the input stages every task shares (id, status, text hash, words, pieces,
+truncation, model input) plus the outputs of the task (parity_core/tasks/: the task owns its
+output columns and how two outputs compare). The column names, order and types are fixed:
+producers and readers use RECORD_SCHEMA / RECORD_COLUMNS and never assemble them themselves.
+
 Defined with pyarrow (no pyspark here); Spark code converts it with
 `pyspark.sql.pandas.types.from_arrow_schema`. Offsets are Unicode code points, end exclusive,
 for every producer. Special tokens ([CLS], [SEP]) carry null offsets.
@@ -12,8 +17,12 @@ from typing import Any
 
 import pyarrow as pa
 
+from parity_core.tasks import Task
+from parity_core.tasks.sequence_classification import LABEL_RULE_MEAN
+from parity_core.tasks.sequence_classification import TASK as SEQUENCE_CLASSIFICATION
+
 # Row statuses a producer may write.
-STATUS_OK = "ok"  # scored: label and probabilities are set
+STATUS_OK = "ok"  # scored: the task's outputs (a label and probabilities) are set
 STATUS_NO_PREDICTION = "no_prediction"  # the framework ran but gave no label (e.g. empty text)
 STATUS_INVALID_TEXT = "invalid_text"  # null or non-string text: not scored
 STATUS_ERROR = "error"  # scoring raised; `error` says why
@@ -35,7 +44,8 @@ PIECE_TYPE = pa.struct(
     ]
 )
 
-RECORD_FIELDS = [
+# Input stages, shared by every task: identity and status, the text, words, pieces, truncation.
+INPUT_FIELDS = (
     pa.field("id", pa.string(), nullable=False),
     pa.field("status", pa.string(), nullable=False),
     pa.field("error", pa.string()),
@@ -46,31 +56,38 @@ RECORD_FIELDS = [
     pa.field("pieces_note", pa.string()),
     pa.field("piece_count", pa.int32()),
     pa.field("truncated", pa.bool_()),
-    pa.field("label", pa.string()),
-    pa.field("label_id", pa.int32()),
-    pa.field("probabilities", pa.list_(pa.float64())),
-    pa.field("logits", pa.list_(pa.float64())),
-    # How many predictions the framework made for the row (a sentence detector upstream makes
-    # one per sentence) and the rule that made the recorded label of several (LABEL_RULE_MEAN).
-    # Null where the producer makes one prediction per text by construction (Hugging Face).
-    pa.field("predictions", pa.int32()),
-    pa.field("label_rule", pa.string()),
-    # What the side fed its model for the row (model-input stage): ids with the start and end
-    # tokens, the attention mask, and token_type_ids where the model is fed them (else null).
-    # Added after the first release: folders written before lack them and read as null.
+)
+# What the side fed its model for the row (model-input stage, shared by every task): ids with
+# the start and end tokens, the attention mask, and token_type_ids where the model is fed them
+# (else null). Added after the first release, so they follow the task's outputs: folders
+# written before lack them and read as null.
+MODEL_INPUT_FIELDS = (
     pa.field("input_ids", pa.list_(pa.int32())),
     pa.field("attention_mask", pa.list_(pa.int32())),
     pa.field("token_type_ids", pa.list_(pa.int32())),
-]
+)
+
+# The task every producer and the join work on today.
+TASK: Task = SEQUENCE_CLASSIFICATION
+
+
+def record_fields(task: Task) -> list[pa.Field]:
+    """A task's record: the input stages, the task's outputs, the model-input stage."""
+    return [*INPUT_FIELDS, *task.output_fields, *MODEL_INPUT_FIELDS]
+
+
+RECORD_FIELDS = record_fields(TASK)
 RECORD_SCHEMA = pa.schema(RECORD_FIELDS)
 RECORD_COLUMNS = tuple(f.name for f in RECORD_FIELDS)
 # Columns a records folder may lack (written before they existed): read as null.
-OPTIONAL_COLUMNS = ("input_ids", "attention_mask", "token_type_ids")
+OPTIONAL_COLUMNS = tuple(f.name for f in MODEL_INPUT_FIELDS)
 
-# Several predictions of one row are averaged (probabilities, then argmax): Spark NLP's own
-# document-level rule (coalesceSentences), and the one that uses every sentence the deployment
-# scored, where "the first sentence" would silently drop the rest of the text.
-LABEL_RULE_MEAN = "mean_of_probabilities"
+__all__ = [
+    "FINGERPRINT_FIELD_KEY", "INPUT_FIELDS", "LABEL_RULE_MEAN", "MODEL_INPUT_FIELDS",
+    "OPTIONAL_COLUMNS", "PIECE_TYPE", "RECORD_COLUMNS", "RECORD_FIELDS", "RECORD_SCHEMA",
+    "STATUSES", "STATUS_ERROR", "STATUS_INVALID_TEXT", "STATUS_NO_PREDICTION", "STATUS_OK",
+    "TASK", "WORD_TYPE", "empty_record", "record_fields", "text_sha256",
+]
 
 # Field-metadata key of the `id` column under which a records folder carries its run
 # fingerprint (JSON); spark_pipelines/io/records.py writes and reads it.

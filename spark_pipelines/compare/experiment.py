@@ -14,7 +14,9 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from parity_core.records import TASK
 from parity_core.settings import EffectiveSettings
+from parity_core.tasks import sequence_classification
 from spark_pipelines.compare.pairs import Pair, explain_records
 from spark_pipelines.explain.causes import ACCENT_ONE_SIDE, LOWERCASE_ONE_SIDE, PIECES, TRUNCATION
 from spark_pipelines.explain.rerun import score_rows
@@ -71,19 +73,21 @@ class FlipResult:
 
 
 def changed(left: dict[str, Any], right: dict[str, Any], tolerance: float) -> bool:
-    """The model input or the output differs (pieces beyond both truncation points do not)."""
+    """The status, the piece ids or the outputs differ (the task's one rule, as the report
+    decides label_differs / scores_differ), or the logits do.
+
+    The logits, which the report does not compare, are kept here: the max_length flip changes
+    the model input without changing the recorded pieces (all of them, before truncation), and
+    a saturated softmax can hide that change in the probabilities. They are compared by the
+    same |Δ| rule as the probabilities."""
     if left.get("status") != right.get("status"):
         return True
     lids = [p["id"] for p in left.get("pieces") or []]
     rids = [p["id"] for p in right.get("pieces") or []]
-    if lids != rids or left.get("label") != right.get("label"):
+    if lids != rids or TASK.compare(left, right, tolerance).differs:
         return True
-    for key in ("probabilities", "logits"):
-        a, b = left.get(key), right.get(key)
-        if a is not None and b is not None and max(
-                (abs(x - y) for x, y in zip(a, b)), default=0.0) > tolerance:
-            return True
-    return False
+    return sequence_classification.scores_differ(left.get("logits"), right.get("logits"),
+                                                 tolerance)
 
 
 def score_all(scorer: Any, ids: list[str], texts: list[Any], chunk: int = 512

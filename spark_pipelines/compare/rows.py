@@ -1,10 +1,13 @@
 """One report row per corpus id: the join of the corpus with both runs, inside Spark.
 
 Everything that Spark SQL can say (statuses, deltas, equality of the token lists, slices) is a
-column expression; the alignment of the token sequences and the cause of a disagreement come
-from one JVM expression (explain/explanation.py: hfparity.explain.ExplainExpression) that runs
-on the executors for rows that are not `same`, reading the records as Spark holds them, so no
-token list is converted, none crosses to Python and nothing is collected to the driver.
+column expression; whether the outputs differ is the task's comparison (parity_core/tasks/,
+in its Spark form from explain/task_columns.py), so the join knows the input stages and nothing
+of a task's outputs but their names; the alignment of the token sequences and the cause of a
+disagreement come from one JVM expression (explain/explanation.py:
+hfparity.explain.ExplainExpression) that runs on the executors for rows that are not `same`,
+reading the records as Spark holds them, so no token list is converted, none crosses to Python
+and nothing is collected to the driver.
 """
 
 from __future__ import annotations
@@ -16,10 +19,12 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
-from parity_core.records import RECORD_COLUMNS, STATUS_ERROR, STATUS_OK
+from parity_core.records import RECORD_COLUMNS, STATUS_ERROR, STATUS_OK, TASK
+from parity_core.tasks import Task
 from spark_pipelines.explain.causes import NUMERICS
 from spark_pipelines.explain.deployment_causes import DeploymentFacts, deployment_columns
 from spark_pipelines.explain.explanation import explain_function
+from spark_pipelines.explain.task_columns import OutputColumns, output_columns
 from spark_pipelines.report.schema import (
     ERROR_LEFT,
     ERROR_RIGHT,
@@ -62,20 +67,8 @@ def _equal_lists(column: str) -> Column:
     return F.when(lc.isNotNull() & rc.isNotNull(), lc == rc)
 
 
-def _score_columns(tolerance: float) -> tuple[Column, Column]:
-    """(max |Δp| where both sides have as many probabilities, probabilities differ?)."""
-    lp, rp = F.col("l.probabilities"), F.col("r.probabilities")
-    deltas = F.zip_with(lp, rp, lambda a, b: F.when(F.isnan(a) & F.isnan(b), F.lit(0.0))
-                        .otherwise(F.abs(a - b)))
-    comparable = lp.isNotNull() & rp.isNotNull() & (F.size(lp) == F.size(rp))
-    max_delta = F.when(comparable, F.array_max(deltas))
-    differ = (F.when(lp.isNull() & rp.isNull(), F.lit(False))
-              .when(~comparable, F.lit(True))
-              .otherwise(F.exists(deltas, lambda d: d > F.lit(tolerance))))
-    return max_delta, differ
-
-
-def _status(words_equal: Column, pieces_equal: Column, scores_differ: Column) -> Column:
+def _status(outputs: OutputColumns, words_equal: Column, pieces_equal: Column,
+            scores_differ: Column) -> Column:
     """schema.py's order: first that applies wins. Both sides unscored with different
     statuses: the side whose status is `error`, else left; with the same status:
     unscored_both."""
@@ -91,14 +84,15 @@ def _status(words_equal: Column, pieces_equal: Column, scores_differ: Column) ->
         .when(error_right, F.lit(ERROR_RIGHT))
         .when(statuses_differ, F.lit(ERROR_LEFT))
         .when(ls != STATUS_OK, F.lit(UNSCORED_BOTH))
-        .when(~F.col("l.label").eqNullSafe(F.col("r.label")), F.lit(LABEL_DIFFERS))
+        .when(outputs.label_differs, F.lit(LABEL_DIFFERS))
         .when(scores_differ, F.lit(SCORES_DIFFER))
         .when(F.coalesce(tokens_differ, F.lit(False)), F.lit(TOKENS_DIFFER))
         .otherwise(F.lit(SAME))
     )
 
 
-def _changes(words_equal: Column, pieces_equal: Column, scores_differ: Column) -> Column:
+def _changes(outputs: OutputColumns, words_equal: Column, pieces_equal: Column,
+             scores_differ: Column) -> Column:
     """What differs between two present records; a missing side is a status change only."""
     def both(column: str) -> Column:
         return F.col(f"l.{column}").isNotNull() & F.col(f"r.{column}").isNotNull()
@@ -109,8 +103,7 @@ def _changes(words_equal: Column, pieces_equal: Column, scores_differ: Column) -
     checks = [
         ("status", differs("status")),
         ("text", both("text_sha256") & differs("text_sha256")),
-        ("label", differs("label")),
-        ("probabilities", scores_differ),
+        *outputs.changes(scores_differ),
         ("words", words_equal == F.lit(False)),
         ("pieces", pieces_equal == F.lit(False)),
         ("truncation", both("truncated") & differs("truncated")),
@@ -163,14 +156,16 @@ def _localised(explained: DataFrame,
 def build_rows(corpus: DataFrame, left: DataFrame, right: DataFrame, tolerance: float,
                counterfactual: DataFrame | None = None,
                deployment: DeploymentFacts | None = None,
-               localiser: Callable[[DataFrame], DataFrame] | None = None) -> DataFrame:
+               localiser: Callable[[DataFrame], DataFrame] | None = None,
+               task: Task = TASK) -> DataFrame:
     """The report rows (ROWS_DDL) for `corpus` (id, text) and two record DataFrames.
 
     counterfactual: optional DataFrame[id, cf_probabilities, cf_verdict, cf_max_abs_delta]
-    (hf_on_spark.counterfactual.counterfactual_scores), left-joined by id before attribution.
+    (explain/counterfactual.py: counterfactual_scores), left-joined by id before attribution.
     deployment: the deployment audit and label permutation that name a deployment cause.
     localiser: DataFrame[id, pieces] -> DataFrame[id, layer_localisation] for numerics rows
-    (hf_on_spark.localisation.localise_layers, bound by the job).
+    (explain/localisation.py: localise_layers, bound by the job).
+    task: whose outputs are compared (parity_core/tasks/); the input stages are every task's.
     """
     joined = (
         report_ids(corpus, left, right)
@@ -188,22 +183,22 @@ def build_rows(corpus: DataFrame, left: DataFrame, right: DataFrame, tolerance: 
             F.lit(None).cast("string").alias("cf_verdict"),
             F.lit(None).cast("double").alias("cf_max_abs_delta"),
             *[F.lit(None).cast(t).alias(c) for c, t in FLIP_COLUMNS.items()])
-    max_delta, scores_differ = _score_columns(tolerance)
+    outputs = output_columns(task, tolerance)
     # Computed once and referred to by name: status and changes both need them, and comparing
     # two token arrays is the dearest expression here.
     compared = joined.select(
         "*",
         _equal_lists("words").alias("words_equal"),
         _equal_lists("pieces").alias("pieces_equal"),
-        scores_differ.alias("_scores_differ"),
-        max_delta.alias("max_abs_delta"),
+        outputs.scores_differ.alias("_scores_differ"),
+        outputs.max_abs_delta.alias("max_abs_delta"),
     )
     words_equal, pieces_equal = F.col("words_equal"), F.col("pieces_equal")
     text_length = F.coalesce(F.length("text"), F.col("l.text_length"), F.col("r.text_length"))
     staged = compared.select(
         "*",
-        _status(words_equal, pieces_equal, F.col("_scores_differ")).alias("status"),
-        _changes(words_equal, pieces_equal, F.col("_scores_differ")).alias("changes"),
+        _status(outputs, words_equal, pieces_equal, F.col("_scores_differ")).alias("status"),
+        _changes(outputs, words_equal, pieces_equal, F.col("_scores_differ")).alias("changes"),
         text_length.alias("text_length"),
     )
     explain = explain_function(corpus.sparkSession)
@@ -248,8 +243,8 @@ def build_rows(corpus: DataFrame, left: DataFrame, right: DataFrame, tolerance: 
     for name in ("cause", "sub_cause", "cause_word", "cause_position", "cause_evidence"):
         columns[name] = F.col(f"_x.{name}")
     for side, alias in (("left", "l"), ("right", "r")):
-        for field in ("status", "error", "label", "probabilities", "truncated", "piece_count",
-                      "predictions"):
+        # input stages, then the task's outputs; ROWS_DDL fixes the written order
+        for field in ("status", "error", "truncated", "piece_count", *task.row_outputs):
             columns[f"{side}_{field}"] = F.col(f"{alias}.{field}")
     schema = rows_schema(corpus.sparkSession)
     return explained.select(*[columns[f.name].cast(f.dataType).alias(f.name)

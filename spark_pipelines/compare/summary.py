@@ -1,4 +1,4 @@
-"""The report's summary (summary_model.Summary), computed by Spark aggregates over the rows.
+"""The report's summary (report.model.Summary), computed by Spark aggregates over the rows.
 
 Nothing row-sized reaches the driver: every collect is bounded (one row of global aggregates;
 one group-by over small-cardinality values: statuses, slice values, labels, causes, |Δp| bins;
@@ -9,13 +9,15 @@ over the written rows/ parquet, where each pass reads only its own columns).
 Denominators, stated once:
 - corpus rows: every report row except `not_in_corpus` (ids a run has that the corpus lacks);
   those are counted under statuses but enter no rate.
-- label agreement: corpus rows where both sides have a label; agree = the labels are equal.
-- gate (summary_model.Gate.decide): label disagreement rate = corpus rows whose status is in
+- label agreement: corpus rows where both sides have a label; agree = the labels are equal
+  (parity_core/tasks/sequence_classification: labelled, labels_agree; fix/metrics.py the same).
+- gate (report.model.Gate.decide): label disagreement rate = corpus rows whose status is in
   schema.DISAGREEING_STATUSES, over corpus rows. The |Δprobability| check uses the largest
   max_abs_delta over corpus rows (rows where both sides have probabilities); with none, only the
   rate is checked. Spark's max orders NaN above every number, so a NaN delta is the largest and
-  fails the check (schema.delta_exceeds, the one rule every reader uses). A deployment cause
-  with one row whose status is in summary_model.DECISIVE_STATUSES fails it too.
+  fails the check (the task's largest_delta and exceeds, through schema.delta_exceeds: the one
+  rule every reader uses). A deployment cause with one row whose status is in
+  report.model.DECISIVE_STATUSES fails it too.
 """
 
 from __future__ import annotations
@@ -32,9 +34,11 @@ from pyspark.sql import functions as F
 
 from parity_core.config import ProjectConfig
 from parity_core.settings import EffectiveSettings
+from parity_core.tasks.sequence_classification import labelled, labels_agree
 from spark_pipelines.compare.summary_layers import layer_localisation
 from spark_pipelines.explain.causes import STAGES
 from spark_pipelines.explain.deployment_causes import DeploymentFacts
+from spark_pipelines.explain.task_columns import largest_delta
 from spark_pipelines.report import schema
 from spark_pipelines.report.model import (
     DECISIVE_STATUSES,
@@ -85,7 +89,7 @@ def build_summary(rows: DataFrame, left_fingerprint: dict, right_fingerprint: di
     """
     missing = [name for name in _ROW_COLUMNS if name not in rows.columns]
     if missing:
-        raise ValueError(f"report rows lack columns {missing} (see compare.schema.ROWS_DDL)")
+        raise ValueError(f"report rows lack columns {missing} (see report.schema.ROWS_DDL)")
     persist_here = cache and not rows.storageLevel.useMemory and not rows.storageLevel.useDisk
     if persist_here:
         rows = rows.persist(StorageLevel.MEMORY_AND_DISK)
@@ -124,7 +128,7 @@ def _summarise(rows: DataFrame, left_fp: dict, right_fp: dict, config: ProjectCo
         rows=totals["rows"],
         corpus_rows=totals["corpus_rows"],
         status_counts=MappingProxyType({s: totals[f"status_{s}"] for s in schema.STATUSES}),
-        label_agreement=_agreement(confusion),
+        label_agreement=_agreement(groups.get("confusion", [])),
         confusion=confusion,
         abs_delta=delta,
         slices=_slices(groups),
@@ -150,7 +154,7 @@ def _totals(rows: DataFrame, cells: Sequence[Mapping[str, Any]]) -> dict[str, An
     """Counts per status and the |Δp| histogram (from the cells); |Δp| count, maximum and
     quantiles over corpus rows (one global aggregate)."""
     delta = _corpus_delta()
-    out = rows.agg(F.count(delta).alias("delta_rows"), F.max(delta).alias("delta_max"),
+    out = rows.agg(F.count(delta).alias("delta_rows"), largest_delta(delta).alias("delta_max"),
                    F.percentile_approx(delta, [q for _, q in QUANTILES], 10000)
                    .alias("delta_q")).first().asDict()
     out.update({"rows": 0, "corpus_rows": 0, "disagreeing": 0})
@@ -188,7 +192,7 @@ def _cells(rows: DataFrame) -> list[dict[str, Any]]:
 
 
 def _bin_condition(delta: Column, index: int) -> Column:
-    """summary_model.bin_label's bins; NaN lands in the last (Spark orders it above all)."""
+    """report.model.bin_label's bins; NaN lands in the last (Spark orders it above all)."""
     if index == 0:
         return delta == 0.0
     if index == len(DELTA_BIN_EDGES):
@@ -223,12 +227,11 @@ def _group_counts(cells: Sequence[Mapping[str, Any]]) -> dict[str, list[dict[str
     acc: dict[tuple[str, Any], dict[str, Any]] = {}
 
     def add(dim: str, key: Any, c: Mapping[str, Any]) -> None:
-        labelled = c["left_label"] is not None and c["right_label"] is not None
         item = acc.setdefault((dim, json.dumps(key)), {"dim": dim, "key": key, "rows": 0,
                                                        "labelled": 0, "agree": 0, "same": 0})
         item["rows"] += c["n"]
-        item["labelled"] += c["n"] if labelled else 0
-        item["agree"] += c["n"] if labelled and c["left_label"] == c["right_label"] else 0
+        item["labelled"] += c["n"] if labelled(c["left_label"], c["right_label"]) else 0
+        item["agree"] += c["n"] if labels_agree(c["left_label"], c["right_label"]) else 0
         item["same"] += c["n"] if c["status"] == schema.SAME else 0
 
     for c in cells:
@@ -260,16 +263,12 @@ def _confusion(cells: Sequence[Mapping[str, Any]], labels: Sequence[str]) -> Con
                                   for lft in order))
 
 
-def _agreement(confusion: Confusion) -> Agreement:
-    labels, matrix = confusion.labels, confusion.matrix
-    agree = labelled = 0
-    for i, lft in enumerate(labels):
-        for j, rgt in enumerate(labels):
-            if NONE_LABEL not in (lft, rgt):
-                labelled += matrix[i][j]
-                agree += matrix[i][j] if i == j else 0
-    return Agreement(rate=agree / labelled if labelled else None, agree=agree,
-                     denominator=labelled)
+def _agreement(cells: Sequence[Mapping[str, Any]]) -> Agreement:
+    """Label agreement over corpus rows, from the confusion cells' labelled/agree counts (the
+    task's labelled / labels_agree, counted once in _group_counts)."""
+    agree = sum(c["agree"] for c in cells)
+    count = sum(c["labelled"] for c in cells)
+    return Agreement(rate=agree / count if count else None, agree=agree, denominator=count)
 
 
 def _slices(groups: Mapping[str, list[dict[str, Any]]]

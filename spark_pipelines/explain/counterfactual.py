@@ -15,8 +15,11 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.pandas.types import from_arrow_schema
 
+from parity_core.records import TASK
 from parity_core.settings import EffectiveSettings
+from parity_core.tasks import Task
 from spark_pipelines.explain.rerun import score_rows
+from spark_pipelines.explain.task_columns import output_columns
 from spark_pipelines.explain.verdict import CF_ERROR, NOT_REPRODUCED, REPRODUCED
 from spark_pipelines.hf.scoring import rerun_arrow_batches
 
@@ -34,22 +37,22 @@ CF_SCHEMA = pa.schema([
 ])
 
 
-def disagreement_filter(tolerance: float, left: str = "l", right: str = "r") -> Column:
-    """Rows worth a re-run: labels differ, some |Δp| > tolerance, or the piece ids differ;
-    and the right side is scored and has pieces. `left`/`right` are the join's aliases."""
+def disagreement_filter(tolerance: float, left: str = "l", right: str = "r",
+                        task: Task = TASK) -> Column:
+    """Rows worth a re-run: the outputs differ (the task's one rule, as the report's status
+    decides it: label or some |Δp| beyond tolerance, NaN/null as parity_core/tasks says), or
+    the piece ids or the attention mask differ; and the right side is scored and has pieces.
+    `left`/`right` are the join's aliases."""
     def lc(name: str) -> Column:
         return F.col(f"{left}.{name}")
 
     def rc(name: str) -> Column:
         return F.col(f"{right}.{name}")
 
-    deltas = F.zip_with(lc("probabilities"), rc("probabilities"), lambda a, b: F.abs(a - b))
-    beyond = F.exists(deltas, lambda d: d > F.lit(tolerance))
     piece_ids = F.transform(lc("pieces"), lambda p: p.id)
     right_ids = F.transform(rc("pieces"), lambda p: p.id)
     disagree = (
-        ~lc("label").eqNullSafe(rc("label"))
-        | F.coalesce(beyond, F.lit(True))  # null: one side has no probabilities
+        output_columns(task, tolerance, left, right).differ
         | ~piece_ids.eqNullSafe(right_ids)
         # same pieces, other model input (a mask); null (not recorded) on a side: no claim
         | F.coalesce(~lc("attention_mask").eqNullSafe(rc("attention_mask"))
@@ -57,7 +60,7 @@ def disagreement_filter(tolerance: float, left: str = "l", right: str = "r") -> 
                      F.lit(False))
     )
     right_usable = (
-        (rc("status") == "ok") & rc("probabilities").isNotNull()
+        (rc("status") == "ok") & rc(task.scores).isNotNull()
         & rc("pieces").isNotNull() & (F.size(rc("pieces")) > 0)
     )
     return disagree & right_usable

@@ -11,7 +11,7 @@ a null text; never `same`, which would read as agreement), label_differs, scores
 
 from __future__ import annotations
 
-import math
+from parity_core.tasks.sequence_classification import exceeds
 
 SAME = "same"
 LABEL_DIFFERS = "label_differs"
@@ -113,13 +113,12 @@ DISAGREEING_STATUSES = (LABEL_DIFFERS, ERROR_LEFT, ERROR_RIGHT, MISSING_LEFT, MI
 
 
 def delta_exceeds(delta: float | None, limit: float) -> bool:
-    """Whether a |Δprobability| is beyond `limit`: the one NaN/null rule of every reader.
+    """Whether a |Δprobability| is beyond `limit`: the task's one NaN/null rule
+    (parity_core/tasks/sequence_classification.exceeds), as every reader applies it.
 
     null (a side has no probabilities): nothing was compared, so nothing exceeds. NaN (one side
     NaN, the other a number): exceeds any limit, as Spark orders NaN above every number; the
     join (compare.rows) and the Spark aggregates (max, >, the |Δp| bins) already follow that
     order, so a Python reader must too, or a NaN row would differ in rows/ and pass the gate.
     """
-    if delta is None:
-        return False
-    return math.isnan(delta) or delta > limit
+    return exceeds(delta, limit)
