@@ -14,7 +14,7 @@ nudged, last word token dropped, row removed). All contenders start from the sam
     floor for any comparison that looks at the tokens;
 (b) compare.rows.build_rows (status, token alignment, attribution; no counterfactual re-run),
     written to parquet as the compare job does, then compare.summary.build_summary and
-    report_html.render_report on the written rows.
+    report.html.render_report on the written rows.
 
 Prints rows/s for each, our ratio against (a) (the issue's target: >= 1.0) and against (a'),
 and peak memory: the driver JVM (VmHWM from /proc, reset between phases) and the Python workers
