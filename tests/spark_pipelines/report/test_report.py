@@ -2,7 +2,7 @@
 here, the one NaN/null rule and the verdict line pinned, the JSON read back to the same model
 (and the same page). The page itself is tested in test_page.py.
 
-The rows are a real Spark DataFrame of compare.schema.ROWS_DDL: made by hand (rows_by_hand.py,
+The rows are a real Spark DataFrame of report.schema.ROWS_DDL: made by hand (rows_by_hand.py,
 one or more rows per status and per cause, with hostile texts), or made by the join itself from
 hand-made records.
 """
