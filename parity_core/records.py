@@ -7,7 +7,10 @@ producers and readers use RECORD_SCHEMA / RECORD_COLUMNS and never assemble them
 
 Defined with pyarrow (no pyspark here); Spark code converts it with
 `pyspark.sql.pandas.types.from_arrow_schema`. Offsets are Unicode code points, end exclusive,
-for every producer. Special tokens ([CLS], [SEP]) carry null offsets.
+for every producer. Special tokens ([CLS], [SEP]) carry null offsets. A word or piece span
+leaves out the whitespace its token carries, so both sides' spans start at the word; each
+producer's exact form of that rule (which whitespace, which ends) is stated, with where the two
+differ and why both stay, in parity_core/families/unicode.py ("The span rule").
 """
 
 from __future__ import annotations

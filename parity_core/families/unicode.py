@@ -10,7 +10,7 @@ a real tokenizer or producer uses, so none may be swapped for another:
 - PYTHON_SPACE (`is_python_space`, str.isspace / Python re `\\s`): White_Space plus U+001C-U+001F
   (Python counts the information separators as space). Used where a Python rule reads the
   text: Hugging Face spans (`trim_leading_space`), the fix's remaining reasons, the report's
-  visible-whitespace marks (spark_pipelines/report/html.py).
+  visible-whitespace marks (spark_pipelines/report/formats.py).
 - SEPARATOR (`is_separator`, Java hfparity.explain Attribute.isSeparator): Unicode category
   Zs, Zl or Zp but not the plain space: the characters Spark NLP's Tokenizer (ASCII whitespace
   only) leaves inside a word while Hugging Face splits there. Tab and line breaks are Cc, not
