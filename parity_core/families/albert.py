@@ -7,13 +7,8 @@ where Hugging Face's ALBERT tokenizer (keep_accents false) strips them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from parity_core.families.base import Family, FamilyRule
+from parity_core.families.base import Family, FamilyRule, TokenizerSettings
 from parity_core.families.sentencepiece import common_warnings
-
-if TYPE_CHECKING:
-    from parity_core.settings import EffectiveSettings
 
 ACCENTS_KEPT = "accents_kept"
 ACCENTS_KEPT_RULE = FamilyRule(
@@ -29,7 +24,7 @@ ACCENTS_WARNING = ("ALBERT: Hugging Face strips accents (keep_accents false), Sp
                    "SentencepieceEncoder only lowercases: accented words get other pieces")
 
 
-def _accent_warnings(settings: EffectiveSettings, spark_chars: int | None) -> list[str]:
+def _accent_warnings(settings: TokenizerSettings, spark_chars: int | None) -> list[str]:
     return [ACCENTS_WARNING] if settings.strip_accents else []
 
 

@@ -11,10 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:  # settings imports checkpoint, which imports the families
-    from parity_core.settings import EffectiveSettings
+
+class TokenizerSettings(Protocol):
+    """The derived settings a family's warnings read (parity_core.settings.TokenizerSettings has
+    them): a protocol, because the settings are derived with the families (settings ->
+    checkpoint -> families), so the families never import the settings."""
+
+    do_lower_case: bool
+    strip_accents: bool
+    max_input_chars_per_word: int
+    tokenize_chinese_chars: bool
+
 
 SPECIAL_TOKENS = ("[CLS]", "[SEP]", "[UNK]", "[PAD]")  # WordPiece families
 
@@ -48,7 +57,7 @@ class FamilyRule:
 START_MASKED_RULE = FamilyRule(START_MASKED, START_MASKED_EVIDENCE)
 
 
-def no_warnings(settings: EffectiveSettings, sparknlp_max_chars: int | None) -> list[str]:
+def no_warnings(settings: TokenizerSettings, sparknlp_max_chars: int | None) -> list[str]:
     """A family with no settings-dependent warning."""
     return []
 
@@ -79,7 +88,7 @@ class Family:
     # (given the WordpieceEncoder's maxInputCharsPerWord read from the JVM, WordPiece only;
     # WordPiece's fixed warning sits among its settings' ones, so it is given there).
     warnings: tuple[str, ...] = ()
-    settings_warnings: Callable[[EffectiveSettings, int | None], list[str]] = field(
+    settings_warnings: Callable[[TokenizerSettings, int | None], list[str]] = field(
         default=no_warnings, compare=False, repr=False)
 
     @property
@@ -87,7 +96,7 @@ class Family:
         """The SentencePiece model file (checkpoint and Spark NLP asset name), if any."""
         return next((name for name in self.assets if name.endswith(".model")), None)
 
-    def run_warnings(self, settings: EffectiveSettings, sparknlp_max_chars: int | None = None
+    def run_warnings(self, settings: TokenizerSettings, sparknlp_max_chars: int | None = None
                      ) -> list[str]:
         """Every warning a run of this family gets, in the order the run prints them."""
         return [*self.warnings, *self.settings_warnings(settings, sparknlp_max_chars)]

@@ -26,13 +26,9 @@ not split there either, so no pattern of this form can.
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING
 
-from parity_core.families.base import Family
+from parity_core.families.base import Family, TokenizerSettings
 from parity_core.families.unicode import WHITE_SPACE_REGEX
-
-if TYPE_CHECKING:
-    from parity_core.settings import EffectiveSettings
 
 ASCII_PUNCTUATION = r"\x21-\x2F\x3A-\x40\x5B-\x60\x7B-\x7E"
 # The CJK Unified Ideograph blocks of Google's BERT tokenizer, which both sides use.
@@ -75,7 +71,7 @@ REMAINING = {
 }
 
 
-def wordpiece_warnings(classification: str, settings: EffectiveSettings,
+def wordpiece_warnings(classification: str, settings: TokenizerSettings,
                        spark_chars: int | None) -> list[str]:
     """Settings Spark NLP's WordPiece classifiers cannot match, and their word rule (a family's
     settings_warnings with its classification class bound: a partial, so a Family pickles)."""
