@@ -85,7 +85,8 @@ UNSCORED_STATUSES = (STATUS_NO_PREDICTION, STATUS_INVALID_TEXT, STATUS_ERROR)
 LABEL_ORDER = "label_order"
 SENTENCE_SPLITTING = SENTENCES
 
-# --- the fix's remaining reasons (fix/remaining.py REASONS keys, family rules aside) ---
+# --- the fix's remaining reasons: their home (fix/remaining.py returns these; the family modules
+# key their reason texts by the same names, held to these by test_causes) ---
 NO_TEXT = "no_text"
 FORMAT_CHARACTERS = "format_characters"
 COMBINING_MARKS = "combining_marks"

@@ -16,7 +16,18 @@ from dataclasses import dataclass
 
 from parity_core.families import FAMILY_CAUSES, RULES, bert, roberta, sentencepiece
 from parity_core.families.unicode import is_format_character, nonspacing_marks
-from spark_pipelines.explain.causes import SPACE_MARKER
+from spark_pipelines.explain.causes import (
+    ACCENTS_CASED,
+    CHINESE_CHARS,
+    COMBINING_MARKS,
+    FORMAT_CHARACTERS,
+    LONG_WORD,
+    MARKER_PIECE_DROPPED,
+    NO_TEXT,
+    SPACE_MARKER,
+    UNEXPLAINED,
+    WHITESPACE_CHUNK,
+)
 
 # Words as the long-word rule counts them: runs between Python whitespace or non-word characters.
 WORD_SPLIT = re.compile(r"[\s\W]+", re.UNICODE)
@@ -33,14 +44,14 @@ class Limits:
 
 
 REASONS = {
-    "no_text": "no text to score (empty, only spaces, NBSP included, or null): Spark NLP gives "
+    NO_TEXT: "no text to score (empty, only spaces, NBSP included, or null): Spark NLP gives "
                "no label to a document without tokens, where Hugging Face scores [CLS] [SEP]; "
                "a null text neither side scores; no setting makes Spark NLP score it",
     **bert.REMAINING,
     **roberta.REMAINING,
     **sentencepiece.REMAINING,
     **{name: RULES[name].unfixable_reason for name in FAMILY_CAUSES},
-    "unexplained": "no known fixed behaviour explains it: see cause and cause_evidence in rows/",
+    UNEXPLAINED: "no known fixed behaviour explains it: see cause and cause_evidence in rows/",
 }
 
 
@@ -56,31 +67,31 @@ def reason(text: str | None, limits: Limits, pieces_equal: bool | None = None,
            family_cause: str | None = None, sub_cause: str | None = None) -> str:
     """The key in REASONS of the first fixed behaviour that this row runs into."""
     if text is None or not text.strip():
-        return "no_text"
+        return NO_TEXT
     if pieces_equal and family_cause in FAMILY_CAUSES:
         return str(family_cause)
     if limits.tokenizer_model == "BPE":
         if roberta.WHITESPACE_CHUNK.search(text):
-            return "whitespace_chunk"
+            return WHITESPACE_CHUNK
         return _family(family_cause)
     if limits.tokenizer_model != "WordPiece":
         if not pieces_equal and sub_cause == SPACE_MARKER:
-            return "marker_piece_dropped"
+            return MARKER_PIECE_DROPPED
         return _family(family_cause)
     if _has_format_chars(text):
-        return "format_characters"
+        return FORMAT_CHARACTERS
     marks = nonspacing_marks(text)
     low, high = bert.SPARK_ACCENT_RANGE
     if limits.strip_accents and any(not low <= m <= high for m in marks):
-        return "combining_marks"
+        return COMBINING_MARKS
     if not limits.strip_accents and marks:
-        return "accents_cased"
+        return ACCENTS_CASED
     if limits.max_input_chars_per_word < _longest_word(text) <= bert.SPARK_MAX_WORD_CHARS:
-        return "long_word"
+        return LONG_WORD
     if not limits.tokenize_chinese_chars and re.search(bert.CJK_COMMON, text):
-        return "chinese_chars"
-    return "unexplained"
+        return CHINESE_CHARS
+    return UNEXPLAINED
 
 
 def _family(family_cause: str | None) -> str:
-    return str(family_cause) if family_cause in FAMILY_CAUSES else "unexplained"
+    return str(family_cause) if family_cause in FAMILY_CAUSES else UNEXPLAINED
