@@ -4,6 +4,8 @@
   hfparity check  --checkpoint DIR --corpus FILE [--output DIR] [--max-length N] [--overwrite]
                   [--quantize int8]
   hfparity fix    --report DIR [--output DIR] [--config FILE] [--overwrite]
+  hfparity explain --checkpoint DIR "some text" [--pipeline DIR] [--json]
+  hfparity explain --report DIR --row ID [--json]
 
 Exit codes as the jobs': 0 done (check: the runs agree within the thresholds), 1 they do not,
 2 bad input (a refused checkpoint, corpus or output, named with the fix), 3 a failure.
@@ -12,6 +14,7 @@ Exit codes as the jobs': 0 done (check: the runs agree within the thresholds), 1
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -24,6 +27,7 @@ from jobs.cli import (
     check_corpus_path,
     exit_code,
 )
+from jobs.hfparity_steps.model_explain import add_explain_parser
 from parity_core.checkpoint import SUPPORTED
 from parity_core.errors import BadInput
 
@@ -66,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     fix.add_argument("--right", default=None, help="Spark NLP records (default: ../sparknlp)")
     fix.add_argument("--corpus", default=None, help="corpus (default: the Spark NLP run's)")
     fix.add_argument("--overwrite", action="store_true", help="replace an earlier fix output")
+    add_explain_parser(commands)
     return parser
 
 
@@ -175,11 +180,42 @@ def cmd_fix(args: argparse.Namespace) -> int:
     return last.code
 
 
+def cmd_explain(args: argparse.Namespace) -> int:
+    from jobs.hfparity_steps.model_explain import (
+        explain_report_row,
+        explain_text,
+        progress_to_stderr,
+    )
+    from spark_pipelines.compare.pair_view import as_json, render
+
+    started = time.time()
+    if bool(args.report) == bool(args.checkpoint):
+        raise BadInput("explain: give --checkpoint DIR and a text, or --report DIR --row ID")
+    if args.report:
+        if not args.row or args.text is not None:
+            raise BadInput("explain --report: give the row with --row ID (and no text)")
+        got = explain_report_row(args.report, args.row, args.left, args.right)
+    else:
+        if args.text is None or args.row:
+            raise BadInput('explain --checkpoint: give the text as an argument: "some text"')
+        with progress_to_stderr(args.json):
+            got = explain_text(_inspect(args), args.text, args.max_length, args.model,
+                               args.pipeline, say)
+    if args.json:
+        print(json.dumps(as_json(got.text, got.left, got.right, got.row, got.labels),
+                         ensure_ascii=False, indent=1))
+    else:
+        print(render(got.text, got.left, got.right, got.row, got.labels, got.tolerance))
+        say(f"explain done in {time.time() - started:.1f} s")
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    command = {"import": cmd_import, "check": cmd_check, "fix": cmd_fix}[args.command]
+    command = {"import": cmd_import, "check": cmd_check, "fix": cmd_fix,
+               "explain": cmd_explain}[args.command]
     return exit_code(lambda: command(args))
 
 

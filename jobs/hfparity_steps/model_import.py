@@ -95,3 +95,15 @@ def import_checkpoint(info: CheckpointInfo, output: str | Path,
         f"({time.time() - step:.1f} s, own Spark process)")
     manifest = read_model_manifest(saved)
     return ImportedModel(onnx, saved, False, exported.max_abs_logit_delta, manifest)
+
+
+def imported_at(info: CheckpointInfo, output: str | Path, quantize: str = "none"
+                ) -> ImportedModel | None:
+    """The finished import of `info`'s checkpoint in output/{onnx,sparknlp_model}, or None:
+    what import_checkpoint would return at once, for a caller that looks in several places."""
+    out = Path(output).resolve()
+    manifest = _current_manifest(out / SPARKNLP_DIR, _identity(info, quantize))
+    if manifest is None:
+        return None
+    return ImportedModel(out / ONNX_DIR, out / SPARKNLP_DIR, True,
+                         manifest["onnx_max_abs_logit_delta"], manifest)

@@ -291,3 +291,16 @@ def engine_names() -> frozenset[str]:
             names.add(sub)
     return frozenset(names)
 
+
+
+def row_entry(cause: str | None, sub_cause: str | None) -> Entry | None:
+    """The catalogue entry of a report row's cause and sub_cause (a separator sub-cause by its
+    outcome: words/separator_u00a0_one_unk is words/separator_u<hex>_one_unk); None for a row
+    without a cause or a name the catalogue lacks."""
+    if not cause:
+        return None
+    if sub_cause and sub_cause.startswith(SEPARATOR):
+        outcome = next((o for o in SEPARATOR_OUTCOMES if sub_cause.endswith(f"_{o}")), None)
+        sub_cause = f"{SEPARATOR}{_HEX}{outcome}" if outcome else sub_cause
+    name = f"{cause}/{sub_cause}" if sub_cause else cause
+    return BY_NAME.get(name) or BY_NAME.get(cause)
