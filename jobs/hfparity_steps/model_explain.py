@@ -139,15 +139,18 @@ def _config(info: CheckpointInfo, max_length: int, model: str | None, pipeline: 
 
 def _sparknlp_record(spark: Any, config: ProjectConfig, settings: EffectiveSettings,
                      pipeline: str | None, text: str, say: Callable[[str], None]
-                     ) -> dict[str, Any]:
-    """The Spark NLP side's record of `text`, made by the job's own annotate."""
+                     ) -> tuple[dict[str, Any], Any]:
+    """The Spark NLP side's record of `text`, made by the job's own annotate, and what the join
+    knows of the run (DeploymentFacts: its audit and family; one row shows no label order)."""
+    from spark_pipelines.explain.deployment_causes import DeploymentFacts
     from spark_pipelines.sparknlp.pipeline import annotate
 
     run = _sparknlp_run(spark, config, settings, pipeline)
     for warning in run.warnings:
         say(f"warning: {warning}")
     corpus = spark.createDataFrame([(RECORD_ID, text)], "id string, text string")
-    return annotate(corpus, run, settings, min_partitions=1).collect()[0].asDict(True)
+    record = annotate(corpus, run, settings, min_partitions=1).collect()[0].asDict(True)
+    return record, DeploymentFacts(run.audit, None, run.family.name)
 
 
 def explain_text(info: CheckpointInfo, text: str, max_length: int, model: str | None,
@@ -171,12 +174,12 @@ def explain_text(info: CheckpointInfo, text: str, max_length: int, model: str | 
     step = time.time()
     spark = get_session("hfparity-explain", master="local[1]", conf=QUIET)
     try:
-        right = _sparknlp_record(spark, config, settings, pipeline, text, say)
+        right, facts = _sparknlp_record(spark, config, settings, pipeline, text, say)
         say(f"Spark NLP: {right.get('label')} ({time.time() - step:.1f} s, Spark start and "
             "model load included)")
         step = time.time()
         cf = counterfactual(scorer, right, tolerance)
-        row = explain_records(spark, [Pair(left, right, text, cf)], tolerance)[0]
+        row = explain_records(spark, [Pair(left, right, text, cf)], tolerance, facts)[0]
         say(f"join: {row['status']} ({time.time() - step:.1f} s, counterfactual included)")
     finally:
         if ours:

@@ -206,7 +206,9 @@ def cause_lines(row: Mapping[str, Any], labels: Sequence[str]) -> list[str]:
     deployment = row.get("deployment_cause")
     if deployment:
         meaning = BY_NAME[deployment].meaning if deployment in BY_NAME else ""
-        lines.append(f"deployment      {deployment}: {meaning} ({row.get('deployment_evidence')})")
+        lines.append(f"deployment      {deployment}: {meaning}")
+        if row.get("deployment_evidence"):
+            lines.append(f"                {row['deployment_evidence']}")
     verdict = row.get("cf_verdict")
     if verdict:
         delta = row.get("cf_max_abs_delta")

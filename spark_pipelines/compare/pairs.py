@@ -13,6 +13,7 @@ from pyspark.sql.pandas.types import from_arrow_schema
 
 from parity_core.records import RECORD_COLUMNS, RECORD_SCHEMA
 from spark_pipelines.compare.rows import build_rows
+from spark_pipelines.explain.deployment_causes import DeploymentFacts
 from spark_pipelines.report.schema import MERGED, MISSING_IN_LEFT, MISSING_IN_RIGHT, SPLIT
 
 CF_DDL = "id string, cf_probabilities array<double>, cf_verdict string, cf_max_abs_delta double"
@@ -55,13 +56,14 @@ def _record(record: Mapping[str, Any], record_id: str) -> dict[str, Any]:
     return out
 
 
-def explain_records(spark: Any, pairs: Sequence[Pair], tolerance: float
-                    ) -> list[dict[str, Any]]:
+def explain_records(spark: Any, pairs: Sequence[Pair], tolerance: float,
+                    deployment: DeploymentFacts | None = None) -> list[dict[str, Any]]:
     """The report row (report/schema.py ROWS_DDL, as a dict) of each pair, in order.
 
     All pairs go through one rows.build_rows job; pair k gets id str(k) on both sides, so the
     records' own ids do not matter. A row the join calls `same` has no explanation, as in a
-    report.
+    report. deployment: what the join would know of the right run (its audit, its family), for
+    the rows' deployment causes and family rules.
     """
     ids = [str(k) for k in range(len(pairs))]
     schema = from_arrow_schema(RECORD_SCHEMA)
@@ -74,7 +76,7 @@ def explain_records(spark: Any, pairs: Sequence[Pair], tolerance: float
                for i, p in zip(ids, pairs)
                if p.cf is not None and isinstance(p.cf.get("cf_verdict"), str)]
     counterfactual = spark.createDataFrame(cf_rows, CF_DDL) if cf_rows else None
-    rows = build_rows(corpus, sides[0], sides[1], tolerance, counterfactual).collect()
+    rows = build_rows(corpus, sides[0], sides[1], tolerance, counterfactual, deployment).collect()
     by_id = {row["id"]: row.asDict(recursive=True) for row in rows}
     return [by_id[i] for i in ids]
 
