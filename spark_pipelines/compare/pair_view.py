@@ -195,7 +195,7 @@ def cause_lines(row: Mapping[str, Any], labels: Sequence[str]) -> list[str]:
     if row.get("sub_cause"):
         name = f"{name}/{row['sub_cause']}"
     where = "" if row.get("cause_word") is None else \
-        f" at word {row.get('cause_position')} {row['cause_word']!r}"
+        f" at {row['cause_word']!r} (cause_position {row.get('cause_position')})"
     lines = [f"cause           {name}{where}"]
     entry = row_entry(row.get("cause"), row.get("sub_cause"))
     if entry is not None:
