@@ -149,7 +149,8 @@ def aligned_lines(text: str | None, left: Mapping[str, Any] | None,
     strays = [[c for i, c in enumerate(cells) if i not in used[k]] for k, cells in enumerate(body)]
     for a, b in zip_longest(*strays):
         lines.append(Line("", a[0] if a else None, b[0] if b else None, "no word covers it"))
-    return lines + _special_lines(*tail)
+    lines += _special_lines(*tail)
+    return lines or [Line("", None, None, "no pieces on either side")]
 
 
 def _cell_text(cell: PieceCell | None) -> tuple[str, str, str]:
@@ -224,7 +225,8 @@ def render(text: str | None, left: Mapping[str, Any] | None, right: Mapping[str,
            ) -> str:
     """The whole explanation as text: the text, the table, labels and probabilities per side,
     the row's status, the cause and the counterfactual."""
-    changes = ", ".join(row.get("changes") or []) or "nothing"
+    changes = ", ".join(row.get("changes") or [])
+    status = f"{row.get('status')}: {changes} differ" if changes else str(row.get("status"))
     delta = row.get("max_abs_delta")
     figure = "" if delta is None else f"max |Δp| {delta:.6f}"
     if figure and tolerance is not None:
@@ -233,8 +235,7 @@ def render(text: str | None, left: Mapping[str, Any] | None, right: Mapping[str,
              table(aligned_lines(text, left, right, row)), "",
              f"{LEFT_NAME:<16}{_prediction(left, labels)}",
              f"{RIGHT_NAME:<16}{_prediction(right, labels)}",
-             f"status          {row.get('status')}: {changes} differ" +
-             (f"; {figure}" if figure else ""),
+             f"status          {status}" + (f"; {figure}" if figure else ""),
              *cause_lines(row, labels)]
     return "\n".join(lines)
 
