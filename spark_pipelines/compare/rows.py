@@ -28,6 +28,7 @@ from spark_pipelines.explain.task_columns import OutputColumns, output_columns
 from spark_pipelines.report.schema import (
     ERROR_LEFT,
     ERROR_RIGHT,
+    FLIP_WORDS_TYPE,
     LABEL_DIFFERS,
     LENGTH_BUCKETS,
     MISSING_LEFT,
@@ -48,8 +49,11 @@ INNER_PUNCT = r"[\p{L}\p{N}]\p{P}+[\p{L}\p{N}]"
 
 CF_COLUMNS = ("cf_probabilities", "cf_verdict", "cf_max_abs_delta")
 NOT_REPRODUCED = "not_reproduced"  # the counterfactual's verdict (explain/verdict.py)
-# From explain/flips.py, joined in with the counterfactual when it ran (else null).
-FLIP_COLUMNS = {"flip_tried": "int", "flip_alone": "array<int>"}
+# From explain/flips.py, joined in with the counterfactual when it ran (else null); all of them
+# go to the JVM explanation too, which words the flip evidence from them.
+FLIP_COLUMNS = {"flip_tried": "int", "flip_alone": "array<int>", "flip_words_tried": "int",
+                "flip_word_alone": FLIP_WORDS_TYPE, "decisive_unit": "string",
+                "decisive_word": "string"}
 
 
 def rows_schema(spark: Any) -> StructType:
@@ -208,8 +212,8 @@ def build_rows(corpus: DataFrame, left: DataFrame, right: DataFrame, tolerance: 
             F.col("status"), F.col("l"), F.col("r"), F.col("cf_verdict"),
             F.col("cf_max_abs_delta"), F.lit(float(tolerance)),
             # the flip re-run comes with the counterfactual only
-            *((F.col("flip_tried"), F.col("flip_alone")) if counterfactual is not None
-              else ()))).alias("_x"),
+            *([F.col(c) for c in FLIP_COLUMNS] if counterfactual is not None
+              else []))).alias("_x"),
     )
     explained = _localised(explained, localiser)
     deployment_cause, deployment_evidence = deployment_columns(deployment)
@@ -237,8 +241,7 @@ def build_rows(corpus: DataFrame, left: DataFrame, right: DataFrame, tolerance: 
         "cf_max_abs_delta": F.col("cf_max_abs_delta"),
         "cf_consistent": F.col("_x.cf_consistent"),
         "layer_localisation": F.col("layer_localisation"),
-        "flip_tried": F.col("flip_tried"),
-        "flip_alone": F.col("flip_alone"),
+        **{c: F.col(c) for c in FLIP_COLUMNS},
     }
     for name in ("cause", "sub_cause", "cause_word", "cause_position", "cause_evidence"):
         columns[name] = F.col(f"_x.{name}")

@@ -134,7 +134,7 @@ def _summarise(rows: DataFrame, left_fp: dict, right_fp: dict, config: ProjectCo
         slices=_slices(groups),
         differing_tokens=MappingProxyType(tokens),
         causes=_causes(groups.get("cause", []), top, examples),
-        counterfactual=_counterfactual(groups.get("cause", [])),
+        counterfactual=_counterfactual(groups.get("cause", []), groups.get("decisive", [])),
         worst_examples=tuple(worst),
         gate=Gate.decide(totals["disagreeing"], totals["corpus_rows"], delta.max, config.compare,
                          deployment),
@@ -174,7 +174,8 @@ def _totals(rows: DataFrame, cells: Sequence[Mapping[str, Any]]) -> dict[str, An
 
 def _cells(rows: DataFrame) -> list[dict[str, Any]]:
     """One pass grouping the rows by every small-cardinality value the summary counts (status,
-    slices, both labels, cause × sub-cause × counterfactual, |Δp| bin): a few thousand cells at
+    slices, both labels, cause × sub-cause × counterfactual, decisive unit of a label flip, |Δp|
+    bin): a few thousand cells at
     most, from which the totals, slices, confusion and causes are added up on the driver."""
     delta = _corpus_delta()
     bins = F.lit(None).cast("int")
@@ -187,7 +188,7 @@ def _cells(rows: DataFrame) -> list[dict[str, Any]]:
                                for name in SLICE_COLUMNS],
             F.col("left_label"), F.col("right_label"),
             _cause_key().alias("cause_key"), F.col("sub_cause"), F.col("cf_verdict"),
-            F.col("cf_consistent"), bins.alias("bin")]
+            F.col("cf_consistent"), F.col("decisive_unit"), bins.alias("bin")]
     return [r.asDict() for r in rows.groupBy(*keys).agg(F.count(F.lit(1)).alias("n")).collect()]
 
 
@@ -244,6 +245,8 @@ def _group_counts(cells: Sequence[Mapping[str, Any]]) -> dict[str, list[dict[str
             consistent = c["cf_consistent"]
             add("cause", [c["cause_key"], c["sub_cause"], c["cf_verdict"],
                           None if consistent is None else _as_string(consistent)], c)
+        if c["status"] == schema.LABEL_DIFFERS:
+            add("decisive", c["decisive_unit"], c)
     out: dict[str, list[dict[str, Any]]] = {}
     for item in acc.values():
         out.setdefault(item.pop("dim"), []).append(item)
@@ -360,8 +363,10 @@ def _causes(cells: Sequence[Mapping[str, Any]], top: Mapping[tuple[str, str], li
                                                        e["cause"])))
 
 
-def _counterfactual(cells: Sequence[Mapping[str, Any]]) -> Counterfactual:
-    """Over rows that are not `same`: verdict counts, and whether each agrees with the cause."""
+def _counterfactual(cells: Sequence[Mapping[str, Any]], flips: Sequence[Mapping[str, Any]]
+                    ) -> Counterfactual:
+    """Over rows that are not `same`: verdict counts, and whether each agrees with the cause;
+    over label flips: how many each decisive unit decides, and how many were not re-run."""
     verdicts: dict[str, int] = {}
     consistent = {"true": 0, "false": 0, "null": 0}
     not_run = 0
@@ -374,9 +379,13 @@ def _counterfactual(cells: Sequence[Mapping[str, Any]]) -> Counterfactual:
         verdicts[shown] = verdicts.get(shown, 0) + c["rows"]
         consistent["null" if agrees is None else agrees] += c["rows"]
     checked = consistent["true"] + consistent["false"]
+    units = {c["key"]: c["rows"] for c in flips}
+    not_rerun = units.pop(None, 0)
+    decisive = {unit: units.get(unit, 0) for unit in schema.DECISIVE_UNITS} if units else {}
     return Counterfactual(verdicts=MappingProxyType(dict(sorted(verdicts.items()))),
                           not_run=not_run, cf_consistent=MappingProxyType(consistent),
-                          agreement_with_cause=consistent["true"] / checked if checked else None)
+                          agreement_with_cause=consistent["true"] / checked if checked else None,
+                          decisive_units=MappingProxyType(decisive), flips_not_rerun=not_rerun)
 
 
 def _worst_order() -> list[Column]:

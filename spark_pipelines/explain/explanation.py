@@ -30,8 +30,8 @@ EXPLAIN_DDL = ", ".join([
 
 def explain_function(spark: Any) -> Any:
     """The JVM explanation as a function of six columns (status, left, right, cf_verdict,
-    cf_max_abs_delta, tolerance), or eight (+ flip_tried, flip_alone), returning a Column;
-    fails naming the jar when unavailable."""
+    cf_max_abs_delta, tolerance), or twelve (+ the flip columns, compare/rows.py FLIP_COLUMNS),
+    returning a Column; fails naming the jar when unavailable."""
     found = jvm_class(spark, EXPLAIN_CLASS)
     if isinstance(found, str):
         raise RuntimeError(f"the row explanation is unavailable: {found}")

@@ -15,7 +15,7 @@ import json
 import math
 import types
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from parity_core.audit import AuditFinding
@@ -249,6 +249,11 @@ class Counterfactual:
     agreement_with_cause: float | None
     agreement_denominator_is: str = ("rows whose verdict could be checked against the cause "
                                      "(cf_consistent not null)")
+    # Label flips re-run difference by difference (explain/decisive.py), per decisive unit
+    # (schema.DECISIVE_UNITS, every one listed, 0 included, once any flip was re-run; empty
+    # before), and the label flips not re-run (no counterfactual, or a side without pieces).
+    decisive_units: Mapping[str, int] = field(default_factory=lambda: types.MappingProxyType({}))
+    flips_not_rerun: int = 0
 
     @property
     def checked(self) -> int:

@@ -26,6 +26,17 @@ UNSCORED_BOTH = "unscored_both"
 STATUSES = (SAME, LABEL_DIFFERS, SCORES_DIFFER, TOKENS_DIFFER, MISSING_LEFT, MISSING_RIGHT,
             ERROR_LEFT, ERROR_RIGHT, UNSCORED_BOTH, NOT_IN_CORPUS)
 
+# What decides a label flip (explain/decisive.py, the rule's home; flips re-run with the
+# counterfactual): the smallest unit of the right side's differences that, swapped alone into
+# the left input, gives the right label. One piece difference; else one word's differences
+# together (a word: the right side's token, Spark NLP's as deployed); else all of them
+# together (several words); else not even all of them (the flip is not in the pieces).
+DECISIVE_PIECE = "piece"
+DECISIVE_WORD = "word"
+DECISIVE_SEVERAL_WORDS = "several_words"
+DECISIVE_NOT_REPRODUCED = "not_reproduced"
+DECISIVE_UNITS = (DECISIVE_PIECE, DECISIVE_WORD, DECISIVE_SEVERAL_WORDS, DECISIVE_NOT_REPRODUCED)
+
 # Alignment operations, per aligned position (a run of tokens covering the same characters).
 EQUAL = "equal"          # one token each side, same span, same text
 CHANGED = "changed"      # one token each side, same span, different text (e.g. casing)
@@ -52,6 +63,9 @@ DIVERGENCE_TYPE = (
 
 LOCALISATION_TYPE = ("struct<layers:array<string>,max_abs_delta:array<double>,"
                      "first_past:string,tolerance:double,error:string>")
+
+# The words whose piece differences together flip a label (explain/decisive.py).
+FLIP_WORDS_TYPE = "array<struct<word:string,begin:int,end:int,differences:array<int>>>"
 
 # Spark DDL of <output>/rows/, column order as written.
 ROWS_DDL = ", ".join([
@@ -86,9 +100,16 @@ ROWS_DDL = ", ".join([
     "cf_consistent boolean",
     # Label flips (explain/flips.py, with the counterfactual): how many piece differences
     # were re-run one at a time on the left input, and the indexes into piece_alignment of
-    # those that alone give the right label ([]: none alone does, the flip takes several;
-    # null: not tried).
+    # those that alone give the right label ([]: none alone does; null: not tried).
     "flip_tried int", "flip_alone array<int>",
+    # The same differences grouped by the right side's word they fall in (explain/decisive.py)
+    # and re-run a word at a time: how many words, and those whose differences together give
+    # the right label (the word's text and span, its piece_alignment indexes); then the
+    # decisive unit (DECISIVE_UNITS) and the word it names (the word of the first piece that
+    # flips alone, else the first word that does; null for several_words / not_reproduced).
+    "flip_words_tried int",
+    f"flip_word_alone {FLIP_WORDS_TYPE}",
+    "decisive_unit string", "decisive_word string",
     # Predictions each side made for the row (several: a sentence detector; null: one by
     # construction), and the deployment setting behind the row, with the audit's evidence
     # (explain/deployment_causes.py): label_order, vocabulary, sentence_splitting,

@@ -271,10 +271,29 @@ def test_exit_code_2_through_the_job_entry_point(spark, hf_run, corpus_slice, wo
         assert done.value.code == 2
 
 
+def _swapped(left, right, ops, indexes, max_length) -> list[int]:
+    """The Hugging Face ids with alignment ops `indexes` swapped for Spark NLP's runs (last
+    first, so each op's place still holds), cut to max_length with [SEP] kept."""
+    ids = list(left)
+    for index in sorted(indexes, reverse=True):
+        op = ops[index]
+        if op["left_index"] is not None:  # replace the left run by the right run
+            start, width = op["left_index"], len(op["left_tokens"])
+        else:  # insert before the next left run of the alignment, else before [SEP]
+            start = next((o["left_index"] for o in ops[index:] if o["left_index"] is not None),
+                         len(left) - 1)
+            width = 0
+        ids[start:start + width] = right[op["right_index"]:op["right_index"]
+                                         + len(op["right_tokens"])] \
+            if op["right_index"] is not None else []
+    return ids[:max_length - 1] + ids[-1:] if len(ids) > max_length else ids
+
+
 def _check_flips(settings, rows, hf_run, sparknlp_run) -> None:
-    """Every label flip was tried one piece difference at a time, and the flags agree with an
-    independent re-run here: the Hugging Face input with that one difference swapped in, scored
-    by the reference model in this process."""
+    """Every label flip was tried one piece difference at a time, then one Spark NLP word's
+    differences together, and the flags agree with an independent re-run here (the reference
+    model in this process); `ain't` (rt-01344) loses two pieces that flip the label together
+    only, so one word decides it, not several."""
     from hf_reference.scorer import ReferenceScorer
 
     hf = {r["id"]: r for r in pq.read_table(hf_run).to_pylist()}
@@ -283,32 +302,43 @@ def _check_flips(settings, rows, hf_run, sparknlp_run) -> None:
              and r["left_status"] == r["right_status"] == "ok"]
     assert flips, "the slice holds label flips (edge-nbsp-only at least)"
     scorer = ReferenceScorer(settings, threads=1)
+
+    def flips_with(row, indexes) -> bool:
+        left = [p["id"] for p in hf[row["id"]]["pieces"]]
+        right = [p["id"] for p in snlp[row["id"]]["pieces"]]
+        ids = _swapped(left, right, row["piece_alignment"], indexes, settings.max_length)
+        _, probabilities = scorer.score_ids([ids])
+        return settings.labels[int(probabilities[0].argmax())] == row["right_label"]
+
     for row in flips:
         ops = row["piece_alignment"]
         diffs = [i for i, op in enumerate(ops) if op["op"] != "equal"
                  and not set(op["left_tokens"] + op["right_tokens"]) <= {"[CLS]", "[SEP]"}]
         assert row["flip_tried"] == len(diffs) > 0 and set(row["flip_alone"]) <= set(diffs)
-        left = [p["id"] for p in hf[row["id"]]["pieces"]]
-        right = [p["id"] for p in snlp[row["id"]]["pieces"]]
         for index in diffs:
-            op, ids = ops[index], list(left)
-            if op["left_index"] is not None:  # replace the left run by the right run
-                start, width = op["left_index"], len(op["left_tokens"])
-            else:  # insert before the next left run of the alignment, else before [SEP]
-                start = next((o["left_index"] for o in ops[index:] if o["left_index"] is not None),
-                             len(ids) - 1)
-                width = 0
-            run = right[op["right_index"]:op["right_index"] + len(op["right_tokens"])] \
-                if op["right_index"] is not None else []
-            ids[start:start + width] = run
-            ids = ids[:settings.max_length - 1] + ids[-1:] if len(ids) > settings.max_length \
-                else ids
-            _, probabilities = scorer.score_ids([ids])
-            flipped = settings.labels[int(probabilities[0].argmax())] == row["right_label"]
-            assert flipped == (index in row["flip_alone"]), (row["id"], index, op)
-        said = (f"the label flips with one piece difference alone: #{row['flip_alone'][0]} "
-                if row["flip_alone"] else "no single piece difference flips the label (of ")
+            assert flips_with(row, [index]) == (index in row["flip_alone"]), (row["id"], index)
+        words = snlp[row["id"]]["words"]
+        for word in row["flip_word_alone"]:  # a Spark NLP word, its differences inside it
+            assert any((w["text"], w["begin"], w["end"]) == (word["word"], word["begin"],
+                                                             word["end"]) for w in words)
+            assert all(word["begin"] <= ops[i]["begin"] < word["end"] for i in word["differences"])
+            assert flips_with(row, word["differences"]), (row["id"], word)
+        unit = row["decisive_unit"]
+        assert unit == ("piece" if row["flip_alone"] else "word" if row["flip_word_alone"]
+                        else "several_words" if flips_with(row, diffs) else "not_reproduced")
+        said = {"piece": f"the label flips with one piece difference alone: "
+                         f"#{(row['flip_alone'] or [0])[0]} ",
+                "word": "no single piece difference flips the label, one word's differences "
+                        "together do: ",
+                "several_words": "it takes several words",
+                "not_reproduced": "the flip is not in the pieces"}[unit]
         assert said in row["cause_evidence"], row["cause_evidence"]
+        if row["decisive_word"] is not None:
+            assert f"decisive word {row['decisive_word']!r}" in row["cause_evidence"] \
+                or f'decisive word "{row["decisive_word"]}"' in row["cause_evidence"]
+    contraction = rows["rt-01344"]
+    assert (contraction["flip_alone"], contraction["decisive_unit"],
+            contraction["decisive_word"]) == ([], "word", "ain't"), contraction["cause_evidence"]
 
 
 @pytest.mark.slow

@@ -88,7 +88,7 @@ def test_delta_quantiles_histogram_slices(summary, rows):
     assert truncated["true"] == sum(r["left_truncated"] or r["right_truncated"] for r in corpus)
 
 
-def test_tokens_causes_counterfactual_examples(summary, rows):
+def test_tokens_causes_counterfactual_examples(summary, rows, page):
     top = summary.differing_tokens["words"][0]
     assert (top.left, top.right, top.op) == (("don't",), ("don", "'", "t"), "split")
     assert top.count == top.rows == sum(r["word_alignment"] is not None for r in rows)
@@ -111,6 +111,13 @@ def test_tokens_causes_counterfactual_examples(summary, rows):
     assert dict(cf.verdicts) == dict(Counter(r["cf_verdict"] for r in disagreeing
                                              if r["cf_verdict"]))
     assert cf.not_run == sum(r["cf_verdict"] is None for r in disagreeing)
+    flips = [r for r in rows if r["status"] == schema.LABEL_DIFFERS]
+    units = Counter(r.get("decisive_unit") for r in flips)
+    assert dict(cf.decisive_units) == {u: units[u] for u in schema.DECISIVE_UNITS}
+    assert cf.decisive_units[schema.DECISIVE_WORD] == 1 and cf.flips_not_rerun == units[None] == 1
+    shown = " ".join(page.split())  # the page counts them under the counterfactual
+    assert ("one piece 1, one word 1, several words 0, not reproduced by the pieces 1; "
+            "not re-run 1.") in shown
 
     def worst_key(r: dict[str, Any]) -> tuple:
         delta = r["max_abs_delta"]

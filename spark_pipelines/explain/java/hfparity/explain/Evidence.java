@@ -278,65 +278,6 @@ public final class Evidence {
   }
 
   /** A count and its noun: {@code 1 piece}, {@code 2 pieces}. */
-  /**
-   * What the label-flip re-run found: the piece differences (alignment ops, left pieces {@code
-   * ->} right pieces, with their index) whose swap alone into the left input flips the label,
-   * at most three shown, and whether the first difference is one of them; or that none alone
-   * does. Null when the re-run did not run for the row.
-   */
-  public static String flips(List<AlignOp> ops, Integer tried, int[] alone) {
-    if (ops == null || tried == null || alone == null || tried == 0) {
-      return null;
-    }
-    String of = " (of " + count(tried, "piece difference") + " re-run one at a time)";
-    if (alone.length == 0) {
-      return "no single piece difference flips the label" + of + ": it takes several";
-    }
-    int first = -1;
-    for (int i = 0; i < ops.size() && first < 0; i++) {
-      AlignOp op = ops.get(i);
-      if (!Align.EQUAL.equals(op.op) && !specialsOnly(op)) {  // as explain/flips.py counts
-        first = i;
-      }
-    }
-    StringBuilder out = new StringBuilder("the label flips with one piece difference alone: ");
-    for (int k = 0; k < Math.min(alone.length, RUNS_SHOWN); k++) {
-      AlignOp op = alone[k] < ops.size() ? ops.get(alone[k]) : null;
-      out.append(k == 0 ? "" : ", ").append('#').append(alone[k]);
-      if (op != null) {
-        out.append(' ').append(pieces(orNone(op.leftTokens))).append(" -> ")
-            .append(pieces(orNone(op.rightTokens)));
-      }
-    }
-    if (alone.length > RUNS_SHOWN) {
-      out.append(" and ").append(alone.length - RUNS_SHOWN).append(" more");
-    }
-    boolean firstFlips = false;
-    for (int index : alone) {
-      firstFlips |= index == first;
-    }
-    return out.append(of).append(firstFlips ? "; the first divergence is one of them"
-        : "; the first divergence alone does not").toString();
-  }
-
-  private static boolean specialsOnly(AlignOp op) {
-    for (String t : orNone(op.leftTokens)) {
-      if (!"[CLS]".equals(t) && !"[SEP]".equals(t)) {
-        return false;
-      }
-    }
-    for (String t : orNone(op.rightTokens)) {
-      if (!"[CLS]".equals(t) && !"[SEP]".equals(t)) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static List<String> orNone(List<String> tokens) {
-    return tokens == null ? java.util.Collections.<String>emptyList() : tokens;
-  }
-
   public static String count(int n, String noun) {
     return n + " " + noun + (n == 1 ? "" : "s");
   }

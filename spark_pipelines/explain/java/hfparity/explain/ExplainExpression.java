@@ -31,7 +31,10 @@ import scala.collection.Seq;
  *
  * <p>Arguments, in order: status, left record struct, right record struct (the record schema of
  * parity_core/records.py; null for a missing side), cf_verdict, cf_max_abs_delta, tolerance,
- * and optionally flip_tried, flip_alone (explain/flips.py). Returns {@link #TYPE} (explain/explanation.py's EXPLAIN_DDL); null for a `same` row.
+ * and optionally the label-flip re-run's flip_tried, flip_alone, flip_words_tried,
+ * flip_word_alone, decisive_unit, decisive_word (explain/flips.py; compare/rows.py
+ * FLIP_COLUMNS). Returns {@link #TYPE} (explain/explanation.py's EXPLAIN_DDL); null for a
+ * `same` row.
  */
 public final class ExplainExpression extends Expression implements CodegenFallback, Serializable {
   private static final long serialVersionUID = 1L;
@@ -75,16 +78,20 @@ public final class ExplainExpression extends Expression implements CodegenFallba
   }
 
   /**
-   * As above, plus the label-flip re-run of the row (explain/flips.py): how many piece
-   * differences were re-run one at a time (flip_tried, int) and which alone flip the label
-   * (flip_alone, array of piece_alignment indexes); both null when it did not run.
+   * As above, plus the label-flip re-run of the row (explain/flips.py, the report's flip
+   * columns in compare/rows.py FLIP_COLUMNS order): piece differences re-run (int), those that
+   * alone flip (array of piece_alignment indexes), words re-run (int), the words whose
+   * differences together flip (array of struct word, begin, end, differences), the decisive
+   * unit and word (strings); all null when it did not run.
    */
   public static Column column(String expectedDdl, Column status, Column left, Column right,
       Column cfVerdict, Column cfMaxAbsDelta, Column tolerance, Column flipTried,
-      Column flipAlone) {
+      Column flipAlone, Column flipWordsTried, Column flipWordAlone, Column decisiveUnit,
+      Column decisiveWord) {
     return column(expectedDdl, Arrays.asList(status.expr(), left.expr(), right.expr(),
         cfVerdict.expr(), cfMaxAbsDelta.expr(), tolerance.expr(), flipTried.expr(),
-        flipAlone.expr()));
+        flipAlone.expr(), flipWordsTried.expr(), flipWordAlone.expr(), decisiveUnit.expr(),
+        decisiveWord.expr()));
   }
 
   private static Column column(String expectedDdl, List<Expression> exprs) {
@@ -136,12 +143,10 @@ public final class ExplainExpression extends Expression implements CodegenFallba
     UTF8String cfVerdict = (UTF8String) args[3].eval(input);
     Double cfMaxAbsDelta = (Double) args[4].eval(input);
     Double tolerance = (Double) args[5].eval(input);
-    Integer flipTried = args.length > 6 ? (Integer) args[6].eval(input) : null;
-    ArrayData flipData = args.length > 7 ? (ArrayData) args[7].eval(input) : null;
     ExplainRow.Result result = ExplainRow.explain(string(status),
         record(left, leftOrdinals), record(right, rightOrdinals), string(cfVerdict),
-        cfMaxAbsDelta, tolerance == null ? 0.0 : tolerance, flipTried,
-        flipData == null ? null : flipData.toIntArray());
+        cfMaxAbsDelta, tolerance == null ? 0.0 : tolerance,
+        args.length > 6 ? flipRun(input) : null);
     Cause c = result.cause;
     if (c == null) {  // a same row: nothing to explain
       return null;
@@ -182,6 +187,23 @@ public final class ExplainExpression extends Expression implements CodegenFallba
   @Override
   public boolean canEqual(Object other) {
     return other instanceof ExplainExpression;
+  }
+
+  /** The flip columns (arguments 6 to 11) of this row. */
+  private FlipRun flipRun(InternalRow input) {
+    ArrayData alone = (ArrayData) args[7].eval(input);
+    ArrayData words = (ArrayData) args[9].eval(input);
+    List<FlipRun.Word> wordAlone = null;
+    if (words != null) {
+      wordAlone = new ArrayList<>(words.numElements());
+      for (int i = 0; i < words.numElements(); i++) {
+        InternalRow w = words.getStruct(i, 4);
+        wordAlone.add(new FlipRun.Word(string(w, 0), ints(w, 3)));
+      }
+    }
+    return new FlipRun((Integer) args[6].eval(input), alone == null ? null : alone.toIntArray(),
+        (Integer) args[8].eval(input), wordAlone, string((UTF8String) args[10].eval(input)),
+        string((UTF8String) args[11].eval(input)));
   }
 
   // --- reading a record straight from Spark's internal row --------------------------------

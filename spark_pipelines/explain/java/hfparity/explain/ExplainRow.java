@@ -32,16 +32,15 @@ public final class ExplainRow {
    */
   public static Result explain(String status, Record left, Record right, String cfVerdict,
       Double cfMaxAbsDelta, double tolerance) {
-    return explain(status, left, right, cfVerdict, cfMaxAbsDelta, tolerance, null, null);
+    return explain(status, left, right, cfVerdict, cfMaxAbsDelta, tolerance, (FlipRun) null);
   }
 
   /**
-   * As above, with the label-flip re-run of the row: {@code flipTried} piece differences re-run
-   * one at a time, {@code flipAlone} the piece_alignment indexes of those that alone flip the
-   * label (both null when it did not run); the evidence then names them.
+   * As above, with the label-flip re-run of the row (null when it did not run); the evidence
+   * then says what decides the flip.
    */
   public static Result explain(String status, Record left, Record right, String cfVerdict,
-      Double cfMaxAbsDelta, double tolerance, Integer flipTried, int[] flipAlone) {
+      Double cfMaxAbsDelta, double tolerance, FlipRun flip) {
     Result out = new Result();
     if (SAME.equals(status)) {
       return out;
@@ -70,7 +69,7 @@ public final class ExplainRow {
       found = Attribute.fallback(found, out.wordAlignment, divergence);
     }
     String evidence = found.evidence == null || found.evidence.isEmpty() ? null : found.evidence;
-    String flips = Evidence.flips(out.pieceAlignment, flipTried, flipAlone);
+    String flips = flip == null ? null : flip.evidence(out.pieceAlignment);
     if (flips != null) {
       evidence = evidence == null ? flips : evidence + "; " + flips;
     }
