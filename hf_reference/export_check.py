@@ -77,6 +77,11 @@ class LogitCheck:
         """The worst element's |Δ| as a share of its bound (> 1: refused)."""
         return self.worst_delta / self.worst_bound if self.worst_bound else float("inf")
 
+    def share_text(self) -> str:
+        """'0.5% of it' below 10 times the bound, '4.8e+03 times it' above (readable both ways)."""
+        share = self.worst_share
+        return f"{share:.1%} of it" if share < 10 else f"{share:.2g} times it"
+
     @property
     def passed(self) -> bool:
         return self.worst_delta <= self.worst_bound
@@ -87,7 +92,7 @@ class LogitCheck:
                 f"{self.max_abs_logit:.3g}); closest to the bound: |Δ| {self.worst_delta:.2e} "
                 f"at logit {self.worst_logit:.3g} ({self.worst_relative:.1e} relative) vs bound "
                 f"{self.bound.describe()} = {self.worst_bound:.2e} "
-                f"({self.worst_share:.1%} of it); {self.argmax_differences} argmax differences")
+                f"({self.share_text()}); {self.argmax_differences} argmax differences")
 
     def manifest(self) -> dict[str, float | int]:
         return {"atol": self.bound.atol, "rtol": self.bound.rtol,
