@@ -9,10 +9,11 @@ messages built here):
   byte: a byte that is not in the encoding is refused, naming its byte offset and line, because
   Spark's readers would silently put U+FFFD in its place and both sides would score a text
   nobody wrote. A file in another encoding is read with corpus.encoding (`--encoding`);
-- every non-blank JSON line is one object whose text is a string or null: a number, list,
-  object or boolean is refused, naming the line and its JSON type, because Spark's reader turns
-  it into its JSON text ("12345", '["a", "b"]') and would score that. (A parquet text column
-  of another type is a property of the whole column: its rows are kept as invalid_text.)
+- every non-blank JSON line is one object, and its texts are of one JSON kind (null aside): a
+  number, list, object or boolean among strings is refused, naming the line and its JSON type,
+  because Spark's reader turns it into its JSON text ("12345", '["a", "b"]') and would score
+  that. A text column of one other kind (every text a number, say; or a parquet column of
+  another type) is a property of the whole column: its rows are kept as invalid_text.
 
 Refused rather than flagged per row: a wrong encoding or a JSON type mix-up is a property of how
 the file was written, it seldom touches one row only, and the fix is in the file or the option,
@@ -140,9 +141,15 @@ def decoded_lines(file: Path, encoding: str, hints: Mapping[str, str]) -> Iterat
             offset += len(line)
 
 
+def _json_kind(value: object) -> str:
+    return "string" if isinstance(value, str) else JSON_TYPES[type(value)]
+
+
 def _json_rows(file: Path, text_column: str, encoding: str,
                hints: Mapping[str, str]) -> Iterator[dict]:
-    """Each non-blank line as an object, its text a string or null, else refused by line."""
+    """Each non-blank line as an object; texts of more than one JSON kind are refused (Spark
+    would make the odd ones their JSON text), naming the first line of another kind."""
+    first: dict[str, tuple[int, object]] = {}  # JSON kind -> (first line, value)
     for number, line in enumerate(decoded_lines(file, encoding, hints), start=1):
         if not line.strip():
             continue
@@ -155,11 +162,16 @@ def _json_rows(file: Path, text_column: str, encoding: str,
             raise BadInput(f"corpus {file}: line {number} is a JSON {JSON_TYPES[type(row)]}, "
                            "not an object; JSON lines hold one object per line")
         text = row.get(text_column)
-        if text is not None and not isinstance(text, str):
-            raise BadInput(f"corpus {file}: line {number}: {text_column!r} is a JSON "
-                           f"{JSON_TYPES[type(text)]} ({json.dumps(text)[:40]}), not a string; "
-                           "it would be scored as its JSON text: quote it, or write null")
+        if text is not None:
+            first.setdefault(_json_kind(text), (number, text))
         yield row
+    if len(first) > 1:
+        odd = min((at, kind, value) for kind, (at, value) in first.items() if kind != "string")
+        others = ", ".join(f"{kind} (line {at})" for kind, (at, _) in sorted(first.items())
+                           if kind != odd[1])
+        raise BadInput(f"corpus {file}: line {odd[0]}: {text_column!r} is a JSON {odd[1]} "
+                       f"({json.dumps(odd[2])[:40]}) where other lines hold {others}; it would "
+                       "be scored as its JSON text: quote it, or write null")
 
 
 def _csv_rows(file: Path, encoding: str, hints: Mapping[str, str]) -> Iterator[dict]:

@@ -47,6 +47,13 @@ def test_a_json_text_that_is_not_a_string_is_refused_naming_line_and_type(tmp_pa
         validate_local(str(path))
 
 
+def test_a_json_text_column_of_one_other_kind_passes_to_be_flagged_per_row(tmp_path):
+    """Every text a number: Spark keeps the column's type and each row becomes invalid_text."""
+    path = tmp_path / "n.jsonl"
+    path.write_text('{"id": "1", "text": 5}\n{"id": "2", "text": null}\n', encoding="utf-8")
+    assert validate_local(str(path)).rows == 2
+
+
 def test_a_missing_text_column_names_the_columns_and_the_option(tmp_path):
     path = tmp_path / "c.csv"
     path.write_text("id,body\n1,x\n", encoding="utf-8")
