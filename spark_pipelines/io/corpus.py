@@ -4,9 +4,9 @@ Framework-neutral (pyspark only): both the Hugging Face and the Spark NLP jobs r
 so both see the same ids and texts. Everything is validated before any model work (the rules and
 their messages: spark_pipelines/io/corpus_rules.py, which also checks a local file before Spark):
 
-- a local CSV or JSON lines file must decode with corpus.encoding (default UTF-8) and a JSON
-  text must be a string or null (corpus_rules.check_local_text): Spark would replace bad bytes
-  with U+FFFD and score a number or a list as its JSON text;
+- a local CSV or JSON lines file must decode with corpus.encoding (default UTF-8), and JSON
+  texts must be of one JSON kind (corpus_rules.check_local_text): Spark would replace bad bytes
+  with U+FFFD and score a number or a list among strings as its JSON text;
 
 - the text column must exist (the error names the file and the column);
 - a text column that is not a string type is kept, but its values become null and the column's
@@ -45,7 +45,8 @@ def _load(spark: SparkSession, path: str, fmt: str, encoding: str = "utf-8") -> 
     if fmt == "csv":
         return spark.read.csv(path, header=True, multiLine=True, escape='"', encoding=encoding)
     if fmt == "json":  # one JSON object per line; Spark wants lineSep named for other encodings
-        return spark.read.json(path, encoding=encoding, lineSep="\n")
+        utf8 = encoding.lower().replace("-", "").replace("_", "") == "utf8"
+        return spark.read.json(path, encoding=encoding, **({} if utf8 else {"lineSep": "\n"}))
     return spark.read.parquet(path)
 
 
