@@ -31,6 +31,7 @@ from parity_core.errors import BadInput
 from spark_pipelines.io.corpus_rules import (
     SHOW_IDS,
     check_local_text,
+    codec_name,
     corpus_format,
     duplicate_ids,
     missing_text_column,
@@ -42,11 +43,12 @@ CORRUPT_COLUMN = "_corrupt_record"  # Spark's default spark.sql.columnNameOfCorr
 
 
 def _load(spark: SparkSession, path: str, fmt: str, encoding: str = "utf-8") -> DataFrame:
+    encoding = codec_name(encoding)
     if fmt == "csv":
         return spark.read.csv(path, header=True, multiLine=True, escape='"', encoding=encoding)
     if fmt == "json":  # one JSON object per line; Spark wants lineSep named for other encodings
-        utf8 = encoding.lower().replace("-", "").replace("_", "") == "utf8"
-        return spark.read.json(path, encoding=encoding, **({} if utf8 else {"lineSep": "\n"}))
+        other = {} if encoding == "utf-8" else {"lineSep": "\n"}
+        return spark.read.json(path, encoding=encoding, **other)
     return spark.read.parquet(path)
 
 

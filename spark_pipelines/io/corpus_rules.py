@@ -122,6 +122,12 @@ def _check_codec(encoding: str, hints: Mapping[str, str]) -> codecs.CodecInfo:
     return codec
 
 
+def codec_name(encoding: str, hints: Mapping[str, str] = CONF_HINTS) -> str:
+    """The encoding's canonical name, one Python and Java both read (latin-1 -> iso8859-1,
+    cp1252, utf-8): Spark is given this, so both check and read the same encoding."""
+    return _check_codec(encoding, hints).name
+
+
 def decoded_lines(file: Path, encoding: str, hints: Mapping[str, str]) -> Iterator[str]:
     """The file's lines decoded strictly; the first byte not in `encoding` is refused with its
     byte offset, line and the bytes around it."""

@@ -33,6 +33,7 @@ PIPELINE_CLASS = "org.apache.spark.ml.PipelineModel"
 ASSEMBLER = "DocumentAssembler"
 TOKENIZERS = ("TokenizerModel", "RegexTokenizer", "RecursiveTokenizerModel", "Tokenizer")
 SENTENCE_DETECTORS = ("SentenceDetector", "SentenceDetectorDLModel")
+WRAP_INPUT_COLS = ("document", "token")
 WRAPPED_NOTE = ("a classifier folder without a pipeline: wrapped in DocumentAssembler -> "
                 "Tokenizer with Spark NLP's defaults, as a deployment that loads it alone would")
 
@@ -109,7 +110,11 @@ def _wrap(spark: SparkSession, classifier: Any) -> Any:
     from sparknlp.annotator import Tokenizer
     from sparknlp.base import DocumentAssembler
 
-    doc_col, token_col = param(classifier, "inputCols")
+    inputs = param(classifier, "inputCols")
+    if not inputs:  # saved with no input columns (as loadSavedModel leaves it): the usual names
+        inputs = list(WRAP_INPUT_COLS)
+        classifier.setInputCols(inputs)
+    doc_col, token_col = inputs
     stages = [DocumentAssembler().setInputCol("text").setOutputCol(doc_col),
               Tokenizer().setInputCols([doc_col]).setOutputCol(token_col), classifier]
     return Pipeline(stages=stages).fit(spark.createDataFrame([], "text string"))
