@@ -114,6 +114,7 @@ def _wrap(spark: SparkSession, classifier: Any) -> Any:
     if not inputs:  # saved with no input columns (as loadSavedModel leaves it): the usual names
         inputs = list(WRAP_INPUT_COLS)
         classifier.setInputCols(inputs)
+        classifier._transfer_params_to_java()  # param() and the audit read the JVM side
     doc_col, token_col = inputs
     stages = [DocumentAssembler().setInputCol("text").setOutputCol(doc_col),
               Tokenizer().setInputCols([doc_col]).setOutputCol(token_col), classifier]
