@@ -5,8 +5,9 @@ sequence axes), the family's assets (assets/vocab.txt and assets/labels.txt in i
 assets/merges.txt for a BPE family; the SentencePiece .model file instead of vocab.txt for
 XLM-R, DeBERTa-v2 and ALBERT), and a manifest with the
 sha256 of weights, vocab, labels and ONNX. The export is checked against torch with
-onnxruntime on a fixed set of varied sentences (plus any given), and refused when the largest
-|Δlogit| is above MAX_ONNX_LOGIT_DELTA: a bad export must not pass as a Spark NLP difference.
+onnxruntime on a fixed set of varied sentences (plus any given), and refused (BadInput: exit 2
+from a command) when a logit differs by more than atol + rtol * |logit| (export_check.py: the
+bound, its defaults and why): a bad export must not pass as a Spark NLP difference.
 """
 
 from __future__ import annotations
@@ -22,10 +23,16 @@ from typing import Any
 
 import numpy as np
 
+from hf_reference.export_check import (
+    DEFAULT_BOUND,
+    ExportBound,
+    LogitCheck,
+    measure,
+    refuse_unless_within,
+)
 from parity_core.checkpoint import CheckpointInfo
 from parity_core.fingerprint import package_versions, sha256_file, write_model_manifest
 
-MAX_ONNX_LOGIT_DELTA = 1e-4
 OPSET = 17
 CHECK_MAX_LENGTH = 128
 LIBRARIES = ("torch", "transformers", "tokenizers", "onnx", "onnxruntime")
@@ -70,8 +77,7 @@ class ExportResult:
 
     folder: Path
     max_abs_logit_delta: float
-    texts_checked: int
-    label_disagreements: int
+    check: LogitCheck  # the final model's (int8 when quantized)
     seconds: float
     manifest: dict[str, Any]
 
@@ -118,13 +124,13 @@ def _write_onnx(model: Any, tokenizer: Any, names: tuple[str, ...], path: Path) 
 
 
 def check_against_torch(model: Any, tokenizer: Any, onnx_path: Path, names: tuple[str, ...],
-                        texts: list[str]) -> tuple[float, int]:
-    """(max |Δlogit|, rows whose argmax differs) of ONNX vs torch, batches of 16 with padding."""
+                        texts: list[str], bound: ExportBound) -> LogitCheck:
+    """ONNX vs torch logits on texts (batches of 16 with padding), measured against bound."""
     import onnxruntime
     import torch
 
     session = onnxruntime.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
-    worst, flips = 0.0, 0
+    expected_all, got_all = [], []
     for start in range(0, len(texts), 16):
         batch = tokenizer(texts[start:start + 16], truncation=True, max_length=CHECK_MAX_LENGTH,
                           padding=True, return_tensors="pt")
@@ -133,9 +139,9 @@ def check_against_torch(model: Any, tokenizer: Any, onnx_path: Path, names: tupl
         with torch.inference_mode():
             expected = model(**feed).logits.numpy()
         got = session.run(["logits"], {n: v.numpy().astype(np.int64) for n, v in feed.items()})[0]
-        worst = max(worst, float(np.abs(got - expected).max()))
-        flips += int((got.argmax(-1) != expected.argmax(-1)).sum())
-    return worst, flips
+        expected_all.append(expected)
+        got_all.append(got)
+    return measure(expected_all, got_all, bound)
 
 
 def _write_assets(info: CheckpointInfo, model: Any, assets: Path) -> None:
@@ -156,30 +162,32 @@ def _write_assets(info: CheckpointInfo, model: Any, assets: Path) -> None:
 
 
 def _quantize(model: Any, tokenizer: Any, names: tuple[str, ...], work: Path,
-              texts: list[str], say: Callable[[str], None]) -> tuple[float, int, dict[str, Any]]:
+              texts: list[str], say: Callable[[str], None]
+              ) -> tuple[LogitCheck, dict[str, Any]]:
     """Replace work/model.onnx (fp32, already checked) by its int8 dynamic quantization, check
-    that against torch with the int8 bound; (max |Δlogit|, argmax differences, manifest fields)."""
+    that against torch with the int8 bound; (its check, manifest fields)."""
     from hf_reference.quantize import MAX_INT8_LOGIT_DELTA, quantize_int8
 
     fp32, int8 = work / "model.onnx", work / "model.int8.onnx"
     fields = quantize_int8(fp32, int8)
     fields["onnx_fp32_sha256"] = sha256_file(fp32)
-    delta, flips = check_against_torch(model, tokenizer, int8, names, texts)
-    say(f"int8 ONNX vs torch on {len(texts)} texts: max |Δlogit| {delta:.2e} "
-        f"(int8 bound {MAX_INT8_LOGIT_DELTA:.0e}), {flips} argmax differences")
-    if delta > MAX_INT8_LOGIT_DELTA:
-        raise RuntimeError(f"int8 quantization of {fp32}: max |Δlogit| {delta:.2e} > "
-                           f"{MAX_INT8_LOGIT_DELTA:.0e}; the quantized model is broken")
+    check = check_against_torch(model, tokenizer, int8, names, texts,
+                                ExportBound(atol=MAX_INT8_LOGIT_DELTA, rtol=0.0))
+    say(f"int8 ONNX vs torch on {len(texts)} texts: {check.line()}")
+    if check.max_abs_delta > MAX_INT8_LOGIT_DELTA:
+        raise RuntimeError(f"int8 quantization of {fp32}: max |Δlogit| {check.max_abs_delta:.2e}"
+                           f" > {MAX_INT8_LOGIT_DELTA:.0e}; the quantized model is broken")
     os.replace(int8, fp32)
-    return delta, flips, fields
+    return check, fields
 
 
 def export_checkpoint(info: CheckpointInfo, out_dir: str | Path, extra_texts: Sequence[str] = (),
-                      say: Callable[[str], None] = print, quantize: str = "none"
-                      ) -> ExportResult:
-    """Export, check against torch, write assets and manifest into out_dir (built beside it and
-    renamed, so a failed export leaves no folder that looks finished). quantize "int8" then
-    replaces model.onnx by its int8 dynamic quantization (hf_reference.quantize)."""
+                      say: Callable[[str], None] = print, quantize: str = "none",
+                      bound: ExportBound = DEFAULT_BOUND) -> ExportResult:
+    """Export, check against torch within bound, write assets and manifest into out_dir (built
+    beside it and renamed, so a failed or refused export leaves no folder that looks finished).
+    quantize "int8" then replaces model.onnx by its int8 dynamic quantization
+    (hf_reference.quantize)."""
     import torch
 
     from hf_reference.quantize import QUANTIZATIONS
@@ -198,17 +206,16 @@ def export_checkpoint(info: CheckpointInfo, out_dir: str | Path, extra_texts: Se
     _write_onnx(model, tokenizer, names, work / "model.onnx")
     _write_assets(info, model, work / "assets")
     texts = [*CHECK_TEXTS, *extra_texts]
-    delta, flips = check_against_torch(model, tokenizer, work / "model.onnx", names, texts)
-    say(f"ONNX vs torch on {len(texts)} texts: max |Δlogit| {delta:.2e} "
-        f"(bound {MAX_ONNX_LOGIT_DELTA:.0e}), {flips} argmax differences")
-    if delta > MAX_ONNX_LOGIT_DELTA:
-        raise RuntimeError(f"ONNX export of {info.folder}: max |Δlogit| {delta:.2e} > "
-                           f"{MAX_ONNX_LOGIT_DELTA:.0e}; the export does not reproduce torch")
+    check = check_against_torch(model, tokenizer, work / "model.onnx", names, texts, bound)
+    say(f"ONNX vs torch on {len(texts)} texts: {check.line()}")
+    if not check.passed:
+        shutil.rmtree(work, ignore_errors=True)
+        refuse_unless_within(check, f"ONNX export of {info.folder}")
+    fp32_check = check
     quantized: dict[str, Any] = {"quantization": "none"}
     if quantize != "none":
-        fp32_delta = delta
-        delta, flips, quantized = _quantize(model, tokenizer, names, work, texts, say)
-        quantized["onnx_fp32_max_abs_logit_delta"] = fp32_delta
+        check, quantized = _quantize(model, tokenizer, names, work, texts, say)
+        quantized["onnx_fp32_max_abs_logit_delta"] = fp32_check.max_abs_delta
     manifest = {
         "family": info.family.name,
         "architecture": info.family.architecture,
@@ -222,7 +229,8 @@ def export_checkpoint(info: CheckpointInfo, out_dir: str | Path, extra_texts: Se
         "labels": list(info.labels),
         "onnx_inputs": list(names),
         "onnx_opset": OPSET,
-        "onnx_max_abs_logit_delta": delta,
+        "onnx_max_abs_logit_delta": check.max_abs_delta,
+        "onnx_check": fp32_check.manifest(),
         "onnx_check_texts": len(texts),
         "libraries": package_versions(LIBRARIES),
         **quantized,
@@ -230,4 +238,4 @@ def export_checkpoint(info: CheckpointInfo, out_dir: str | Path, extra_texts: Se
     write_model_manifest(work, manifest)
     shutil.rmtree(out, ignore_errors=True)
     os.replace(work, out)
-    return ExportResult(out, delta, len(texts), flips, time.time() - started, manifest)
+    return ExportResult(out, check.max_abs_delta, check, time.time() - started, manifest)

@@ -2,10 +2,11 @@
 
 onnxruntime's dynamic quantization stores MatMul weights as int8 (per tensor, signed) and
 quantizes activations at run time; nothing is calibrated, so the same export always gives the
-same model. The fp32 export's check against torch (|Δlogit| ≤ 1e-4) stays the proof that the
-export itself is right; the quantized model is then checked against torch on the same texts
-with a looser bound, MAX_INT8_LOGIT_DELTA, which catches a broken quantization (garbage
-scales, a wrong graph) but not the quantization noise the report is there to measure.
+same model. The fp32 export's check against torch (|Δlogit| ≤ atol + rtol·|logit|,
+hf_reference/export_check.py) stays the proof that the export itself is right; the quantized
+model is then checked against torch on the same texts with a looser absolute bound,
+MAX_INT8_LOGIT_DELTA, which catches a broken quantization (garbage scales, a wrong graph) but
+not the quantization noise the report is there to measure.
 """
 
 from __future__ import annotations

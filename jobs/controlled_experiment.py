@@ -34,13 +34,18 @@ EXAMPLES = """\
 """
 
 
-def read_corpus(path: str, id_column: str, text_column: str) -> tuple[list[str], list[object]]:
+def read_corpus(path: str, id_column: str, text_column: str,
+                encoding: str = "utf-8") -> tuple[list[str], list[object]]:
+    """(ids, texts) with pandas, after the corpus rules (spark_pipelines/io/corpus_rules.py)."""
     import pandas as pd
 
+    from spark_pipelines.io.corpus_rules import validate_local
+
+    validate_local(path, id_column, text_column, encoding)
     lower = path.lower()
     frame = (pd.read_parquet(path) if lower.endswith(".parquet") or Path(path).is_dir()
-             else pd.read_csv(path) if lower.endswith(".csv")
-             else pd.read_json(path, lines=True))
+             else pd.read_csv(path, encoding=encoding) if lower.endswith(".csv")
+             else pd.read_json(path, lines=True, encoding=encoding))
     missing = [c for c in (id_column, text_column) if c not in frame.columns]
     if missing:
         raise BadInput(f"--input {path}: no column {missing[0]!r} (columns: {list(frame.columns)})")
@@ -68,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     from spark_pipelines.compare.experiment import Runner, render, run_flip
     from spark_pipelines.jvm.session import get_session
 
-    ids, texts = read_corpus(corpus, config.corpus.id_column, config.corpus.text_column)
+    ids, texts = read_corpus(corpus, config.corpus.id_column, config.corpus.text_column,
+                             config.corpus.encoding)
     if args.limit:
         ids, texts = ids[: args.limit], texts[: args.limit]
     runner = Runner(derive_settings(config), ids, texts, threads=args.threads)

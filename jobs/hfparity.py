@@ -1,8 +1,11 @@
 """hfparity: check your own model, from a Hugging Face checkpoint folder to a parity report.
 
   hfparity import --checkpoint DIR --output DIR [--max-length N] [--quantize int8]
+                  [--export-atol A] [--export-rtol R]
   hfparity check  --checkpoint DIR --corpus FILE [--output DIR] [--max-length N] [--overwrite]
-                  [--quantize int8]
+                  [--quantize int8] [--export-atol A] [--export-rtol R]
+                  [--text-column NAME] [--id-column NAME] [--encoding ENC] [--pipeline DIR]
+                  [--master URL] [--conf KEY=VALUE ...]
   hfparity fix    --report DIR [--output DIR] [--config FILE] [--overwrite]
   hfparity explain --checkpoint DIR "some text" [--pipeline DIR] [--json]
   hfparity explain --report DIR --row ID [--json]
@@ -20,6 +23,7 @@ import sys
 import time
 from pathlib import Path
 
+from hf_reference.export_check import DEFAULT_BOUND
 from jobs.cli import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -29,6 +33,7 @@ from jobs.cli import (
 )
 from jobs.hfparity_steps.model_explain import add_explain_parser
 from parity_core.checkpoint import SUPPORTED
+from parity_core.config import CorpusConfig
 from parity_core.errors import BadInput
 
 SUPPORTED_NOTE = f"supported: {SUPPORTED}"  # the one list, parity_core.checkpoint's
@@ -53,12 +58,36 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--quantize", choices=("none", "int8"), default="none",
                          help="deploy an int8 (onnxruntime dynamic) quantization of the ONNX "
                          "export to Spark NLP (default none: fp32)")
+        sub.add_argument("--export-atol", type=float, default=DEFAULT_BOUND.atol,
+                         help="the export check: each ONNX logit may differ from torch's by "
+                         f"atol + rtol*|logit| (default atol {DEFAULT_BOUND.atol:g})")
+        sub.add_argument("--export-rtol", type=float, default=DEFAULT_BOUND.rtol,
+                         help=f"(default rtol {DEFAULT_BOUND.rtol:g}; "
+                         "hf_reference/export_check.py says why)")
     imp.add_argument("--output", required=True, help="folder for onnx/ and sparknlp_model/")
     check.add_argument("--corpus", required=True, help="corpus: parquet, CSV or JSON lines")
     check.add_argument("--output", default="out/check",
                        help="folder for model/, hfparity.yaml, hf/, sparknlp/, report/")
     check.add_argument("--overwrite", action="store_true",
                        help="replace an earlier check's runs and report (the import is reused)")
+    corpus = CorpusConfig()
+    check.add_argument("--text-column", default=corpus.text_column,
+                       help=f"the corpus' text column (default {corpus.text_column})")
+    check.add_argument("--id-column", default=corpus.id_column,
+                       help=f"the corpus' id column (default {corpus.id_column}; absent: ids "
+                       "are derived from position and text)")
+    check.add_argument("--encoding", default=corpus.encoding,
+                       help=f"how a CSV or JSON lines corpus is decoded (default {corpus.encoding}"
+                       "); a byte not in it is refused, never replaced")
+    check.add_argument("--pipeline", default=None,
+                       help="audit the deployment you ship: a saved PipelineModel or Spark NLP "
+                       "classifier folder, scored as it is by the Spark NLP job")
+    check.add_argument("--master", default=None,
+                       help="Spark master for the three jobs (default local[2]); off a local "
+                       "master the code zip goes by --py-files and the paths must be shared")
+    check.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE",
+                       help="extra spark-submit --conf for the three jobs (repeatable), e.g. "
+                       "spark.pyspark.python=./env/bin/python")
     fix = commands.add_parser("fix", help="propose the Spark NLP pipeline change that restores "
                               "parity, measured on the report's corpus, saved and verified")
     fix.add_argument("--report", required=True, help="a report folder (check's or compare's)")
@@ -92,10 +121,25 @@ def _inspect(args: argparse.Namespace):  # -> CheckpointInfo
     return info
 
 
+def _bound(args: argparse.Namespace):  # -> ExportBound
+    from hf_reference.export_check import ExportBound
+
+    return ExportBound(atol=args.export_atol, rtol=args.export_rtol)
+
+
 def _say_delta(model) -> None:  # model: ImportedModel
+    """The export check's figure, measured now or recorded by the import that is reused."""
     quantization = model.manifest.get("quantization", "none")
     kind = "ONNX" if quantization == "none" else f"{quantization} ONNX"
-    say(f"{kind} max |Δlogit| vs torch: {model.onnx_max_abs_logit_delta:.2e}")
+    recorded = model.manifest.get("onnx_check")
+    within = ""
+    if recorded:
+        share = recorded["worst_abs_delta"] / recorded["worst_bound"]
+        within = (f"; fp32 export within {recorded['atol']:g} + {recorded['rtol']:g}·|logit| "
+                  f"(closest element {share:.1%} of its bound, |logit| up to "
+                  f"{recorded['max_abs_logit']:.3g}, {recorded['argmax_differences']} argmax "
+                  "differences)")
+    say(f"{kind} max |Δlogit| vs torch: {model.onnx_max_abs_logit_delta:.2e}{within}")
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -103,7 +147,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     started = time.time()
     info = _inspect(args)
-    model = import_checkpoint(info, args.output, say=say, quantize=args.quantize)
+    model = import_checkpoint(info, args.output, say=say, quantize=args.quantize,
+                              bound=_bound(args))
     _say_delta(model)
     say(f"done in {time.time() - started:.1f} s: Spark NLP model {model.sparknlp_model}")
     return EXIT_OK
@@ -121,6 +166,35 @@ def _check_output(output: Path, overwrite: bool) -> None:
         raise out.refusal(f"already holds a check ({', '.join(earlier)})")
 
 
+def _check_corpus(args: argparse.Namespace, columns: CorpusConfig) -> str:
+    """The corpus path, its columns, ids, encoding and JSON types checked in Python, in seconds,
+    before anything is imported or Spark starts (spark_pipelines/io/corpus_rules.py)."""
+    from parity_core.files import is_remote
+    from spark_pipelines.io.corpus_rules import CHECK_HINTS, validate_local
+
+    started = time.time()
+    corpus = check_corpus_path(args.corpus, "--corpus")
+    corpus = corpus if is_remote(corpus) else str(Path(corpus).resolve())
+    shape = validate_local(corpus, columns.id_column, columns.text_column, columns.encoding,
+                           CHECK_HINTS)
+    if shape is None:
+        say(f"corpus: {corpus} is remote: the jobs check it when they read it")
+    else:
+        ids = f"ids from {columns.id_column!r}" if shape.has_ids else "ids derived"
+        say(f"corpus: {shape.rows} rows, text {columns.text_column!r}, {ids}, columns "
+            f"{', '.join(shape.columns)} ({time.time() - started:.1f} s)")
+    return corpus
+
+
+def _submit(args: argparse.Namespace):  # -> Submit
+    from jobs.hfparity_steps.model_check import MASTER, Submit
+
+    for pair in args.conf:
+        if "=" not in pair or not pair.split("=", 1)[0].strip():
+            raise BadInput(f"--conf {pair!r}: use KEY=VALUE, e.g. spark.executor.memory=4g")
+    return Submit(args.master or MASTER, tuple(args.conf))
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from jobs.hfparity_steps.model_check import CONF_FILE, report_path, run_jobs, write_conf
     from jobs.hfparity_steps.model_import import import_checkpoint
@@ -129,16 +203,25 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     started = time.time()
     info = _inspect(args)
-    corpus = str(Path(check_corpus_path(args.corpus, "--corpus")).resolve())
+    columns = CorpusConfig(args.id_column, args.text_column, args.encoding)
+    corpus = _check_corpus(args, columns)
+    submit, bound = _submit(args), _bound(args)
+    if args.pipeline:
+        from spark_pipelines.sparknlp.deployment import check_deployment_folder
+
+        check_deployment_folder(args.pipeline)
     output = Path(args.output).resolve()
     _check_output(output, args.overwrite)
-    model = import_checkpoint(info, output / "model", say=say, quantize=args.quantize)
+    model = import_checkpoint(info, output / "model", say=say, quantize=args.quantize,
+                              bound=bound)
     _say_delta(model)
     conf = write_conf(output / CONF_FILE, info.folder, model.sparknlp_model, model.onnx,
-                      args.max_length)
+                      args.max_length, columns)
     derive_settings(load_config(conf))  # the jobs' own refusals, before any Spark starts
     say(f"conf: {conf}")
-    results = run_jobs(conf, corpus, output, args.overwrite, say)
+    pipeline = str(Path(args.pipeline).resolve()) if args.pipeline and "://" not in \
+        args.pipeline else args.pipeline
+    results = run_jobs(conf, corpus, output, args.overwrite, say, submit, pipeline)
     failed = [r for r in results if r.code not in (0, 1) or (r.code == 1 and r.name != "compare")]
     report = report_path(output)
     if failed or report is None or len(results) < 3:

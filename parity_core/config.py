@@ -69,6 +69,8 @@ DEVICES = ("cpu", "cuda")
 class CorpusConfig:
     id_column: str = "id"
     text_column: str = "text"
+    # CSV and JSON lines are decoded with this; a byte not in it is refused, never replaced.
+    encoding: str = "utf-8"
 
 
 @dataclass(frozen=True)

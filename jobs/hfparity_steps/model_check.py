@@ -8,7 +8,9 @@ commands printed are the ones a user repeats with the conf written here. The jar
 Spark NLP jars plus this checkout's hfparity-functions.jar) are passed explicitly, so a
 spark-defaults.conf naming another build of the functions jar does not win, and on the driver's
 class path with `spark.jars` emptied (jvm/jars.py local_jar_conf: on local[2] `--jars` copied
-~296 MB of jars into every run's executor folder).
+~296 MB of jars into every run's executor folder). On another master (`--master`) the jars go
+by `--jars` and the code by `--py-files` (the zip spark_pipelines.jvm.package builds), as
+docs/cluster.md's commands do; `--conf KEY=VALUE` pairs are passed after ours, so they win.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from pathlib import Path
 
 import yaml
 
-from parity_core.config import ProjectConfig
+from parity_core.config import CorpusConfig, ProjectConfig
 from parity_core.files import REPORT_FILE
 from spark_pipelines.io.publish import is_complete_local
 from spark_pipelines.jvm.tmpdir import private_tmpdir, submit_args
@@ -32,6 +34,28 @@ from spark_pipelines.jvm.tmpdir import private_tmpdir, submit_args
 REPO = Path(__file__).resolve().parents[2]
 CONF_FILE = "hfparity.yaml"
 MASTER = "local[2]"
+
+
+@dataclass(frozen=True)
+class Submit:
+    """Where the jobs run: the master and the user's extra spark-submit --conf pairs."""
+
+    master: str = MASTER
+    confs: tuple[str, ...] = ()
+
+    def flags(self) -> list[str]:
+        """spark-submit flags: master, jars (and the code zip off a local master), Python, then
+        the user's --conf pairs (later values win in spark-submit)."""
+        from spark_pipelines.jvm.jars import is_local_master, session_jars, submit_jar_flags
+        from spark_pipelines.jvm.package import build_zip
+
+        flags = ["--master", self.master, *submit_jar_flags(self.master, session_jars())]
+        if not is_local_master(self.master):
+            flags += ["--py-files", str(build_zip(REPO / "dist" / "hfparity-py.zip"))]
+        flags += ["--conf", f"spark.pyspark.python={sys.executable}"]
+        for pair in self.confs:
+            flags += ["--conf", pair]
+        return flags
 
 
 @dataclass(frozen=True)
@@ -43,15 +67,16 @@ class StepResult:
 
 
 def write_conf(path: Path, checkpoint: Path, sparknlp_model: Path, onnx: Path,
-               max_length: int) -> Path:
-    """A conf YAML for this checkpoint: the defaults plus its model paths and max length."""
+               max_length: int, corpus: CorpusConfig | None = None) -> Path:
+    """A conf YAML for this checkpoint: the defaults plus its model paths, max length and the
+    corpus' columns and encoding."""
     defaults = ProjectConfig()
     document = {
         "model": {"checkpoint": str(checkpoint), "sparknlp_model": str(sparknlp_model),
                   "onnx_export": str(onnx)},
         "tokenization": {**asdict(defaults.tokenization), "max_length": max_length},
         "inference": asdict(defaults.inference),
-        "corpus": asdict(defaults.corpus),
+        "corpus": asdict(corpus or defaults.corpus),
         "compare": asdict(defaults.compare),
     }
     header = (f"# Written by `hfparity check` for {checkpoint}.\n"
@@ -65,18 +90,27 @@ def spark_submit() -> str:
 
 
 def _submit_flags() -> list[str]:
-    from spark_pipelines.jvm.jars import session_jars, submit_jar_flags
-
-    return ["--master", MASTER, *submit_jar_flags(MASTER, session_jars()),
-            "--conf", f"spark.pyspark.python={sys.executable}"]
+    """The flags of a local[2] run (the benchmarks time the same submit as check)."""
+    return Submit().flags()
 
 
-def run_step(name: str, script: str, args: list[str], say: Callable[[str], None]) -> StepResult:
+def _shown_flags(submit: Submit) -> str:
+    """The flags as a user would type them: the jar list as the command that prints it."""
+    from spark_pipelines.jvm.jars import is_local_master
+
+    package = f"{shlex.quote(sys.executable)} -m spark_pipelines.jvm.package"
+    jars = (f'--driver-class-path "$({package} --classpath)" --conf spark.jars='
+            if is_local_master(submit.master) else
+            f'--jars "$({package} --jars)" --py-files {REPO / "dist" / "hfparity-py.zip"}')
+    extra = "".join(f" --conf {shlex.quote(pair)}" for pair in submit.confs)
+    return f"--master {shlex.quote(submit.master)} {jars}{extra}"
+
+
+def run_step(name: str, script: str, args: list[str], say: Callable[[str], None],
+             submit: Submit = Submit()) -> StepResult:
     """spark-submit one job with a private driver temp folder; its stdout is passed through."""
-    command = [spark_submit(), *_submit_flags(), str(REPO / "jobs" / script), *args]
-    classpath = f'"$({shlex.quote(sys.executable)} -m spark_pipelines.jvm.package --classpath)"'
-    say(f"{name}: {shlex.quote(spark_submit())} --master {shlex.quote(MASTER)} "
-        f"--driver-class-path {classpath} --conf spark.jars= "
+    command = [spark_submit(), *submit.flags(), str(REPO / "jobs" / script), *args]
+    say(f"{name}: {shlex.quote(spark_submit())} {_shown_flags(submit)} "
         f"{shlex.join([str(REPO / 'jobs' / script), *args])}")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)}
@@ -96,21 +130,24 @@ def run_step(name: str, script: str, args: list[str], say: Callable[[str], None]
 
 
 def run_jobs(conf: Path, corpus: str, output: Path, overwrite: bool,
-             say: Callable[[str], None]) -> tuple[StepResult, ...]:
-    """The Hugging Face job, the Spark NLP job, then the join; stops at the first failure."""
+             say: Callable[[str], None], submit: Submit = Submit(),
+             pipeline: str | None = None) -> tuple[StepResult, ...]:
+    """The Hugging Face job, the Spark NLP job (on `pipeline`, the deployment as it is, when
+    given), then the join; stops at the first failure."""
     common = ["--config", str(conf), *(["--overwrite"] if overwrite else [])]
+    deployed = ["--pipeline", pipeline] if pipeline else []
     steps = (
         ("Hugging Face job", "hf_reference.py",
          [*common, "--input", corpus, "--output", str(output / "hf")]),
         ("Spark NLP job", "sparknlp_pipeline.py",
-         [*common, "--input", corpus, "--output", str(output / "sparknlp")]),
+         [*common, "--input", corpus, "--output", str(output / "sparknlp"), *deployed]),
         ("compare", "compare.py",
          [*common, "--left", str(output / "hf"), "--right", str(output / "sparknlp"),
           "--corpus", corpus, "--output", str(output / "report")]),
     )
     results = []
     for name, script, args in steps:
-        result = run_step(name, script, args, say)
+        result = run_step(name, script, args, say, submit)
         results.append(result)
         if result.code != 0 and script != "compare.py":
             break

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from hf_reference.export_check import DEFAULT_BOUND, ExportBound
 from parity_core.checkpoint import CheckpointInfo
 from parity_core.files import MODEL_MANIFEST
 from parity_core.fingerprint import read_model_manifest, sha256_file
@@ -69,10 +70,11 @@ def _import_in_own_process(onnx: Path, out: Path) -> None:
 
 
 def import_checkpoint(info: CheckpointInfo, output: str | Path,
-                      say: Callable[[str], None] = print, quantize: str = "none"
-                      ) -> ImportedModel:
-    """Export and import `info`'s checkpoint into output/{onnx,sparknlp_model} unless a
-    finished import of the same weights, vocab and quantization is already there."""
+                      say: Callable[[str], None] = print, quantize: str = "none",
+                      bound: ExportBound = DEFAULT_BOUND) -> ImportedModel:
+    """Export (checked against torch within bound) and import `info`'s checkpoint into
+    output/{onnx,sparknlp_model} unless a finished import of the same weights, vocab and
+    quantization is already there (its recorded check is then reported, not re-run)."""
     out = Path(output).resolve()
     onnx, saved = out / ONNX_DIR, out / SPARKNLP_DIR
     started = time.time()
@@ -86,7 +88,7 @@ def import_checkpoint(info: CheckpointInfo, output: str | Path,
 
     step = time.time()
     exported = export_checkpoint(info, onnx, say=lambda line: say(f"export: {line}"),
-                                 quantize=quantize)
+                                 quantize=quantize, bound=bound)
     kind = "" if quantize == "none" else f" ({quantize} quantized)"
     say(f"export: {info.family.architecture} -> {onnx}{kind} ({exported.seconds:.1f} s)")
     step = time.time()

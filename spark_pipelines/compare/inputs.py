@@ -121,7 +121,7 @@ def load_inputs(spark: SparkSession, config: ProjectConfig, left_dir: str, right
     if not allow_model_mismatch:
         check_model(left_fp, right_fp, left_dir, right_dir)
     corpus, digest = read_corpus_digest(spark, corpus_path, config.corpus.id_column,
-                                        config.corpus.text_column)
+                                        config.corpus.text_column, config.corpus.encoding)
     check_corpus(left_fp, digest, "left", left_dir, corpus_path)
     check_corpus(right_fp, digest, "right", right_dir, corpus_path)
     return CompareInputs(left, right, left_fp, right_fp, corpus, digest)

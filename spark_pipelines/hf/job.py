@@ -43,7 +43,7 @@ def status_counts(spark: SparkSession, out_dir: str) -> JobSummary:
 def run_hf_reference(spark: SparkSession, config: ProjectConfig, settings: EffectiveSettings,
                      corpus_path: str, out_dir: str, overwrite: bool = False) -> JobSummary:
     corpus, digest = read_corpus_digest(spark, corpus_path, config.corpus.id_column,
-                                        config.corpus.text_column)
+                                        config.corpus.text_column, config.corpus.encoding)
     records = score_corpus(corpus, settings)
     fingerprint = reference_fingerprint(settings, corpus_path, digest)
     write_records(records, out_dir, fingerprint, overwrite)

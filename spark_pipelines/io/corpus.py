@@ -1,7 +1,12 @@
 """Read a corpus (parquet, CSV or JSON lines) into DataFrame[id string, text string].
 
 Framework-neutral (pyspark only): both the Hugging Face and the Spark NLP jobs read through here,
-so both see the same ids and texts. Everything is validated before any model work:
+so both see the same ids and texts. Everything is validated before any model work (the rules and
+their messages: spark_pipelines/io/corpus_rules.py, which also checks a local file before Spark):
+
+- a local CSV or JSON lines file must decode with corpus.encoding (default UTF-8), and JSON
+  texts must be of one JSON kind (corpus_rules.check_local_text): Spark would replace bad bytes
+  with U+FFFD and score a number or a list among strings as its JSON text;
 
 - the text column must exist (the error names the file and the column);
 - a text column that is not a string type is kept, but its values become null and the column's
@@ -18,48 +23,32 @@ so both see the same ids and texts. Everything is validated before any model wor
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pyspark.sql import DataFrame, Row, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import LongType, StringType, StructField, StructType
 
 from parity_core.errors import BadInput
-from parity_core.files import is_remote
+from spark_pipelines.io.corpus_rules import (
+    SHOW_IDS,
+    check_local_text,
+    codec_name,
+    corpus_format,
+    duplicate_ids,
+    missing_text_column,
+    null_ids,
+)
 
 TEXT_ERROR_KEY = "hfparity.text_error"
 CORRUPT_COLUMN = "_corrupt_record"  # Spark's default spark.sql.columnNameOfCorruptRecord
-FORMATS = {".parquet": "parquet", ".csv": "csv", ".jsonl": "json", ".json": "json"}
-SHOW_IDS = 5
 
 
-def corpus_format(path: str) -> str:
-    """parquet/csv/json from the file extension, or from the files inside a folder."""
-    local = Path(path.removeprefix("file://"))
-    suffix = local.suffix.lower()
-    if suffix in FORMATS:
-        return FORMATS[suffix]
-    if not is_remote(path) and local.is_dir():
-        found = {
-            FORMATS[p.suffix.lower()]
-            for p in local.rglob("*")
-            if p.is_file() and p.suffix.lower() in FORMATS and not p.name.startswith(("_", "."))
-        }
-        if len(found) == 1:
-            return found.pop()
-        if len(found) > 1:
-            raise BadInput(f"corpus {path}: mixes formats {sorted(found)}; keep one per folder")
-        raise BadInput(f"corpus {path}: no .parquet, .csv or .jsonl files inside")
-    if is_remote(path):
-        return "parquet"
-    raise BadInput(f"corpus {path}: unknown format; use .parquet, .csv or .jsonl (JSON lines)")
-
-
-def _load(spark: SparkSession, path: str, fmt: str) -> DataFrame:
+def _load(spark: SparkSession, path: str, fmt: str, encoding: str = "utf-8") -> DataFrame:
+    encoding = codec_name(encoding)
     if fmt == "csv":
-        return spark.read.csv(path, header=True, multiLine=True, escape='"')
-    if fmt == "json":
-        return spark.read.json(path)  # one JSON object per line
+        return spark.read.csv(path, header=True, multiLine=True, escape='"', encoding=encoding)
+    if fmt == "json":  # one JSON object per line; Spark wants lineSep named for other encodings
+        other = {} if encoding == "utf-8" else {"lineSep": "\n"}
+        return spark.read.json(path, encoding=encoding, **other)
     return spark.read.parquet(path)
 
 
@@ -111,13 +100,11 @@ def _check_ids(frame: DataFrame, path: str, id_column: str) -> dict[str, object]
                        F.sum(F.col("id").isNull().cast("long")).alias("null_ids"),
                        F.countDistinct("id").alias("distinct_ids")).first()
     if row["null_ids"]:
-        raise BadInput(f"corpus {path}: column {id_column!r} has {row['null_ids']} null ids; "
-                       "every row needs an id (or drop the column to derive ids)")
+        raise null_ids(path, id_column, row["null_ids"])
     if row["distinct_ids"] != row["rows"]:
         duplicates = (frame.groupBy("id").count().filter(F.col("count") > 1)
                       .orderBy("id").limit(SHOW_IDS).collect())
-        shown = ", ".join(f"{dup['id']!r} x{dup['count']}" for dup in duplicates)
-        raise BadInput(f"corpus {path}: column {id_column!r} has duplicate ids, first: {shown}")
+        raise duplicate_ids(path, id_column, [(dup["id"], dup["count"]) for dup in duplicates])
     return _digest_of(row)
 
 
@@ -137,21 +124,22 @@ def _check_parsed(raw: DataFrame, path: str) -> None:
 
 
 def read_corpus(spark: SparkSession, path: str, id_column: str = "id",
-                text_column: str = "text") -> DataFrame:
+                text_column: str = "text", encoding: str = "utf-8") -> DataFrame:
     """The corpus as DataFrame[id string, text string], validated (see the module docstring)."""
-    return read_corpus_digest(spark, path, id_column, text_column)[0]
+    return read_corpus_digest(spark, path, id_column, text_column, encoding)[0]
 
 
 def read_corpus_digest(spark: SparkSession, path: str, id_column: str = "id",
-                       text_column: str = "text") -> tuple[DataFrame, dict[str, object]]:
+                       text_column: str = "text", encoding: str = "utf-8"
+                       ) -> tuple[DataFrame, dict[str, object]]:
     """read_corpus and corpus_digest of it; with an id column both come from one Spark job."""
     fmt = corpus_format(path)
-    raw = _load(spark, path, fmt)
+    check_local_text(path, text_column, encoding)
+    raw = _load(spark, path, fmt, encoding)
     _check_parsed(raw, path)
     columns = raw.columns
     if text_column not in columns:
-        raise BadInput(f"corpus {path}: no text column {text_column!r} "
-                       f"(columns: {', '.join(columns) or 'none'}); set corpus.text_column")
+        raise missing_text_column(path, text_column, columns)
     text_type = raw.schema[text_column].dataType
     if isinstance(text_type, StringType):
         text = F.col(text_column)

@@ -33,6 +33,8 @@ PIPELINE_CLASS = "org.apache.spark.ml.PipelineModel"
 ASSEMBLER = "DocumentAssembler"
 TOKENIZERS = ("TokenizerModel", "RegexTokenizer", "RecursiveTokenizerModel", "Tokenizer")
 SENTENCE_DETECTORS = ("SentenceDetector", "SentenceDetectorDLModel")
+WRAP_INPUT_COLS = ("document", "token")
+WRAP_OUTPUT_COL = "class"
 WRAPPED_NOTE = ("a classifier folder without a pipeline: wrapped in DocumentAssembler -> "
                 "Tokenizer with Spark NLP's defaults, as a deployment that loads it alone would")
 
@@ -109,7 +111,16 @@ def _wrap(spark: SparkSession, classifier: Any) -> Any:
     from sparknlp.annotator import Tokenizer
     from sparknlp.base import DocumentAssembler
 
-    doc_col, token_col = param(classifier, "inputCols")
+    inputs = param(classifier, "inputCols")
+    if not inputs or param(classifier, "outputCol") is None:
+        # Saved with no columns (as loadSavedModel leaves them): Spark NLP's usual names.
+        # param() and the audit read the JVM side, so the values are pushed there too.
+        inputs = inputs or list(WRAP_INPUT_COLS)
+        classifier.setInputCols(inputs)
+        if param(classifier, "outputCol") is None:
+            classifier.setOutputCol(WRAP_OUTPUT_COL)
+        classifier._transfer_params_to_java()
+    doc_col, token_col = inputs
     stages = [DocumentAssembler().setInputCol("text").setOutputCol(doc_col),
               Tokenizer().setInputCols([doc_col]).setOutputCol(token_col), classifier]
     return Pipeline(stages=stages).fit(spark.createDataFrame([], "text string"))

@@ -30,7 +30,7 @@ def run_sparknlp(spark: SparkSession, config: ProjectConfig, settings: Effective
     with its own settings and audited, instead of the pipeline matched to the checkpoint.
     """
     corpus, digest = read_corpus_digest(spark, corpus_path, config.corpus.id_column,
-                                        config.corpus.text_column)
+                                        config.corpus.text_column, config.corpus.encoding)
     if pipeline_dir:
         from spark_pipelines.sparknlp.deploy_run import build_deployment_run
 

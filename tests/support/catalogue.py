@@ -2,11 +2,12 @@
 
 - The text catalogue (`write_text_catalogue`): one JSON lines corpus, one row per TextCase
   (null, empty, whitespace, NBSP, ZWJ, soft hyphen, astral, CJK, RTL, control characters, 10,000+
-  characters...) plus two rows only JSON can carry: a `\\ud800` escape (a lone surrogate) and a
-  number where the other rows have strings. JSON escapes keep NUL and the other control
+  characters...) plus a row only JSON can carry: a `\\ud800` escape (a lone surrogate). JSON
+  escapes keep NUL and the other control
   characters exact, so what a job reads is what the case says (JSON_READ_AS says where not).
 - File cases (`FILE_CASES`): what only a whole file can carry: bytes that are not UTF-8, a text
-  column of numbers, a missing text or id column, null or duplicate ids; one builder each.
+  column of numbers, a JSON number among JSON strings, a missing text or id column, null or
+  duplicate ids; one builder each.
 
 Builders write with json/pyarrow or raw bytes, never with Spark, so the corpus under test does
 not depend on the code under test.
@@ -65,12 +66,11 @@ TEXT_CASES: tuple[TextCase, ...] = (
 
 # Rows only a JSON file can carry, as raw lines, and the text Spark's JSON reader makes of them:
 # Jackson decodes \ud800 to a lone surrogate and Spark stores strings as UTF-8 through Java's
-# encoder, which writes "?" for it; a number in a column of strings is inferred as string.
+# encoder, which writes "?" for it. (A number among strings is refused: write_jsonl_number_text.)
 JSON_ONLY_LINES = {
     "json-surrogate": '{"id": "json-surrogate", "text": "bad \\ud800 film"}',
-    "json-number": '{"id": "json-number", "text": 12345}',
 }
-JSON_READ_AS = {"json-surrogate": "bad ? film", "json-number": "12345"}
+JSON_READ_AS = {"json-surrogate": "bad ? film"}
 
 
 def catalogue_texts() -> dict[str, str | None]:
@@ -103,15 +103,20 @@ def write_csv_bad_bytes(path: Path) -> Path:
     return path
 
 
-# What Spark's CSV reader makes of those rows, in order: each malformed sequence -> U+FFFD.
-CSV_READ_AS = ("good \ufffd\ufffd film", "bad \ufffd film", "a fine film", "a fine film")
-
 
 def write_jsonl_invalid_utf8(path: Path) -> Path:
     """JSON lines where one line holds raw bytes that are not UTF-8."""
     path.write_bytes(b'{"id": "ok-1", "text": "a fine film"}\n'
                      b'{"id": "json-invalid", "text": "good ' + INVALID_UTF8 + b' film"}\n'
                      b'{"id": "ok-2", "text": "another film"}\n')
+    return path
+
+
+def write_jsonl_number_text(path: Path) -> Path:
+    """JSON lines whose third text is a number: Spark's reader would make it the string "12345"."""
+    rows = [{"id": "s1", "text": "a fine film"}, {"id": "s2", "text": None},
+            {"id": "json-number", "text": 12345}]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
     return path
 
 
@@ -145,6 +150,7 @@ FILE_CASES: dict[str, tuple[str, Callable[[Path], Path]]] = {
     "csv-bad-bytes-no-id": ("bad.csv", write_csv_bad_bytes),
     "jsonl-invalid-utf8": ("bad.jsonl", write_jsonl_invalid_utf8),
     "numbers": ("numbers.parquet", write_numbers_parquet),
+    "jsonl-number-text": ("mixed.jsonl", write_jsonl_number_text),
     "no-text-column": ("notext.jsonl", write_no_text_column),
     "duplicate-ids": ("dups.jsonl", write_duplicate_ids),
     "null-ids": ("nullids.parquet", write_null_ids),

@@ -123,7 +123,8 @@ def test_int8_export_is_quantized_checked_with_its_own_bound_and_recorded(work):
     and the int8 |Δlogit| is reported (above the fp32 bound: quantization noise) not refused."""
     import onnx
 
-    from hf_reference.export import MAX_ONNX_LOGIT_DELTA, export_checkpoint
+    from hf_reference.export import export_checkpoint
+    from hf_reference.export_check import DEFAULT_BOUND
     from hf_reference.quantize import MAX_INT8_LOGIT_DELTA
     from parity_core.checkpoint import inspect_checkpoint
 
@@ -134,8 +135,9 @@ def test_int8_export_is_quantized_checked_with_its_own_bound_and_recorded(work):
     assert {"MatMulInteger", "DynamicQuantizeLinear"} <= ops
     assert manifest["quantization"] == "int8"
     assert manifest["onnx_fp32_sha256"] != manifest["onnx_sha256"]
-    assert manifest["onnx_fp32_max_abs_logit_delta"] <= MAX_ONNX_LOGIT_DELTA
-    assert MAX_ONNX_LOGIT_DELTA < result.max_abs_logit_delta <= MAX_INT8_LOGIT_DELTA
+    assert manifest["onnx_fp32_max_abs_logit_delta"] <= DEFAULT_BOUND.atol
+    assert manifest["onnx_check"]["rtol"] == DEFAULT_BOUND.rtol
+    assert DEFAULT_BOUND.atol < result.max_abs_logit_delta <= MAX_INT8_LOGIT_DELTA
     assert (work / "int8" / "assets" / "vocab.txt").is_file()
     # The layer outputs are found in the quantized graph too (its quantize nodes skipped), and
     # quantization shows from the embeddings on (int8 Gather of the embedding tables).

@@ -56,3 +56,17 @@ def test_non_string_text_is_kept_null_with_type_error(spark, tmp_path):
     frame = read_corpus(spark, str(path))
     assert [r["text"] for r in frame.collect()] == [None, None]
     assert "has type bigint, not string" in text_error(frame)
+
+
+def test_corpus_encoding_reads_a_latin1_csv_and_jsonl_exactly(spark, tmp_path):
+    """corpus.encoding reaches Spark's readers: 'café' arrives as written, not as U+FFFD."""
+    csv = tmp_path / "latin1.csv"
+    csv.write_bytes(b"id,text\nr1,caf\xe9 society\n")
+    jsonl = tmp_path / "latin1.jsonl"
+    jsonl.write_bytes(b'{"id": "j1", "text": "na\xefve"}\n{"id": "j2", "text": "plain"}\n')
+    assert [tuple(r) for r in read_corpus(spark, str(csv), encoding="latin-1").collect()] == [
+        ("r1", "café society")]
+    assert sorted(tuple(r) for r in read_corpus(spark, str(jsonl), encoding="latin-1")
+                  .collect()) == [("j1", "naïve"), ("j2", "plain")]
+    with pytest.raises(BadInput, match=r"latin1\.csv: not utf-8 at byte 14 \(line 2: "):
+        read_corpus(spark, str(csv))
