@@ -1,0 +1,73 @@
+"""The page's first screen in words (templates/verdict.html prints them): after the verdict and
+how many predictions change, why (the leading cause, in the cause catalogue's words) and what
+to do (the `hfparity fix` command for this report, or, once the fix ran, its before and after).
+
+Plain text, made here from the Summary so the sentences have one home; the template escapes it
+like any other text.
+"""
+
+from __future__ import annotations
+
+from spark_pipelines.report.fix_model import FixFigures, HowToFix
+from spark_pipelines.report.formats import format_rows
+from spark_pipelines.report.model import Summary
+
+FIX_COMMAND = ".venv/bin/hfparity fix --report {report}"
+TRIGGER_WORDS_SHOWN = 3
+
+
+def cause_sentence(summary: Summary) -> str | None:
+    """'pieces/pieces_dropped (one side's pieces ...) on 1,301 of the 1,423 rows that differ in
+    any way and 60 of the 66 label changes; most often at “It's” (110 rows), ...'; None when no
+    row differs."""
+    lead = summary.leading_cause
+    if lead is None:
+        return None
+    what = f" ({lead.meaning})" if lead.meaning else ""
+    text = (f"{lead.name}{what} on {lead.rows:,} of the {format_rows(lead.differing_rows)} "
+            "that differ in any way")
+    if summary.label_changes:
+        text += f" and {lead.label_changes:,} of the {summary.label_changes:,} label changes"
+    words = [f"“{w.word}” ({format_rows(w.rows)})"
+             for w in lead.trigger_words[:TRIGGER_WORDS_SHOWN]]
+    if words:
+        text += "; most often at " + ", ".join(words)
+    return text + "."
+
+
+def fix_command(summary: Summary, report_dir: str | None) -> str | None:
+    """The command that proposes and proves the fix for this report; None when the fix already
+    ran (its outcome is shown instead) or nothing differs."""
+    if summary.how_to_fix is not None or (summary.passed and summary.leading_cause is None):
+        return None
+    return FIX_COMMAND.format(report=report_dir or "<this report's folder>")
+
+
+def fix_outcome(fix: HowToFix | None) -> list[str]:
+    """The fix's proposal and its figures before → after, then the verdict on the saved
+    pipeline run again (the compare job's own line); empty when the fix has not run."""
+    if fix is None:
+        return []
+    before, after = fix.before, fix.after
+    if not fix.proposal:
+        lines = ["No Spark NLP pipeline change is called for: what differs comes from "
+                 "behaviour no setting changes (How to fix, below)."]
+    elif after is None:
+        lines = [f"Proposed: {', '.join(fix.proposal)} (not measured)."]
+    else:
+        lines = [f"Proposed: {', '.join(fix.proposal)}. Label changes {_changes(before)} → "
+                 f"{_changes(after)}; rows with |Δp| ≤ 1e-5 {before.within_tight_delta:,} → "
+                 f"{after.within_tight_delta:,} of {after.rows:,}; max |Δp| "
+                 f"{_delta(before)} → {_delta(after)}."]
+    if fix.verification is not None:
+        lines.append(f"After the fix, the saved pipeline run again: "
+                     f"{fix.verification.verdict}")
+    return lines
+
+
+def _changes(figures: FixFigures) -> str:
+    return f"{figures.labeled_both - figures.labels_agree:,} of {figures.labeled_both:,}"
+
+
+def _delta(figures: FixFigures) -> str:
+    return "n/a" if figures.max_abs_delta is None else f"{figures.max_abs_delta:.3g}"
