@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from spark_pipelines.report.fix_model import FixFigures, HowToFix
 from spark_pipelines.report.formats import format_rows
-from spark_pipelines.report.model import Summary
+from spark_pipelines.report.model import Example, Summary
 
 FIX_COMMAND = ".venv/bin/hfparity fix --report {report}"
 TRIGGER_WORDS_SHOWN = 3
@@ -32,7 +32,22 @@ def cause_sentence(summary: Summary) -> str | None:
              for w in lead.trigger_words[:TRIGGER_WORDS_SHOWN]]
     if words:
         text += "; most often at " + ", ".join(words)
+    example = _example(summary, lead.cause, lead.sub_cause)
+    if example is not None and example.cause_evidence:
+        sides = ", ".join(f"{side} {framework(fp, side)}" for side, fp in (
+            ("left", summary.fingerprints.left), ("right", summary.fingerprints.right)))
+        text += f"; e.g. row {example.id} ({sides}): {example.cause_evidence.split('; ')[0]}"
     return text + "."
+
+
+def _example(summary: Summary, cause: str, sub_cause: str | None) -> Example | None:
+    """A worked example of the cause with its evidence, whose first clause shows on one row what
+    each side did (e.g. "left 'can' ''' 't' vs right 'can': 2 pieces dropped ... on right")."""
+    for found in summary.causes:
+        for example in found.examples if found.cause == cause else ():
+            if example.sub_cause == sub_cause and example.cause_evidence:
+                return example
+    return None
 
 
 def fix_command(summary: Summary, report_dir: str | None) -> str | None:
@@ -63,6 +78,11 @@ def fix_outcome(fix: HowToFix | None) -> list[str]:
         lines.append(f"After the fix, the saved pipeline run again: "
                      f"{fix.verification.verdict}")
     return lines
+
+
+def framework(fingerprint: object, side: str) -> str:
+    """A run's framework as its fingerprint (verbatim JSON) records it, else the side's name."""
+    return str(fingerprint.get("framework", side)) if hasattr(fingerprint, "get") else side
 
 
 def _changes(figures: FixFigures) -> str:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import jinja2
 
@@ -35,8 +34,9 @@ def render_report(summary: Summary, report_dir: str | None = None) -> str:
     """The whole page as a string (UTF-8 when written). `report_dir`: the report folder as the
     user names it, for the `hfparity fix` command the first screen shows (None: described)."""
     title = "Prediction parity report: " + " vs ".join(
-        str(_framework(fp, side)) for side, fp in (("left", summary.fingerprints.left),
-                                                   ("right", summary.fingerprints.right)))
+        first_screen.framework(fp, side)
+        for side, fp in (("left", summary.fingerprints.left),
+                         ("right", summary.fingerprints.right)))
     return environment().get_template("page.html").render(
         summary=summary, title=title, family_lines=family_lines(summary),
         report_dir=report_dir)
@@ -58,11 +58,6 @@ def environment() -> jinja2.Environment:
         cause_sentence=first_screen.cause_sentence, fix_command=first_screen.fix_command,
         fix_outcome=first_screen.fix_outcome)
     return env
-
-
-def _framework(fingerprint: Any, side: str) -> Any:
-    """A run's framework as its fingerprint (verbatim JSON) records it, else the side's name."""
-    return fingerprint.get("framework", side) if hasattr(fingerprint, "get") else side
 
 
 def unscored_sides(example: Example) -> list[tuple[str, str, str | None]]:
