@@ -59,8 +59,8 @@ def fix_command(summary: Summary, report_dir: str | None) -> str | None:
 
 
 def fix_outcome(fix: HowToFix | None) -> list[str]:
-    """The fix's proposal and its figures before → after, then the verdict on the saved
-    pipeline run again (the compare job's own line); empty when the fix has not run."""
+    """The fix's proposal and its figures before → after (fixed_verdict adds the verdict on the
+    saved pipeline); empty when the fix has not run."""
     if fix is None:
         return []
     before, after = fix.before, fix.after
@@ -74,10 +74,15 @@ def fix_outcome(fix: HowToFix | None) -> list[str]:
                  f"{_changes(after)}; rows with |Δp| ≤ 1e-5 {before.within_tight_delta:,} → "
                  f"{after.within_tight_delta:,} of {after.rows:,}; max |Δp| "
                  f"{_delta(before)} → {_delta(after)}."]
-    if fix.verification is not None:
-        lines.append(f"After the fix, the saved pipeline run again: "
-                     f"{fix.verification.verdict}")
     return lines
+
+
+def fixed_verdict(fix: HowToFix | None) -> tuple[bool, str] | None:
+    """(passed, the compare job's verdict line) on the saved proposal run again by the Spark NLP
+    job; None before that proof ran."""
+    if fix is None or fix.verification is None:
+        return None
+    return fix.verification.compare_exit == 0, fix.verification.verdict
 
 
 def framework(fingerprint: object, side: str) -> str:

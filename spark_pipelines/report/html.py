@@ -56,7 +56,7 @@ def environment() -> jinja2.Environment:
         status_colours=plots.STATUS_COLOURS, op_classes=OP_CLASSES, schema=schema,
         null_value=NULL_VALUE, unscored_sides=unscored_sides, token_windows=token_windows,
         cause_sentence=first_screen.cause_sentence, fix_command=first_screen.fix_command,
-        fix_outcome=first_screen.fix_outcome)
+        fix_outcome=first_screen.fix_outcome, fixed_verdict=first_screen.fixed_verdict)
     return env
 
 

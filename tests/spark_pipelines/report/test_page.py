@@ -199,7 +199,9 @@ def _every_section(summary: Summary) -> Summary:
     data["how_to_fix"] = {
         "coverage": HOSTILE, "before": figures, "candidates": [], "runs": [], "proposal": ["x"],
         "after": None, "code": "stages = [a, b]  # <b> & 'q'", "pipeline_dir": None,
-        "regressions": [], "remaining": [], "verification": None}
+        "regressions": [], "remaining": [], "verification": {
+            "pipeline_dir": "p", "records_dir": "r", "report_dir": "v", "compare_exit": 0,
+            "verdict": "hfparity compare: PASS: 0 of 12 predictions change label (0.00%)"}}
     return Summary.from_json(json.dumps(data))
 
 
@@ -217,6 +219,8 @@ def test_every_section_in_its_order_and_escaped(summary):
         < page.index("<h2>How to fix</h2>")
     assert "Before the fix: " in parser.text and "Proposed: x (not measured)." in parser.text
     assert "hfparity fix --report" not in parser.text
+    assert '<span class="badge pass">PASS</span> After the fix, the saved pipeline run again: ' \
+           "hfparity compare: PASS: 0 of 12 predictions change label (0.00%)</p>" in page
     first = parser.text[parser.text.index("Spark NLP 5.5.3 does not reproduce"):]
     assert first.startswith(f"Spark NLP 5.5.3 does not reproduce this roberta model's input: "
                             f"{HOSTILE} (space_marker_dropped: 9 rows, ")
