@@ -10,16 +10,20 @@ from __future__ import annotations
 
 from spark_pipelines.report.fix_model import FixFigures, HowToFix
 from spark_pipelines.report.formats import format_rows
-from spark_pipelines.report.model import Example, Summary
+from spark_pipelines.report.model import DeploymentCause, Example, Summary
 
 FIX_COMMAND = ".venv/bin/hfparity fix --report {report}"
 TRIGGER_WORDS_SHOWN = 3
 
 
 def cause_sentence(summary: Summary) -> str | None:
-    """'pieces/pieces_dropped (one side's pieces ...) on 1,301 of the 1,423 rows that differ in
-    any way and 60 of the 66 label changes; most often at “It's” (110 rows), ...'; None when no
-    row differs."""
+    """Why, in one sentence: the deployment cause with the most rows when it changes any (one
+    setting explains them all), else the leading row cause: 'pieces/pieces_dropped (one side's
+    pieces ...) on 1,301 of the 1,423 rows that differ in any way and 58 of the 66 label
+    changes; most often at “It's” (110 rows), ...; e.g. row ...'. None when no row differs."""
+    deployed = summary.deployment.top
+    if deployed is not None and deployed.decisive:
+        return _deployment_sentence(summary, deployed)
     lead = summary.leading_cause
     if lead is None:
         return None
@@ -38,6 +42,17 @@ def cause_sentence(summary: Summary) -> str | None:
             ("left", summary.fingerprints.left), ("right", summary.fingerprints.right)))
         text += f"; e.g. row {example.id} ({sides}): {example.cause_evidence.split('; ')[0]}"
     return text + "."
+
+
+def _deployment_sentence(summary: Summary, top: DeploymentCause) -> str:
+    """A deployment setting or family rule that changes rows comes first: one setting explains
+    them all ('caseSensitive on 40 rows and 4 of the 12 label changes: caseSensitive: deployed
+    false vs ...'), in the audit's words, else the rule's evidence."""
+    text = f"the deployment's {top.cause} on {format_rows(top.rows)}"
+    if summary.label_changes:
+        text += f" and {top.label_changed:,} of the {summary.label_changes:,} label changes"
+    said = top.setting or top.evidence
+    return f"{text}: {said}." if said else f"{text}."
 
 
 def _example(summary: Summary, cause: str, sub_cause: str | None) -> Example | None:

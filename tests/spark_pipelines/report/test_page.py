@@ -224,7 +224,7 @@ def test_every_section_in_its_order_and_escaped(summary):
     first = parser.text[parser.text.index("Spark NLP 5.5.3 does not reproduce"):]
     assert first.startswith(f"Spark NLP 5.5.3 does not reproduce this roberta model's input: "
                             f"{HOSTILE} (space_marker_dropped: 9 rows, ")
-    assert parser.text.count(HOSTILE) == 5  # family line, note, finding, cause, coverage
+    assert parser.text.count(HOSTILE) == 6  # why, family line, note, finding, cause, coverage
     assert "stages = [a, b]  # <b> & 'q'" in parser.text and "<l0>" in parser.text
     assert "<b>bold</b>" not in page and "<l0>" not in page and "<b> &" not in page
 
