@@ -75,9 +75,19 @@ class CorpusConfig:
 
 @dataclass(frozen=True)
 class CompareConfig:
+    """The join's tolerance and the gate's thresholds. These defaults are their one home:
+    conf/*.yaml state the same values (tests/parity_core/test_config.py holds them equal) and
+    `hfparity check` writes them into its hfparity.yaml.
+
+    The gate means parity: a label that changes or goes missing on more than 1 row in 500
+    fails it, and so do probabilities that move by more than `probability_tolerance` on more
+    than 1 row in 200. Both are shares of the corpus, so they scale with it; a bound on the
+    largest |Δprobability| alone could not (one flipped row reaches ~0.5, and 1.0 never fails).
+    """
+
     probability_tolerance: float = 1e-3
-    max_label_disagreement_rate: float = 0.05
-    max_abs_probability_delta: float = 1.0
+    max_label_disagreement_rate: float = 0.002
+    max_probability_disagreement_rate: float = 0.005
     # Per-layer localisation of numerics rows: max |Δ| of a layer's hidden state above which
     # that layer is where the runs part (fp32 ONNX vs torch stays near 1e-6 on our models).
     layer_tolerance: float = 1e-3
@@ -101,6 +111,14 @@ class ProjectConfig:
     def onnx_export_path(self) -> str | None:
         return expand_path(self.model.onnx_export) if self.model.onnx_export else None
 
+
+# Keys an older conf may hold, with what replaced them (refused with this text, not as unknown).
+REPLACED_KEYS = {
+    "compare.max_abs_probability_delta": (
+        "use compare.max_probability_disagreement_rate, the largest share of corpus rows whose "
+        "label or probabilities differ beyond compare.probability_tolerance (default "
+        f"{CompareConfig.max_probability_disagreement_rate:g})"),
+}
 
 _SECTIONS = {
     "model": ModelConfig,
@@ -144,6 +162,10 @@ def _build_section(path: str, name: str, raw: Any) -> Any:
     defaults = cls()
     known = {f.name for f in fields(cls)}
     unknown = sorted(set(raw) - known)
+    for key in unknown:
+        if f"{name}.{key}" in REPLACED_KEYS:
+            raise ConfigError(f"{path}: {name}.{key} is no longer read: "
+                              f"{REPLACED_KEYS[f'{name}.{key}']}")
     if unknown:
         raise ConfigError(
             f"{path}: unknown key {name}.{unknown[0]} "
@@ -179,6 +201,10 @@ def parse_config(raw: Any, source: str) -> ProjectConfig:
         if getattr(config.inference, key) not in allowed:
             raise ConfigError(f"{source}: inference.{key} must be one of {', '.join(allowed)}, "
                               f"got {getattr(config.inference, key)!r}")
+    for key in ("max_label_disagreement_rate", "max_probability_disagreement_rate"):
+        if not 0.0 <= getattr(config.compare, key) <= 1.0:
+            raise ConfigError(f"{source}: compare.{key} is a share of the corpus rows, between "
+                              f"0 and 1, got {getattr(config.compare, key)!r}")
     for key in ("hf_batch_size", "sparknlp_batch_size"):
         if getattr(config.inference, key) < 1:
             raise ConfigError(f"{source}: inference.{key} must be at least 1")

@@ -145,6 +145,10 @@ def _publish(spark: SparkSession, rows: DataFrame, summary_of: Callable[[DataFra
     """Write rows/, summary.json, index.html and the marker into a temp folder, then rename."""
     from spark_pipelines.report.html import render_report
 
+    # The folder as the page's `hfparity fix` command names it: absolute when local.
+    shown_dir = (out.path if is_remote(out.path)
+                 else str(Path(out.path.removeprefix("file://")).resolve()))
+
     def write(tmp_dir: str) -> Summary:
         rows_path = f"{tmp_dir}/{ROWS_DIR}"
         rows.write.mode("error").parquet(rows_path)
@@ -152,7 +156,7 @@ def _publish(spark: SparkSession, rows: DataFrame, summary_of: Callable[[DataFra
         # columns it needs, which beats caching the wide rows for a second read.
         summary = summary_of(spark.read.parquet(rows_path))
         write_text(spark, f"{tmp_dir}/{SUMMARY_FILE}", summary.to_json())
-        write_text(spark, f"{tmp_dir}/{REPORT_FILE}", render_report(summary))
+        write_text(spark, f"{tmp_dir}/{REPORT_FILE}", render_report(summary, shown_dir))
         write_text(spark, f"{tmp_dir}/{COMPLETE_MARKER}",
                    json.dumps(plain(summary.gate), sort_keys=True) + "\n")
         return summary

@@ -12,12 +12,12 @@ Denominators, stated once:
 - label agreement: corpus rows where both sides have a label; agree = the labels are equal
   (parity_core/tasks/sequence_classification: labelled, labels_agree; fix/metrics.py the same).
 - gate (report.model.Gate.decide): label disagreement rate = corpus rows whose status is in
-  schema.DISAGREEING_STATUSES, over corpus rows. The |Δprobability| check uses the largest
-  max_abs_delta over corpus rows (rows where both sides have probabilities); with none, only the
-  rate is checked. Spark's max orders NaN above every number, so a NaN delta is the largest and
-  fails the check (the task's largest_delta and exceeds, through schema.delta_exceeds: the one
-  rule every reader uses). A deployment cause with one row whose status is in
-  report.model.DECISIVE_STATUSES fails it too.
+  schema.DISAGREEING_STATUSES, over corpus rows; probability disagreement rate = corpus rows
+  whose status is in report.model.DECISIVE_STATUSES (the label changes, or some |Δprobability|
+  exceeds the tolerance: the join's rule, schema.delta_exceeds), over corpus rows. The largest
+  max_abs_delta over corpus rows is shown beside them; Spark's max orders NaN above every number,
+  so a NaN delta is the largest and fails the gate. A deployment cause with one row whose
+  status is in DECISIVE_STATUSES fails it too.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from parity_core.config import ProjectConfig
 from parity_core.settings import EffectiveSettings
 from parity_core.tasks.sequence_classification import labelled, labels_agree
 from spark_pipelines.compare.summary_layers import layer_localisation
-from spark_pipelines.explain.causes import STAGES
+from spark_pipelines.explain.causes import STAGES, meaning
 from spark_pipelines.explain.deployment_causes import DeploymentFacts
 from spark_pipelines.explain.task_columns import largest_delta
 from spark_pipelines.report import schema
@@ -59,6 +59,7 @@ from spark_pipelines.report.model import (
     Example,
     Fingerprints,
     Gate,
+    LeadingCause,
     SliceValue,
     Summary,
     TokenEntry,
@@ -135,9 +136,10 @@ def _summarise(rows: DataFrame, left_fp: dict, right_fp: dict, config: ProjectCo
         differing_tokens=MappingProxyType(tokens),
         causes=_causes(groups.get("cause", []), top, examples),
         counterfactual=_counterfactual(groups.get("cause", []), groups.get("decisive", [])),
+        leading_cause=_leading_cause(groups.get("cause", []), top),
         worst_examples=tuple(worst),
-        gate=Gate.decide(totals["disagreeing"], totals["corpus_rows"], delta.max, config.compare,
-                         deployment),
+        gate=Gate.decide(totals["disagreeing"], totals["differing"], totals["corpus_rows"],
+                         delta.max, config.compare, deployment),
         fingerprints=Fingerprints(freeze(left_fp), freeze(right_fp)),
         settings=freeze(settings.to_dict()),
         thresholds=config.compare,
@@ -157,7 +159,7 @@ def _totals(rows: DataFrame, cells: Sequence[Mapping[str, Any]]) -> dict[str, An
     out = rows.agg(F.count(delta).alias("delta_rows"), largest_delta(delta).alias("delta_max"),
                    F.percentile_approx(delta, [q for _, q in QUANTILES], 10000)
                    .alias("delta_q")).first().asDict()
-    out.update({"rows": 0, "corpus_rows": 0, "disagreeing": 0})
+    out.update({"rows": 0, "corpus_rows": 0, "disagreeing": 0, "differing": 0})
     out.update({f"status_{s}": 0 for s in schema.STATUSES})
     out.update({f"bin_{i}": 0 for i in range(len(DELTA_BIN_EDGES) + 1)})
     for c in cells:
@@ -167,6 +169,8 @@ def _totals(rows: DataFrame, cells: Sequence[Mapping[str, Any]]) -> dict[str, An
             out["corpus_rows"] += c["n"]
         if c["status"] in schema.DISAGREEING_STATUSES:
             out["disagreeing"] += c["n"]
+        if c["status"] in DECISIVE_STATUSES:
+            out["differing"] += c["n"]
         if c["bin"] is not None:
             out[f"bin_{c['bin']}"] += c["n"]
     return out
@@ -361,6 +365,28 @@ def _causes(cells: Sequence[Mapping[str, Any]], top: Mapping[tuple[str, str], li
               examples=tuple(examples.get(e["cause"], [])))
         for e in sorted(found.values(), key=lambda e: (rank.get(e["cause"], len(rank)),
                                                        e["cause"])))
+
+
+def _leading_cause(cells: Sequence[Mapping[str, Any]], top: Mapping[tuple[str, str], list]
+                   ) -> LeadingCause | None:
+    """The stage / sub-cause with the most label changes (labelled rows whose labels differ),
+    then the most rows, then by name; its trigger words are its stage's."""
+    found: dict[tuple[str, str | None], list[int]] = {}
+    for c in cells:
+        cause, sub, _verdict, _consistent = c["key"]
+        counts = found.setdefault((cause, sub), [0, 0])
+        counts[0] += c["rows"]
+        counts[1] += c["labelled"] - c["agree"]
+    if not found:
+        return None
+    (cause, sub), (rows, changes) = min(
+        found.items(), key=lambda kv: (-kv[1][1], -kv[1][0], kv[0][0], kv[0][1] or ""))
+    return LeadingCause(
+        cause=cause, sub_cause=sub,
+        meaning=None if cause == NO_CAUSE else meaning(cause, sub), rows=rows,
+        label_changes=changes, differing_rows=sum(n for n, _ in found.values()),
+        trigger_words=tuple(TriggerWord(w["key"], w["rows"])
+                            for w in top.get(("cause_word", cause), [])))
 
 
 def _counterfactual(cells: Sequence[Mapping[str, Any]], flips: Sequence[Mapping[str, Any]]

@@ -265,6 +265,24 @@ CATALOGUE: tuple[Entry, ...] = (
 BY_NAME = {entry.name: entry for entry in CATALOGUE}
 
 
+def catalogue_name(cause: str, sub_cause: str | None) -> str:
+    """The catalogue entry a row's cause and sub-cause fall under (a separator's code point
+    stands as <hex>, as in the catalogue)."""
+    if not sub_cause:
+        return cause
+    if sub_cause.startswith(SEPARATOR):
+        for outcome in SEPARATOR_OUTCOMES:
+            if sub_cause.endswith(f"_{outcome}"):
+                return f"{cause}/{SEPARATOR}{_HEX}{outcome}"
+    return f"{cause}/{sub_cause}"
+
+
+def meaning(cause: str, sub_cause: str | None) -> str | None:
+    """What a row cause means, in the catalogue's words (None for a name it does not hold)."""
+    entry = BY_NAME.get(catalogue_name(cause, sub_cause)) or BY_NAME.get(cause)
+    return entry.meaning if entry is not None else None
+
+
 def entries(kind: str) -> tuple[Entry, ...]:
     """The catalogue's entries of one kind, in catalogue order."""
     return tuple(entry for entry in CATALOGUE if entry.kind == kind)

@@ -16,7 +16,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from parity_core.families.unicode import is_python_space
-from spark_pipelines.report.model import plain
+from spark_pipelines.report.model import format_percent, plain
 
 # Characters shown as a code point: control, format (ZWJ, bidi overrides), surrogate, private,
 # unassigned, line/paragraph separators, and every whitespace but the plain space (NBSP, tab,
@@ -52,18 +52,6 @@ def join_visible(values: Iterable[Any], separator: str) -> Markup:
 def pretty_json(value: Any) -> str:
     """A summary part as indented JSON with sorted keys, for the provenance blocks."""
     return json.dumps(plain(value), indent=2, ensure_ascii=False, sort_keys=True)
-
-
-def format_percent(rate: float | None) -> str:
-    """Two decimals; never rounds a partial agreement up to 100% or a non-zero rate down to 0%."""
-    if rate is None:
-        return "n/a"
-    shown = f"{rate * 100:.2f}"
-    if rate < 1 and shown == "100.00":
-        return ">99.99%"
-    if rate > 0 and shown == "0.00":
-        return "<0.01%"
-    return shown + "%"
 
 
 def format_rows(count: int) -> str:

@@ -16,11 +16,10 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import jinja2
 
-from spark_pipelines.report import plots, schema
+from spark_pipelines.report import first_screen, plots, schema
 from spark_pipelines.report.formats import FILTERS
 from spark_pipelines.report.model import NULL_VALUE, AlignmentWindow, Example, Summary
 from spark_pipelines.report.section_deployment import family_lines
@@ -31,13 +30,16 @@ OP_CLASSES = {schema.EQUAL: "eq", schema.CHANGED: "chg", schema.SPLIT: "grp",
               schema.MISSING_IN_RIGHT: "gap"}
 
 
-def render_report(summary: Summary) -> str:
-    """The whole page as a string (UTF-8 when written)."""
+def render_report(summary: Summary, report_dir: str | None = None) -> str:
+    """The whole page as a string (UTF-8 when written). `report_dir`: the report folder as the
+    user names it, for the `hfparity fix` command the first screen shows (None: described)."""
     title = "Prediction parity report: " + " vs ".join(
-        str(_framework(fp, side)) for side, fp in (("left", summary.fingerprints.left),
-                                                   ("right", summary.fingerprints.right)))
+        first_screen.framework(fp, side)
+        for side, fp in (("left", summary.fingerprints.left),
+                         ("right", summary.fingerprints.right)))
     return environment().get_template("page.html").render(
-        summary=summary, title=title, family_lines=family_lines(summary))
+        summary=summary, title=title, family_lines=family_lines(summary),
+        report_dir=report_dir)
 
 
 @functools.cache
@@ -52,13 +54,10 @@ def environment() -> jinja2.Environment:
         length_plot=plots.length_plot, delta_plot=plots.delta_plot,
         status_plot=plots.status_plot, layer_plot=plots.layer_plot,
         status_colours=plots.STATUS_COLOURS, op_classes=OP_CLASSES, schema=schema,
-        null_value=NULL_VALUE, unscored_sides=unscored_sides, token_windows=token_windows)
+        null_value=NULL_VALUE, unscored_sides=unscored_sides, token_windows=token_windows,
+        cause_sentence=first_screen.cause_sentence, fix_command=first_screen.fix_command,
+        fix_outcome=first_screen.fix_outcome, fixed_verdict=first_screen.fixed_verdict)
     return env
-
-
-def _framework(fingerprint: Any, side: str) -> Any:
-    """A run's framework as its fingerprint (verbatim JSON) records it, else the side's name."""
-    return fingerprint.get("framework", side) if hasattr(fingerprint, "get") else side
 
 
 def unscored_sides(example: Example) -> list[tuple[str, str, str | None]]:

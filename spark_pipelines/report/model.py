@@ -27,7 +27,6 @@ from spark_pipelines.report.schema import (
     LABEL_DIFFERS,
     SCORES_DIFFER,
     STATUSES,
-    delta_exceeds,
 )
 
 NONE_LABEL = "(none)"
@@ -46,6 +45,11 @@ DEFINITIONS = {
                        "both sides have a label",
     "label_disagreement_rate": "corpus rows with status in "
                                f"{list(DISAGREEING_STATUSES)} / corpus rows",
+    "probability_disagreement_rate": "corpus rows with status in "
+                                     f"{list(DECISIVE_STATUSES)} (the label changes, or some "
+                                     "|Δprobability| exceeds compare.probability_tolerance) / "
+                                     "corpus rows",
+    "label_changes": "corpus rows both sides label, with another label on each side",
     "abs_delta": "max_abs_delta (largest |Δprobability| over classes) of corpus rows "
                  "where both sides have probabilities",
     "causes": "rows whose status is not same (not_in_corpus included); (none): no cause",
@@ -240,6 +244,24 @@ class Cause:
 
 
 @dataclass(frozen=True)
+class LeadingCause:
+    """The row cause (stage / sub-cause) behind the most label changes, then the most rows that
+    differ: the page's first "why". `meaning` is the cause catalogue's (explain/causes.py)."""
+
+    cause: str
+    sub_cause: str | None
+    meaning: str | None
+    rows: int
+    label_changes: int
+    differing_rows: int  # rows whose status is not same, as in `causes`
+    trigger_words: tuple[TriggerWord, ...]
+
+    @property
+    def name(self) -> str:
+        return f"{self.cause}/{self.sub_cause}" if self.sub_cause else self.cause
+
+
+@dataclass(frozen=True)
 class Counterfactual:
     """Over rows that are not `same`: verdict counts and agreement with the cause."""
 
@@ -269,41 +291,40 @@ class Gate:
     label_disagreement_rate: float
     label_disagreeing_rows: int
     max_label_disagreement_rate: float
+    probability_disagreement_rate: float
+    probability_disagreeing_rows: int
+    max_probability_disagreement_rate: float
     max_abs_delta: float | None
-    max_abs_probability_delta: float
 
     @classmethod
-    def decide(cls, disagreeing: int, corpus_rows: int, worst: float | None,
+    def decide(cls, disagreeing: int, differing: int, corpus_rows: int, worst: float | None,
                limits: CompareConfig, deployment: DeploymentReport | None = None) -> Gate:
-        """Pass within both thresholds: the disagreement rate (DISAGREEING_STATUSES over corpus
-        rows) and the largest |Δprobability| (schema.delta_exceeds: NaN fails, null passes);
-        and no deployment cause with a decisive row (DECISIVE_STATUSES): a deployment setting
-        that changes one label, or moves one probability past the tolerance, is a defect
-        however few rows it touches, and the reason names the setting."""
+        """Pass within both shares of the corpus rows: label disagreement (DISAGREEING_STATUSES:
+        the label changes or is missing on one side) and probability disagreement
+        (DECISIVE_STATUSES: the label changes or some |Δprobability| exceeds the tolerance).
+        A NaN |Δprobability| fails (schema.delta_exceeds: a side computed no number), and so
+        does a deployment cause with a decisive row: a deployment setting that changes one
+        label, or moves one probability past the tolerance, is a defect however few rows it
+        touches, and the reason names the setting."""
         rate = disagreeing / corpus_rows if corpus_rows else 0.0
-        counted = f"({disagreeing:,} of {corpus_rows:,} corpus rows)"
+        moved = differing / corpus_rows if corpus_rows else 0.0
         failures = [cause.failure(limits.probability_tolerance)
                     for cause in (deployment.causes if deployment is not None else ())
                     if cause.decisive]
+        label = f"label disagreement {format_percent(rate)}"
+        probability = f"probability disagreement {format_percent(moved)}"
+        label_limit = format_percent(limits.max_label_disagreement_rate)
+        probability_limit = format_percent(limits.max_probability_disagreement_rate)
         if rate > limits.max_label_disagreement_rate:
-            failures.append(f"label disagreement {rate:.4%} > maximum "
-                            f"{limits.max_label_disagreement_rate:.4%} {counted}")
-        if delta_exceeds(worst, limits.max_abs_probability_delta):
-            failures.append(f"max |Δprobability| {worst:.6g} > maximum "
-                            f"{limits.max_abs_probability_delta:g}")
-        if failures:
-            reason = "; ".join(failures)
-        else:
-            shown = "none compared" if worst is None else f"{worst:.6g}"
-            reason = (f"label disagreement {rate:.4%} ≤ {limits.max_label_disagreement_rate:.4%} "
-                      f"{counted}; max |Δprobability| {shown} ≤ "
-                      f"{limits.max_abs_probability_delta:g}")
+            failures.append(f"{label} > {label_limit} allowed")
+        if moved > limits.max_probability_disagreement_rate:
+            failures.append(f"{probability} > {probability_limit} allowed")
+        if worst is not None and math.isnan(worst):
+            failures.append("a |Δprobability| is NaN: a side computed no number")
+        reason = "; ".join(failures) or (f"{label} ≤ {label_limit}; "
+                                         f"{probability} ≤ {probability_limit}")
         return cls(not failures, reason, rate, disagreeing, limits.max_label_disagreement_rate,
-                   worst, limits.max_abs_probability_delta)
-
-    @property
-    def delta_exceeded(self) -> bool:
-        return delta_exceeds(self.max_abs_delta, self.max_abs_probability_delta)
+                   moved, differing, limits.max_probability_disagreement_rate, worst)
 
 
 @dataclass(frozen=True)
@@ -391,6 +412,7 @@ class Summary:
     thresholds: CompareConfig
     definitions: Mapping[str, str]
     layers: LayerLocalisation | None = None  # None: no numerics row was localised
+    leading_cause: LeadingCause | None = None  # None: no row differs
     # Written by `hfparity fix` only; absent from summary.json until then.
     how_to_fix: HowToFix | None = None
 
@@ -410,21 +432,31 @@ class Summary:
         return self.gate.reason
 
     @property
-    def same_label_rows(self) -> int:
-        """Corpus rows the gate does not count as a label disagreement."""
-        return self.corpus_rows - self.gate.label_disagreeing_rows
+    def label_changes(self) -> int:
+        """Corpus rows both sides label, with another label on each side."""
+        return self.label_agreement.denominator - self.label_agreement.agree
+
+    def changes(self) -> str:
+        """How many predictions change, plainly: what the verdict line and the page say first
+        ("66 of 2,575 predictions change label (2.56%); ...")."""
+        gate, labelled = self.gate, self.label_agreement.denominator
+        unlabelled = gate.label_disagreeing_rows - self.label_changes
+        worst = "n/a" if gate.max_abs_delta is None else f"{gate.max_abs_delta:.3g}"
+        text = (f"{self.label_changes:,} of {labelled:,} predictions change label "
+                f"({_share(self.label_changes, labelled)})")
+        if unlabelled:
+            text += f", {unlabelled:,} more {_rows(unlabelled)} no label on one side"
+        return (f"{text}; {gate.probability_disagreeing_rows:,} of {self.corpus_rows:,} rows "
+                f"change label or move a probability by more than "
+                f"{self.thresholds.probability_tolerance:g} "
+                f"({_share(gate.probability_disagreeing_rows, self.corpus_rows)}), "
+                f"max |Δp| {worst}")
 
     def line(self, out_dir: str) -> str:
-        """`hfparity compare: PASS|FAIL a/b rows same-label (x%), max |Δp| d <= t; report ...`."""
-        gate = self.gate
-        share = f"{self.same_label_rows / self.corpus_rows:.2%}" if self.corpus_rows else "n/a"
-        shown = "n/a" if gate.max_abs_delta is None else f"{gate.max_abs_delta:.4g}"
-        parts = [f"hfparity compare: {'PASS' if gate.passed else 'FAIL'}",
-                 f" {self.same_label_rows:,}/{self.corpus_rows:,} rows same-label ({share})",
-                 f", max |Δp| {shown} {'>' if gate.delta_exceeded else '<='} "
-                 f"{gate.max_abs_probability_delta:g}"]
-        if not gate.passed:
-            parts.append(f" [{gate.reason}]")
+        """`hfparity compare: PASS|FAIL: <changes> [why it fails]; report <out_dir>/index.html`."""
+        parts = [f"hfparity compare: {'PASS' if self.passed else 'FAIL'}: {self.changes()}"]
+        if not self.passed:
+            parts.append(f" [{self.reason}]")
         parts.append(f"; report {out_dir.rstrip('/')}/{REPORT_FILE}")
         return "".join(parts)
 
@@ -446,6 +478,26 @@ class Summary:
     def from_json(cls, text: str) -> Summary:
         """A summary.json read back; refuses unknown or missing keys and wrong types."""
         return decode(cls, json.loads(text))
+
+
+def format_percent(rate: float | None) -> str:
+    """Two decimals; never rounds a partial agreement up to 100% or a non-zero rate down to 0%."""
+    if rate is None:
+        return "n/a"
+    shown = f"{rate * 100:.2f}"
+    if rate < 1 and shown == "100.00":
+        return ">99.99%"
+    if rate > 0 and shown == "0.00":
+        return "<0.01%"
+    return shown + "%"
+
+
+def _share(part: int, whole: int) -> str:
+    return format_percent(part / whole if whole else None)
+
+
+def _rows(count: int) -> str:
+    return "row has" if count == 1 else "rows have"
 
 
 def _sort_keys(value: Any) -> Any:

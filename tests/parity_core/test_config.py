@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from parity_core.config import load_config, parse_config
+from parity_core.config import CompareConfig, load_config, parse_config
 from parity_core.errors import ConfigError
 
 
@@ -12,6 +12,12 @@ def test_default_config_loads(project_config):
     assert project_config.tokenization.max_length == 128
     assert project_config.tokenization.lowercase == "auto"
     assert project_config.checkpoint_path().endswith("default/checkpoint")
+
+
+def test_default_yaml_states_the_thresholds_config_py_holds(project_config):
+    """CompareConfig's defaults are the thresholds' home; conf/default.yaml (and every test
+    model's conf, held equal to it by test_test_models) states the same values."""
+    assert project_config.compare == CompareConfig()
 
 
 @pytest.mark.parametrize(
@@ -24,6 +30,9 @@ def test_default_config_loads(project_config):
         ({"tokenization": {"lowercase": "yes"}}, "lowercase must be auto, true or false"),
         ({"inference": {"threads": 0}}, "threads must be auto or a positive integer"),
         ({"compare": {"probability_tolerance": True}}, "probability_tolerance must be float"),
+        ({"compare": {"max_label_disagreement_rate": 5}}, "share of the corpus rows, between 0"),
+        ({"compare": {"max_abs_probability_delta": 1.0}},
+         r"max_abs_probability_delta is no longer read: use compare\.max_probability_disag"),
     ],
 )
 def test_bad_config_is_refused_with_the_key_named(raw, message):

@@ -20,6 +20,7 @@ import pytest
 
 from parity_core.errors import BadInput
 from spark_pipelines.compare.pairs import mirror
+from spark_pipelines.report.formats import format_percent
 from spark_pipelines.report.model import Summary
 from spark_pipelines.report.schema import (
     ERROR_LEFT,
@@ -121,7 +122,8 @@ def test_rows_conform_to_the_contract_and_a_run_against_itself_is_all_same(
     assert all(r["changes"] == [] and r["cause"] is None and r["word_alignment"] is None
                for r in rows.values())
     assert result.passed and result.line.startswith("hfparity compare: PASS")
-    assert f"{len(rows) + 1}/{len(rows) + 1} rows same-label" in result.line
+    assert result.line.startswith(f"hfparity compare: PASS: 0 of {len(rows):,} predictions "
+                                  "change label (0.00%); 0 of ")  # the null text has no label
     summary = Summary.from_json((out / "summary.json").read_text(encoding="utf-8"))
     assert summary == result.summary and summary.status_counts[SAME] == len(rows)
     assert summary.status_counts[UNSCORED_BOTH] == 1
@@ -211,8 +213,9 @@ def test_one_flipped_label_is_pinpointed_and_gates_exit_1(spark, project_config,
     assert row["cause"] == "boundary" and row["first_divergence"] is None
     assert not result.passed
     assert result.line.startswith("hfparity compare: FAIL") and "label disagreement" in result.line
-    # the null text is no label disagreement for the gate: 1 of the corpus rows disagrees
-    assert f"{len(rows)}/{len(rows) + 1} rows same-label" in result.line
+    # the null text is no label disagreement for the gate: 1 of the labelled rows changes
+    assert result.line.startswith(f"hfparity compare: FAIL: 1 of {len(rows):,} predictions "
+                                  f"change label ({format_percent(1 / len(rows))}); 1 of ")
 
 
 def test_refusals_name_the_field(spark, project_config, settings, hf_run, corpus_slice, work):

@@ -18,8 +18,9 @@ import pytest
 
 from spark_pipelines.compare.summary import build_summary
 from spark_pipelines.report import schema
+from spark_pipelines.report.formats import format_percent
 from spark_pipelines.report.html import render_report
-from spark_pipelines.report.model import Summary, plain
+from spark_pipelines.report.model import DECISIVE_STATUSES, Summary, plain
 from tests.spark_pipelines.report.rows_by_hand import LEFT_FP, RIGHT_FP, corpus_only, report_row
 
 
@@ -52,7 +53,10 @@ def test_counts_rate_confusion(summary, rows, project_config):
     gate = summary.gate
     assert gate.label_disagreeing_rows == bad
     assert gate.label_disagreement_rate == pytest.approx(bad / len(corpus))
-    assert summary.passed is False  # 6 of 14 rows disagree: far above the default 5%
+    moved = sum(r["status"] in DECISIVE_STATUSES for r in corpus)
+    assert gate.probability_disagreeing_rows == moved
+    assert gate.probability_disagreement_rate == pytest.approx(moved / len(corpus))
+    assert summary.passed is False  # 6 of 14 rows disagree: far above the default 0.2%
     assert "label disagreement" in summary.reason
     assert gate.max_label_disagreement_rate == project_config.compare.max_label_disagreement_rate
     json.loads(summary.to_json(), parse_constant=lambda c: pytest.fail(f"{c} in summary.json"))
@@ -164,15 +168,41 @@ def test_json_round_trip_gives_the_same_model_and_page(summary, page):
         Summary.from_json(json.dumps(data))
 
 
-def test_verdict_line_is_made_from_the_model(summary):
-    same = summary.corpus_rows - summary.gate.label_disagreeing_rows
+def test_verdict_line_is_made_from_the_model(summary, rows):
+    """The line says plainly how many predictions change, then how many rows move."""
+    corpus = corpus_only(rows)
+    labelled = [r for r in corpus if r["left_label"] and r["right_label"]]
+    changes = sum(r["left_label"] != r["right_label"] for r in labelled)
+    moved = sum(r["status"] in DECISIVE_STATUSES for r in corpus)
     line = summary.line("out/report/")
-    assert line.startswith(f"hfparity compare: FAIL {same:,}/{summary.corpus_rows:,} rows "
-                           f"same-label ({same / summary.corpus_rows:.2%}), max |Δp| "
-                           f"{summary.abs_delta.max:.4g} <= "
-                           f"{summary.thresholds.max_abs_probability_delta:g} [")
+    assert line.startswith(f"hfparity compare: FAIL: {changes} of {len(labelled)} predictions "
+                           f"change label ({format_percent(changes / len(labelled))})")
+    assert (f"; {moved} of {len(corpus)} rows change label or move a probability by more than "
+            f"0.001 ({format_percent(moved / len(corpus))}), max |Δp| "
+            f"{summary.abs_delta.max:.3g} [") in line
     assert f"[{summary.reason}]" in line and line.endswith("; report out/report/index.html")
     assert plain(summary.gate)["passed"] is False
+
+
+def test_leading_cause_is_the_one_behind_most_label_changes(summary, rows):
+    """Counted here from the rows that are not same: label changes, then rows, per stage and
+    sub-cause; its meaning is the cause catalogue's."""
+    from spark_pipelines.explain.causes import meaning
+
+    counts: Counter = Counter()
+    changes: Counter = Counter()
+    for r in rows:
+        if r["status"] != schema.SAME:
+            key = (r["cause"] or "(none)", r["sub_cause"])
+            counts[key] += 1
+            changes[key] += bool(r["left_label"] and r["right_label"]
+                                 and r["left_label"] != r["right_label"])
+    best = min(counts, key=lambda k: (-changes[k], -counts[k], k[0], k[1] or ""))
+    lead = summary.leading_cause
+    assert (lead.cause, lead.sub_cause) == best
+    assert (lead.rows, lead.label_changes, lead.differing_rows) == (
+        counts[best], changes[best], sum(counts.values()))
+    assert lead.meaning == meaning(*best) and lead.meaning
 
 
 def _nan_rows(pos: str) -> list[dict[str, Any]]:
@@ -196,17 +226,20 @@ def test_nan_and_null_deltas_follow_the_one_rule(spark, project_config, settings
     assert schema.delta_exceeds(float("nan"), 1.0) and schema.delta_exceeds(0.5, 0.4)
     assert not schema.delta_exceeds(None, 0.0) and not schema.delta_exceeds(0.4, 0.4)
     lenient = replace(project_config, compare=replace(
-        project_config.compare, max_label_disagreement_rate=1.0, max_abs_probability_delta=1.0))
+        project_config.compare, max_label_disagreement_rate=1.0,
+        max_probability_disagreement_rate=1.0))
     rows = _nan_rows(settings.labels[1])
     summary = build_summary(spark.createDataFrame(rows, schema=schema.ROWS_DDL), LEFT_FP,
                             RIGHT_FP, lenient, settings)
     assert math.isnan(summary.abs_delta.max) and summary.abs_delta.rows == 3
     last = summary.abs_delta.histogram[-1]
     assert last.rows == 1 and last.above(lenient.compare.probability_tolerance)
-    assert summary.passed is False and summary.gate.delta_exceeded
-    assert summary.reason == "max |Δprobability| nan > maximum 1"
+    assert summary.passed is False
+    assert summary.reason == "a |Δprobability| is NaN: a side computed no number"
     line = summary.line("out")
-    assert line.startswith("hfparity compare: FAIL 3/4 rows same-label (75.00%), max |Δp| nan > 1")
+    assert line.startswith("hfparity compare: FAIL: 0 of 3 predictions change label (0.00%), 1 "
+                           "more row has no label on one side; 1 of 4 rows change label or move "
+                           "a probability by more than 0.001 (25.00%), max |Δp| nan [")
     written = json.loads(summary.to_json(), parse_constant=lambda c: pytest.fail(c))
     assert written["gate"]["passed"] is False and written["gate"]["max_abs_delta"] is None
 
@@ -217,8 +250,9 @@ def test_nan_and_null_deltas_follow_the_one_rule(spark, project_config, settings
     only_null = build_summary(spark.createDataFrame([rows[-1]], schema=schema.ROWS_DDL),
                               LEFT_FP, RIGHT_FP, lenient, settings)
     assert only_null.passed and only_null.abs_delta.max is None
-    assert "max |Δprobability| none compared ≤ 1" in only_null.reason
-    assert "max |Δp| n/a <= 1;" in only_null.line("out")
+    assert only_null.reason == "label disagreement 100.00% ≤ 100.00%; probability disagreement " \
+                               "0.00% ≤ 100.00%"
+    assert "max |Δp| n/a; report out/index.html" in only_null.line("out")
 
 
 # --- on rows made by the join itself (compare.rows.build_rows) from hand-made records ----------
@@ -351,4 +385,4 @@ def test_the_join_and_the_gate_agree_on_nan_probabilities(spark, project_config,
     assert statuses["c4"][0] == schema.SCORES_DIFFER and math.isnan(statuses["c4"][1])
     summary = build_summary(rows, LEFT_FP, RIGHT_FP, project_config, settings)
     assert summary.status_counts[schema.SCORES_DIFFER] == 1
-    assert not summary.passed and "max |Δprobability| nan" in summary.reason
+    assert not summary.passed and "a |Δprobability| is NaN" in summary.reason

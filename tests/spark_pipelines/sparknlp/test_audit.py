@@ -106,26 +106,31 @@ def _fails_on(code: int, summary, rows: pd.DataFrame, cause: str, line: str) -> 
 
 
 def _on_screen(work: Path, name: str, summary, expected: list[str]) -> None:
-    """The report's first section as Chromium draws it (the top 640 pixels: the section, not the
-    page, to keep OCR quick), read back by OCR: the audit's settings, the expected texts and
-    the top cause with its row count."""
+    """The report's first screen and the audit section as Chromium draws them (the top 1,100
+    pixels, not the page, to keep OCR quick), read back by OCR: the first screen's why names
+    the top deployment cause, then the audit's settings, the expected texts and the top cause
+    with its row count."""
     import re
 
     from tests.support.screenshot import chromium, ocr, screenshot
 
     page = work / f"report-{name}" / "index.html"
-    text = ocr(screenshot(page, work, height=640))
+    text = ocr(screenshot(page, work, height=1100))
     if text is None:  # never silently: say it, and check what Chromium rendered instead
         warnings.warn("tesseract not installed: checked the rendered DOM only, not OCR "
                       "(apt-get install -y tesseract-ocr)", stacklevel=2)
         text = re.sub(r"<[^>]+>", " ", chromium(work, "--dump-dom", page.as_uri()).stdout)
         text = " ".join(text.replace("&gt;", ">").split())
     top = summary.deployment.top
-    first = text[text.index("Deployment audit"):]
-    for shown in [*(f.setting for f in summary.deployment.findings), *expected, top.cause]:
-        assert shown in first, f"{shown!r} not on screen: {first[:600]!r}"
-    # The causes table: the cause, then its row count (OCR reads a cell's "rows" later).
     cause = re.escape(top.cause).replace("_", "[_ ]?")  # OCR may drop an underscore
+    why = text[:text.index("Deployment audit")]
+    if top.decisive:  # a cause that changes rows is the why (report/first_screen.py)
+        assert re.search(rf"Why: the deployment.s {cause} on {top.rows:,} rows?", why), why[:600]
+    first = text[text.index("Deployment audit"):]
+    for shown in [*(f.setting for f in summary.deployment.findings), *expected]:
+        assert shown in first, f"{shown!r} not on screen: {first[:600]!r}"
+    # The causes table: the cause, then its row count (OCR reads a cell's "rows" later; it may
+    # drop the cause's underscore, which `cause` allows).
     assert re.search(rf"{cause} {top.rows:,}\b", first), first[:600]
 
 
