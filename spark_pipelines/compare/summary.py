@@ -67,6 +67,7 @@ from spark_pipelines.report.model import (
     decode,
     freeze,
 )
+from spark_pipelines.report.scoring_model import Scoring
 
 NO_CAUSE = "(none)"
 QUANTILES = (("p50", 0.5), ("p90", 0.9), ("p99", 0.99))
@@ -81,7 +82,8 @@ WINDOW_BEFORE, WINDOW_AFTER = 6, 10  # aligned positions kept around the first d
 
 def build_summary(rows: DataFrame, left_fingerprint: dict, right_fingerprint: dict,
                   config: ProjectConfig, settings: EffectiveSettings, cache: bool = True,
-                  deployment: DeploymentFacts | None = None) -> Summary:
+                  deployment: DeploymentFacts | None = None, scoring: Scoring | None = None
+                  ) -> Summary:
     """The summary of a report's rows (a DataFrame of schema.ROWS_DDL).
 
     cache: persist the rows for the passes unless already cached; pass False when `rows` is
@@ -95,7 +97,8 @@ def build_summary(rows: DataFrame, left_fingerprint: dict, right_fingerprint: di
         rows = rows.persist(StorageLevel.MEMORY_AND_DISK)
     try:
         report = deployment_report(rows, deployment)
-        summary = _summarise(rows, left_fingerprint, right_fingerprint, config, settings, report)
+        summary = _summarise(rows, left_fingerprint, right_fingerprint, config, settings, report,
+                             scoring)
         layers = layer_localisation(rows) if "layer_localisation" in rows.columns else None
         return replace(summary, layers=layers)
     finally:
@@ -112,7 +115,8 @@ _ROW_COLUMNS = ("id", "status", "text", "text_length", "length_bucket", "has_upp
 
 
 def _summarise(rows: DataFrame, left_fp: dict, right_fp: dict, config: ProjectConfig,
-               settings: EffectiveSettings, deployment: DeploymentReport) -> Summary:
+               settings: EffectiveSettings, deployment: DeploymentReport,
+               scoring: Scoring | None = None) -> Summary:
     """Totals, grouped counts, top-k lists, then the worst rows and examples per cause."""
     cells = _cells(rows)
     totals = _totals(rows, cells)
@@ -137,7 +141,8 @@ def _summarise(rows: DataFrame, left_fp: dict, right_fp: dict, config: ProjectCo
         counterfactual=_counterfactual(groups.get("cause", [])),
         worst_examples=tuple(worst),
         gate=Gate.decide(totals["disagreeing"], totals["corpus_rows"], delta.max, config.compare,
-                         deployment),
+                         deployment, scoring),
+        scoring=scoring,
         fingerprints=Fingerprints(freeze(left_fp), freeze(right_fp)),
         settings=freeze(settings.to_dict()),
         thresholds=config.compare,

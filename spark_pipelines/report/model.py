@@ -24,11 +24,13 @@ from parity_core.files import REPORT_FILE
 from spark_pipelines.report.fix_model import HowToFix
 from spark_pipelines.report.schema import (
     DISAGREEING_STATUSES,
+    INPUT_IDENTICAL_NOT_SCORED,
     LABEL_DIFFERS,
     SCORES_DIFFER,
     STATUSES,
     delta_exceeds,
 )
+from spark_pipelines.report.scoring_model import Scoring
 
 NONE_LABEL = "(none)"
 NULL_VALUE = "(null)"
@@ -269,12 +271,14 @@ class Gate:
 
     @classmethod
     def decide(cls, disagreeing: int, corpus_rows: int, worst: float | None,
-               limits: CompareConfig, deployment: DeploymentReport | None = None) -> Gate:
+               limits: CompareConfig, deployment: DeploymentReport | None = None,
+               scoring: Scoring | None = None) -> Gate:
         """Pass within both thresholds: the disagreement rate (DISAGREEING_STATUSES over corpus
         rows) and the largest |Δprobability| (schema.delta_exceeds: NaN fails, null passes);
         and no deployment cause with a decisive row (DECISIVE_STATUSES): a deployment setting
         that changes one label, or moves one probability past the tolerance, is a defect
-        however few rows it touches, and the reason names the setting."""
+        however few rows it touches, and the reason names the setting; and, input-first, a
+        sample whose identical-input rows all agree (else the unscored rows are unbounded)."""
         rate = disagreeing / corpus_rows if corpus_rows else 0.0
         counted = f"({disagreeing:,} of {corpus_rows:,} corpus rows)"
         failures = [cause.failure(limits.probability_tolerance)
@@ -283,6 +287,8 @@ class Gate:
         if rate > limits.max_label_disagreement_rate:
             failures.append(f"label disagreement {rate:.4%} > maximum "
                             f"{limits.max_label_disagreement_rate:.4%} {counted}")
+        if scoring is not None and scoring.failure():
+            failures.append(scoring.failure())
         if delta_exceeds(worst, limits.max_abs_probability_delta):
             failures.append(f"max |Δprobability| {worst:.6g} > maximum "
                             f"{limits.max_abs_probability_delta:g}")
@@ -386,6 +392,7 @@ class Summary:
     thresholds: CompareConfig
     definitions: Mapping[str, str]
     layers: LayerLocalisation | None = None  # None: no numerics row was localised
+    scoring: Scoring | None = None  # None: every row scored (`--scoring all`)
     # Written by `hfparity fix` only; absent from summary.json until then.
     how_to_fix: HowToFix | None = None
 
@@ -405,19 +412,30 @@ class Summary:
         return self.gate.reason
 
     @property
+    def measured_rows(self) -> int:
+        """Corpus rows both runs were asked to score: all but input_identical_not_scored."""
+        return self.corpus_rows - self.status_counts.get(INPUT_IDENTICAL_NOT_SCORED, 0)
+
+    @property
     def same_label_rows(self) -> int:
-        """Corpus rows the gate does not count as a label disagreement."""
-        return self.corpus_rows - self.gate.label_disagreeing_rows
+        """Measured corpus rows the gate does not count as a label disagreement: a row that was
+        not scored is never counted as agreeing."""
+        return self.measured_rows - self.gate.label_disagreeing_rows
 
     def line(self, out_dir: str) -> str:
-        """`hfparity compare: PASS|FAIL a/b rows same-label (x%), max |Δp| d <= t; report ...`."""
+        """`hfparity compare: PASS|FAIL a/b rows same-label (x%), max |Δp| d <= t; report ...`
+        (input-first: a/b scored rows, and the bound on the rest)."""
         gate = self.gate
-        share = f"{self.same_label_rows / self.corpus_rows:.2%}" if self.corpus_rows else "n/a"
+        measured = self.measured_rows
+        share = f"{self.same_label_rows / measured:.2%}" if measured else "n/a"
         shown = "n/a" if gate.max_abs_delta is None else f"{gate.max_abs_delta:.4g}"
+        kind = "scored rows" if self.scoring is not None else "rows"
         parts = [f"hfparity compare: {'PASS' if gate.passed else 'FAIL'}",
-                 f" {self.same_label_rows:,}/{self.corpus_rows:,} rows same-label ({share})",
+                 f" {self.same_label_rows:,}/{measured:,} {kind} same-label ({share})",
                  f", max |Δp| {shown} {'>' if gate.delta_exceeded else '<='} "
                  f"{gate.max_abs_probability_delta:g}"]
+        if self.scoring is not None:
+            parts.append(f"; {self.scoring.mode}: {self.scoring.statement}")
         if not gate.passed:
             parts.append(f" [{gate.reason}]")
         parts.append(f"; report {out_dir.rstrip('/')}/{REPORT_FILE}")
