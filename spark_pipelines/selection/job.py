@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import asdict
 
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
@@ -27,53 +26,9 @@ from spark_pipelines.io.corpus import read_corpus_digest
 from spark_pipelines.io.publish import Output, check_free, publish, write_text
 from spark_pipelines.report.schema import SCORING_REASONS
 from spark_pipelines.selection.choose import choose
+from spark_pipelines.selection.files import CORPUS, ROWS, SELECTION_FILE, Selection
 from spark_pipelines.selection.inputs import compared_inputs
 from spark_pipelines.sparknlp.job import build_run
-
-ROWS = "rows"
-CORPUS = "corpus"
-SELECTION_FILE = "selection.json"
-
-
-@dataclass(frozen=True)
-class Selection:
-    """selection.json as a value."""
-
-    corpus: str
-    corpus_digest: dict[str, Any]
-    rows: int
-    reasons: dict[str, int]
-    texts_scored: int
-    sample_target: int
-    seed: int
-    unscored_bound: float
-    confidence: float
-    batch_size: int
-    seconds: float
-    pipeline: str | None = None
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def scored(self) -> int:
-        return self.rows - self.reasons.get("not_scored", 0)
-
-    def line(self, out_dir: str) -> str:
-        shown = ", ".join(f"{k} {v:,}" for k, v in self.reasons.items() if v)
-        return (f"hfparity input pass: {self.scored:,} of {self.rows:,} rows to score "
-                f"({self.texts_scored:,} distinct texts; {shown}) in {self.seconds:.1f} s; "
-                f"selection {out_dir.rstrip('/')}")
-
-
-def read_selection(spark: SparkSession, folder: str) -> Selection:
-    """selection.json of a published selection folder."""
-    from spark_pipelines.io.publish import read_text
-
-    text = read_text(spark, f"{folder.rstrip('/')}/{SELECTION_FILE}")
-    if text is None:
-        from parity_core.errors import BadInput
-
-        raise BadInput(f"--selection {folder}: no {SELECTION_FILE} (run jobs/input_pass.py)")
-    return Selection(**json.loads(text))
 
 
 def run_input_pass(spark: SparkSession, config: ProjectConfig, settings: EffectiveSettings,
