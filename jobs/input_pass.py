@@ -42,12 +42,12 @@ def main(argv: list[str] | None = None) -> int:
     settings = checked_settings(config, args.pipeline)
 
     from spark_pipelines.jvm.session import get_session
-    from spark_pipelines.selection.job import run_input_pass
+    from spark_pipelines.selection.job import run_input_pass, selection_line
 
     spark = get_session("hfparity-input-pass")
     selection = run_input_pass(spark, config, settings, args.input, args.output, args.overwrite,
                                args.pipeline)
-    print(selection.line(args.output), flush=True)
+    print(selection_line(selection, args.output), flush=True)
     return EXIT_OK
 
 

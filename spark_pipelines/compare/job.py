@@ -29,9 +29,9 @@ from spark_pipelines.compare.rows import build_rows
 from spark_pipelines.compare.scoring import fan_out, scoring_summary
 from spark_pipelines.explain.deployment_causes import DeploymentFacts, deployment_facts
 from spark_pipelines.io.publish import Output, check_free, publish, write_text
+from spark_pipelines.io.selection import CORPUS, ROWS, Selection, read_selection
 from spark_pipelines.report.model import Summary, plain
 from spark_pipelines.report.scoring_model import Scoring
-from spark_pipelines.selection.files import CORPUS, ROWS, Selection, read_selection
 
 COUNTERFACTUAL_MODES = ("auto", "on", "off")
 

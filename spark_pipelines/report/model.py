@@ -57,6 +57,11 @@ DEFINITIONS = {
                            f"{list(DECISIVE_STATUSES)} (the label changes, or some "
                            "|Δprobability| exceeds compare.probability_tolerance); any such "
                            "row fails the gate",
+    "scoring": "input-first only: rows per scoring reason; bound = Clopper-Pearson upper limit "
+               "at `confidence` on the share of identical-input rows whose output differs, "
+               "given sample_differing of sample_size (docs/input-first.md); the gate fails "
+               "when sample_differing > 0; rows with status input_identical_not_scored count "
+               "in corpus_rows, never in label_agreement",
 }
 
 Json = Any  # verbatim provenance (fingerprints, settings): frozen, written back as it came

@@ -24,9 +24,9 @@ from parity_core.sampling import sample_size
 from parity_core.settings import EffectiveSettings
 from spark_pipelines.io.corpus import read_corpus_digest
 from spark_pipelines.io.publish import Output, check_free, publish, write_text
-from spark_pipelines.report.schema import SCORING_REASONS
+from spark_pipelines.io.selection import CORPUS, ROWS, SELECTION_FILE, Selection
+from spark_pipelines.report.schema import NOT_SCORED, SCORING_REASONS
 from spark_pipelines.selection.choose import choose
-from spark_pipelines.selection.files import CORPUS, ROWS, SELECTION_FILE, Selection
 from spark_pipelines.selection.inputs import compared_inputs
 from spark_pipelines.sparknlp.job import build_run
 
@@ -74,3 +74,12 @@ def run_input_pass(spark: SparkSession, config: ProjectConfig, settings: Effecti
         raise RuntimeError(f"{out_dir}: {selection.rows} selection rows for {digest['rows']} "
                            "corpus rows")
     return selection
+
+
+def selection_line(selection: Selection, out_dir: str) -> str:
+    """The line jobs/input_pass.py prints."""
+    scored = selection.rows - selection.reasons.get(NOT_SCORED, 0)
+    shown = ", ".join(f"{k} {v:,}" for k, v in selection.reasons.items() if v)
+    return (f"hfparity input pass: {scored:,} of {selection.rows:,} rows to score "
+            f"({selection.texts_scored:,} distinct texts; {shown}) in {selection.seconds:.1f} s; "
+            f"selection {out_dir.rstrip('/')}")

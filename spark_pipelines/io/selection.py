@@ -1,6 +1,6 @@
 """The selection folder's names and selection.json as a value: what the join reads of an input
-pass (spark_pipelines/selection/job.py writes it). Imports nothing of the producers, so the join
-(compare/) can read it without torch, transformers or Spark NLP's Python package.
+pass (spark_pipelines/selection/job.py writes it, docs/input-first.md). Here in io/, beside the
+records folders, so the join (compare/) reads it without importing the producers.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from pyspark.sql import SparkSession
 
 from parity_core.errors import BadInput
 from spark_pipelines.io.publish import read_text
-from spark_pipelines.report.schema import NOT_SCORED
 
 ROWS = "rows"
 CORPUS = "corpus"
@@ -37,16 +36,6 @@ class Selection:
     seconds: float
     pipeline: str | None = None
     warnings: list[str] = field(default_factory=list)
-
-    @property
-    def scored(self) -> int:
-        return self.rows - self.reasons.get(NOT_SCORED, 0)
-
-    def line(self, out_dir: str) -> str:
-        shown = ", ".join(f"{k} {v:,}" for k, v in self.reasons.items() if v)
-        return (f"hfparity input pass: {self.scored:,} of {self.rows:,} rows to score "
-                f"({self.texts_scored:,} distinct texts; {shown}) in {self.seconds:.1f} s; "
-                f"selection {out_dir.rstrip('/')}")
 
 
 def read_selection(spark: SparkSession, folder: str) -> Selection:
