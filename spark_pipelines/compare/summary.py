@@ -228,7 +228,8 @@ def _as_string(value: Any) -> str:
 
 def _group_counts(cells: Sequence[Mapping[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """Per dimension, per value: rows, labelled, agree, same. Slices and the confusion count
-    corpus rows; cause × sub-cause × counterfactual counts rows that are not `same`."""
+    corpus rows; cause × sub-cause × counterfactual counts rows that are not `same` (nor
+    input_identical_not_scored)."""
     acc: dict[tuple[str, Any], dict[str, Any]] = {}
 
     def add(dim: str, key: Any, c: Mapping[str, Any]) -> None:
@@ -245,7 +246,8 @@ def _group_counts(cells: Sequence[Mapping[str, Any]]) -> dict[str, list[dict[str
                 add(f"slice:{name}", _as_string(c[name]), c)
             add("confusion", [NONE_LABEL if c["left_label"] is None else c["left_label"],
                               NONE_LABEL if c["right_label"] is None else c["right_label"]], c)
-        if c["status"] != schema.SAME:
+        if c["status"] not in (schema.SAME, schema.INPUT_IDENTICAL_NOT_SCORED):
+            # a row not scored has no cause: it was not measured (docs/input-first.md)
             consistent = c["cf_consistent"]
             add("cause", [c["cause_key"], c["sub_cause"], c["cf_verdict"],
                           None if consistent is None else _as_string(consistent)], c)

@@ -50,7 +50,8 @@ DEFINITIONS = {
                                f"{list(DISAGREEING_STATUSES)} / corpus rows",
     "abs_delta": "max_abs_delta (largest |Δprobability| over classes) of corpus rows "
                  "where both sides have probabilities",
-    "causes": "rows whose status is not same (not_in_corpus included); (none): no cause",
+    "causes": "rows whose status is not same nor input_identical_not_scored (not_in_corpus "
+              "included); (none): no cause",
     "differing_tokens": "non-equal aligned positions, left tokens -> right tokens; "
                         "count = positions, rows = distinct rows",
     "deployment_decisive": "rows of a deployment cause whose status is in "
