@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from hf_reference.inputs import model_input
 from hf_reference.model import load_model, predict_ids, softmax, takes_token_type_ids
 from hf_reference.tokenization import Tokenized, load_tokenizer, tokenize_batch
 from parity_core.records import (
@@ -133,9 +134,8 @@ class ReferenceScorer:
             "probabilities": [float(p) for p in probabilities],
             "logits": [float(x) for x in logits],
             # predict_ids feeds these: every position attended, token types all 0 (BERT only).
-            "input_ids": list(tok.input_ids),
-            "attention_mask": [1] * len(tok.input_ids),
-            "token_type_ids": [0] * len(tok.input_ids) if self.with_types else None,
+            **dict(zip(("input_ids", "attention_mask", "token_type_ids"),
+                       model_input(tok, self.with_types))),
         }
 
     def score_ids(self, sequences: list[list[int]], masks: list[list[int]] | None = None,

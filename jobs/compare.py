@@ -97,10 +97,21 @@ def main(argv: list[str] | None = None) -> int:
                         help="re-run the reference model on the right side's pieces for rows "
                              "that disagree (auto: when the left run is Hugging Face and its "
                              "checkpoint is here)")
+    parser.add_argument("--selection", default=None,
+                        help="input-first scoring: the selection folder jobs/input_pass.py "
+                             "wrote; the runs scored its corpus/, the report covers every row "
+                             "of the corpus it was made from (docs/input-first.md)")
+    parser.add_argument("--widened", action="store_true",
+                        help="with --selection: the runs scored the whole corpus (the sample "
+                             "found identical-input rows whose output differs)")
     args = parser.parse_args(argv)
     config = check_config(args.config)
     check_records_path(args.left, "--left")
     check_records_path(args.right, "--right")
+    if args.selection:
+        check_records_path(args.selection, "--selection")
+    elif args.widened:
+        raise BadInput("--widened needs --selection (the input pass it widens)")
     check_corpus_path(args.corpus, "--corpus")
     check_output_path(args.output, args.overwrite)
     settings = job_settings(config, args.left)
@@ -113,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     result = run_compare(spark, config, settings, args.left, args.right, args.corpus,
                          args.output, overwrite=args.overwrite,
                          allow_model_mismatch=args.allow_model_mismatch,
-                         counterfactual=args.counterfactual)
+                         counterfactual=args.counterfactual, selection_dir=args.selection,
+                         widened=args.widened)
     print(f"compare: {time.time() - started:.1f} s, counterfactual "
           f"{'on' if result.counterfactual else 'off'}", file=sys.stderr, flush=True)
     print(result.line, flush=True)

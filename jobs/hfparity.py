@@ -5,7 +5,7 @@
   hfparity check  --checkpoint DIR --corpus FILE [--output DIR] [--max-length N] [--overwrite]
                   [--quantize int8] [--export-atol A] [--export-rtol R]
                   [--text-column NAME] [--id-column NAME] [--encoding ENC] [--pipeline DIR]
-                  [--master URL] [--conf KEY=VALUE ...]
+                  [--master URL] [--conf KEY=VALUE ...] [--scoring all|input-first]
   hfparity fix    --report DIR [--output DIR] [--config FILE] [--overwrite]
   hfparity explain --checkpoint DIR "some text" [--pipeline DIR] [--json]
   hfparity explain --report DIR --row ID [--json]
@@ -68,6 +68,12 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--corpus", required=True, help="corpus: parquet, CSV or JSON lines")
     check.add_argument("--output", default="out/check",
                        help="folder for model/, hfparity.yaml, hf/, sparknlp/, report/")
+    check.add_argument("--scoring", choices=("all", "input-first"), default="all",
+                       help="all: both models score every row; input-first: compare both "
+                            "sides' model input on every row, score rows whose input differs "
+                            "plus a seeded sample of the rest, bound what is not scored, and "
+                            "widen to every row when the sample finds a difference "
+                            "(docs/input-first.md)")
     check.add_argument("--overwrite", action="store_true",
                        help="replace an earlier check's runs and report (the import is reused)")
     corpus = CorpusConfig()
@@ -159,7 +165,8 @@ def _check_output(output: Path, overwrite: bool) -> None:
     from jobs.hfparity_steps.model_check import CONF_FILE
     from spark_pipelines.io.publish import OVERWRITE_HINT, Output
 
-    earlier = [name for name in ("hf", "sparknlp", "report", CONF_FILE) if (output / name).exists()]
+    earlier = [name for name in ("hf", "sparknlp", "report", "selection", CONF_FILE)
+               if (output / name).exists()]
     if earlier and not overwrite:
         out = Output(str(output), f"--output {output}", overwrite,
                      hint=f"{OVERWRITE_HINT} (the imported model is reused)")
@@ -221,10 +228,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     say(f"conf: {conf}")
     pipeline = str(Path(args.pipeline).resolve()) if args.pipeline and "://" not in \
         args.pipeline else args.pipeline
-    results = run_jobs(conf, corpus, output, args.overwrite, say, submit, pipeline)
+    results = run_jobs(conf, corpus, output, args.overwrite, say, submit, pipeline,
+                       args.scoring)
     failed = [r for r in results if r.code not in (0, 1) or (r.code == 1 and r.name != "compare")]
     report = report_path(output)
-    if failed or report is None or len(results) < 3:
+    if failed or report is None or results[-1].name != "compare":
         step = failed[0] if failed else results[-1]
         say(f"{step.name} failed (exit {step.code}) after {time.time() - started:.1f} s")
         return EXIT_BAD_INPUT if step.code == EXIT_BAD_INPUT else EXIT_FAILED

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -33,18 +34,14 @@ EXAMPLES = """\
 """
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = base_parser(__doc__, EXAMPLES)
-    parser.add_argument("--input", required=True, help="corpus: parquet, CSV or JSON lines")
-    parser.add_argument("--output", required=True, help="records folder (parquet)")
-    parser.add_argument("--pipeline", default=None,
-                        help="score a deployment as it is: a saved PipelineModel, or a Spark NLP "
-                             "classifier folder (wrapped in DocumentAssembler -> Tokenizer with "
-                             "Spark NLP's defaults); audited against model.checkpoint")
-    args = parser.parse_args(argv)
-    config = check_config(args.config)
-    check_corpus_path(args.input)
-    check_output_path(args.output, args.overwrite)
+PIPELINE_HELP = ("score a deployment as it is: a saved PipelineModel, or a Spark NLP "
+                 "classifier folder (wrapped in DocumentAssembler -> Tokenizer with Spark NLP's "
+                 "defaults); audited against model.checkpoint")
+
+
+def checked_settings(config: Any, pipeline: str | None) -> Any:
+    """The effective settings, once the checkpoint, the Spark NLP model (or the deployment
+    folder) are known to be usable: a refusal names the key or folder (exit 2)."""
     from parity_core.checkpoint import inspect_checkpoint
     from parity_core.families.sparknlp_limits import check_sparknlp_can_run
     from parity_core.settings import derive_settings
@@ -52,12 +49,25 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = derive_settings(config)
     check_sparknlp_can_run(inspect_checkpoint(settings.checkpoint))
-    if args.pipeline:
+    if pipeline:
         from spark_pipelines.sparknlp.deployment import check_deployment_folder
 
-        check_deployment_folder(args.pipeline)
+        check_deployment_folder(pipeline)
     else:
         model_location(config)  # names model.sparknlp_model / model.onnx_export if unusable
+    return settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = base_parser(__doc__, EXAMPLES)
+    parser.add_argument("--input", required=True, help="corpus: parquet, CSV or JSON lines")
+    parser.add_argument("--output", required=True, help="records folder (parquet)")
+    parser.add_argument("--pipeline", default=None, help=PIPELINE_HELP)
+    args = parser.parse_args(argv)
+    config = check_config(args.config)
+    check_corpus_path(args.input)
+    check_output_path(args.output, args.overwrite)
+    settings = checked_settings(config, args.pipeline)
 
     from spark_pipelines.jvm.session import get_session
     from spark_pipelines.sparknlp.job import run_sparknlp

@@ -91,6 +91,11 @@ class CompareConfig:
     # Per-layer localisation of numerics rows: max |Δ| of a layer's hidden state above which
     # that layer is where the runs part (fp32 ONNX vs torch stays near 1e-6 on our models).
     layer_tolerance: float = 1e-3
+    # Input-first scoring (docs/input-first.md): the share of unscored identical-input rows
+    # that may differ, bounded with this confidence by a seeded sample of them.
+    unscored_bound: float = 1e-3
+    bound_confidence: float = 0.95
+    sample_seed: int = 32
 
 
 @dataclass(frozen=True)
@@ -208,6 +213,10 @@ def parse_config(raw: Any, source: str) -> ProjectConfig:
     for key in ("hf_batch_size", "sparknlp_batch_size"):
         if getattr(config.inference, key) < 1:
             raise ConfigError(f"{source}: inference.{key} must be at least 1")
+    for key in ("unscored_bound", "bound_confidence"):
+        if not 0.0 < getattr(config.compare, key) < 1.0:
+            raise ConfigError(f"{source}: compare.{key} must be between 0 and 1 (exclusive), "
+                              f"got {getattr(config.compare, key)}")
     if not config.model.checkpoint:
         raise ConfigError(f"{source}: model.checkpoint must name a checkpoint folder")
     return config

@@ -198,9 +198,13 @@ ALLOWED: dict[str, set[str]] = {
     "spark_pipelines.fix": {"parity_core", "spark_pipelines.io", "spark_pipelines.jvm",
                             "spark_pipelines.report", "spark_pipelines.explain",
                             "spark_pipelines.sparknlp", "spark_pipelines.compare"},
+    "spark_pipelines.selection": {"parity_core", "spark_pipelines.io", "spark_pipelines.jvm",
+                                  "spark_pipelines.report", "spark_pipelines.hf",
+                                  "spark_pipelines.sparknlp", "spark_pipelines.compare"},
     "jobs": {"parity_core", "hf_reference", "spark_pipelines.io", "spark_pipelines.jvm",
              "spark_pipelines.report", "spark_pipelines.explain", "spark_pipelines.sparknlp",
-             "spark_pipelines.hf", "spark_pipelines.compare", "spark_pipelines.fix"},
+             "spark_pipelines.hf", "spark_pipelines.compare", "spark_pipelines.fix",
+             "spark_pipelines.selection"},
     "spark_pipelines": set(),  # the package's __init__ only
 }
 PROJECT = ("parity_core", "hf_reference", "spark_pipelines", "jobs")

@@ -15,6 +15,7 @@ docs/cluster.md's commands do; `--conf KEY=VALUE` pairs are passed after ours, s
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import subprocess
@@ -129,29 +130,80 @@ def run_step(name: str, script: str, args: list[str], say: Callable[[str], None]
     return StepResult(name, code, seconds, last)
 
 
-def run_jobs(conf: Path, corpus: str, output: Path, overwrite: bool,
-             say: Callable[[str], None], submit: Submit = Submit(),
-             pipeline: str | None = None) -> tuple[StepResult, ...]:
-    """The Hugging Face job, the Spark NLP job (on `pipeline`, the deployment as it is, when
-    given), then the join; stops at the first failure."""
-    common = ["--config", str(conf), *(["--overwrite"] if overwrite else [])]
-    deployed = ["--pipeline", pipeline] if pipeline else []
-    steps = (
-        ("Hugging Face job", "hf_reference.py",
-         [*common, "--input", corpus, "--output", str(output / "hf")]),
-        ("Spark NLP job", "sparknlp_pipeline.py",
-         [*common, "--input", corpus, "--output", str(output / "sparknlp"), *deployed]),
-        ("compare", "compare.py",
-         [*common, "--left", str(output / "hf"), "--right", str(output / "sparknlp"),
-          "--corpus", corpus, "--output", str(output / "report")]),
-    )
+SCORING_MODES = ("all", "input-first")
+
+
+def _producers(common: list[str], corpus: str, output: Path, deployed: list[str]
+               ) -> list[tuple[str, str, list[str]]]:
+    return [("Hugging Face job", "hf_reference.py",
+             [*common, "--input", corpus, "--output", str(output / "hf")]),
+            ("Spark NLP job", "sparknlp_pipeline.py",
+             [*common, "--input", corpus, "--output", str(output / "sparknlp"), *deployed])]
+
+
+def _compare(common: list[str], corpus: str, output: Path, *extra: str
+             ) -> tuple[str, str, list[str]]:
+    return ("compare", "compare.py",
+            [*common, "--left", str(output / "hf"), "--right", str(output / "sparknlp"),
+             "--corpus", corpus, "--output", str(output / "report"), *extra])
+
+
+def _run_steps(steps: list[tuple[str, str, list[str]]], say: Callable[[str], None],
+               submit: Submit) -> list[StepResult]:
+    """Run the steps in order; stop at the first failure (compare's exit 1 is a verdict)."""
     results = []
     for name, script, args in steps:
         result = run_step(name, script, args, say, submit)
         results.append(result)
         if result.code != 0 and script != "compare.py":
             break
-    return tuple(results)
+    return results
+
+
+def run_jobs(conf: Path, corpus: str, output: Path, overwrite: bool,
+             say: Callable[[str], None], submit: Submit = Submit(),
+             pipeline: str | None = None, scoring: str = "all") -> tuple[StepResult, ...]:
+    """The Hugging Face job, the Spark NLP job (on `pipeline`, the deployment as it is, when
+    given), then the join; stops at the first failure.
+
+    scoring input-first (docs/input-first.md): the input pass first, both jobs on the rows it
+    chose, the join over every row; when the sample finds an identical-input row whose output
+    differs, both jobs again on every row and the join again, widened (said on stdout).
+    """
+    common = ["--config", str(conf), *(["--overwrite"] if overwrite else [])]
+    deployed = ["--pipeline", pipeline] if pipeline else []
+    if scoring == "all":
+        return tuple(_run_steps([*_producers(common, corpus, output, deployed),
+                                 _compare(common, corpus, output)], say, submit))
+    selection = output / "selection"
+    chosen = str(selection / "corpus")
+    results = _run_steps([
+        ("input pass", "input_pass.py",
+         [*common, "--input", corpus, "--output", str(selection), *deployed]),
+        *_producers(common, chosen, output, deployed),
+        _compare(common, chosen, output, "--selection", str(selection))], say, submit)
+    widen = results[-1].name == "compare" and _sample_differs(output / "report")
+    if not widen:
+        return tuple(results)
+    say(f"widening: {widen}; scoring every row")
+    common = ["--config", str(conf), "--overwrite"]
+    return tuple(results + _run_steps([
+        *_producers(common, corpus, output, deployed),
+        _compare(common, corpus, output, "--selection", str(selection), "--widened")],
+        say, submit))
+
+
+def _sample_differs(report: Path) -> str | None:
+    """Why the run must widen (the report's sample found differing rows), else None."""
+    summary = report / "summary.json"
+    if not is_complete_local(report) or not summary.is_file():
+        return None
+    scoring = json.loads(summary.read_text(encoding="utf-8")).get("scoring") or {}
+    differing = scoring.get("sample_differing") or 0
+    if not differing:
+        return None
+    return (f"the sample found {differing:,} of {scoring.get('sample_size', 0):,} "
+            "identical-input rows whose output differs")
 
 
 def report_path(output: Path) -> Path | None:

@@ -26,9 +26,12 @@ from parity_core.files import COMPLETE_MARKER, REPORT_FILE, ROWS_DIR, SUMMARY_FI
 from parity_core.settings import EffectiveSettings
 from spark_pipelines.compare.inputs import CompareInputs, load_inputs
 from spark_pipelines.compare.rows import build_rows
+from spark_pipelines.compare.scoring import fan_out, scoring_summary
 from spark_pipelines.explain.deployment_causes import DeploymentFacts, deployment_facts
 from spark_pipelines.io.publish import Output, check_free, publish, write_text
+from spark_pipelines.io.selection import CORPUS, ROWS, Selection, read_selection
 from spark_pipelines.report.model import Summary, plain
+from spark_pipelines.report.scoring_model import Scoring
 
 COUNTERFACTUAL_MODES = ("auto", "on", "off")
 
@@ -164,11 +167,34 @@ def _publish(spark: SparkSession, rows: DataFrame, summary_of: Callable[[DataFra
     return publish(spark, out, write, during="comparing")
 
 
+def _selected(spark: SparkSession, selection_dir: str, inputs: CompareInputs, widened: bool
+              ) -> tuple[DataFrame, Selection]:
+    """The selection's rows, once the runs are known to be of its scored corpus (or, widened,
+    of the whole corpus it was made from)."""
+    selection = read_selection(spark, selection_dir)
+    if widened and inputs.corpus_digest != selection.corpus_digest:
+        raise BadInput(f"--widened: the runs' corpus has digest {inputs.corpus_digest}, but "
+                       f"--selection {selection_dir} was made from {selection.corpus} "
+                       f"({selection.corpus_digest}); widened runs score the whole corpus")
+    if not widened and int(inputs.corpus_digest["rows"]) != selection.texts_scored:
+        raise BadInput(f"--selection {selection_dir}: its {CORPUS}/ has "
+                       f"{selection.texts_scored} rows, the runs' corpus "
+                       f"{inputs.corpus_digest['rows']}; score {selection_dir}/{CORPUS} "
+                       "with both producers (or pass --widened for runs of the whole corpus)")
+    return spark.read.parquet(f"{selection_dir.rstrip('/')}/{ROWS}"), selection
+
+
 def run_compare(spark: SparkSession, config: ProjectConfig, settings: EffectiveSettings,
                 left_dir: str, right_dir: str, corpus_path: str, out_dir: str,
                 overwrite: bool = False, allow_model_mismatch: bool = False,
-                counterfactual: str = "auto") -> CompareResult:
-    """Compare two runs on `corpus_path` and publish the report folder `out_dir`."""
+                counterfactual: str = "auto", selection_dir: str | None = None,
+                widened: bool = False) -> CompareResult:
+    """Compare two runs on `corpus_path` and publish the report folder `out_dir`.
+
+    selection_dir: input-first scoring (jobs/input_pass.py): the runs scored the selection's
+    corpus/ (widened: the whole corpus), and the report covers every row of the corpus the
+    selection was made from (compare/scoring.py).
+    """
     from spark_pipelines.compare.summary import build_summary
 
     out = Output(out_dir, f"--output {out_dir}", overwrite)
@@ -179,10 +205,21 @@ def run_compare(spark: SparkSession, config: ProjectConfig, settings: EffectiveS
     facts = deployment_facts(inputs.left, inputs.right, inputs.left_fingerprint,
                              inputs.right_fingerprint, settings.labels, tolerance)
     rows = report_rows(spark, inputs, settings, tolerance, cf_on, facts, config)
+    selection = None
+    if selection_dir:
+        chosen, selection = _selected(spark, selection_dir, inputs, widened)
+        rows = fan_out(rows, chosen, widened)
+
+    def scoring_of(written: DataFrame) -> Scoring | None:
+        if selection is None:
+            return None
+        return scoring_summary(written, selection.texts_scored, selection.unscored_bound,
+                               selection.confidence, selection.seed, widened)
+
     summary = _publish(
         spark, rows,
         lambda written: build_summary(written, inputs.left_fingerprint,
                                       inputs.right_fingerprint, config, settings, cache=False,
-                                      deployment=facts),
+                                      deployment=facts, scoring=scoring_of(written)),
         out)
     return CompareResult(summary, out_dir, cf_on)

@@ -21,6 +21,7 @@ from pyspark.sql.types import StructType
 
 from parity_core.records import RECORD_COLUMNS, STATUS_ERROR, STATUS_OK, TASK
 from parity_core.tasks import Task
+from spark_pipelines.compare.model_input import model_input_equal
 from spark_pipelines.explain.causes import NUMERICS
 from spark_pipelines.explain.deployment_causes import DeploymentFacts, deployment_columns
 from spark_pipelines.explain.explanation import explain_function
@@ -111,10 +112,10 @@ def _changes(outputs: OutputColumns, words_equal: Column, pieces_equal: Column,
         ("words", words_equal == F.lit(False)),
         ("pieces", pieces_equal == F.lit(False)),
         ("truncation", both("truncated") & differs("truncated")),
-        # same pieces, other model input (ids of special tokens, mask): the model_input stage
+        # same pieces, other model input (ids of special tokens, mask, type ids): the
+        # model_input stage (compare/model_input.py: the one rule)
         ("model_input", (pieces_equal == F.lit(True))
-         & ((both("input_ids") & differs("input_ids"))
-            | (both("attention_mask") & differs("attention_mask")))),
+         & (model_input_equal("l.", "r.") == F.lit(False))),
     ]
     found = F.array(*[F.when(F.coalesce(cond, F.lit(False)), F.lit(name)) for name, cond in checks])
     present = F.array_compact(found)
@@ -127,6 +128,19 @@ def _length_bucket(length: Column) -> Column:
     for floor, name in sorted(LENGTH_BUCKETS, reverse=True):
         bucket = bucket.when(length >= floor, F.lit(name))
     return bucket
+
+
+def text_columns(text: Column, text_length: Column) -> dict[str, Column]:
+    """The report columns that describe a row's text (its length bucket and slices): every
+    report row has them, scored or not (compare/scoring.py)."""
+    return {
+        "text": text,
+        "text_length": text_length,
+        "length_bucket": _length_bucket(text_length),
+        "has_upper": text.rlike(UPPER),
+        "has_non_ascii": text.rlike(NON_ASCII),
+        "has_inner_punct": text.rlike(INNER_PUNCT),
+    }
 
 
 def report_ids(corpus: DataFrame, left: DataFrame, right: DataFrame) -> DataFrame:
@@ -217,19 +231,13 @@ def build_rows(corpus: DataFrame, left: DataFrame, right: DataFrame, tolerance: 
     )
     explained = _localised(explained, localiser)
     deployment_cause, deployment_evidence = deployment_columns(deployment)
-    text = F.col("text")
     columns = {
         "deployment_cause": deployment_cause,
         "deployment_evidence": deployment_evidence,
         "id": F.col("id"),
         "status": F.col("status"),
         "changes": F.col("changes"),
-        "text": text,
-        "text_length": F.col("text_length"),
-        "length_bucket": _length_bucket(F.col("text_length")),
-        "has_upper": text.rlike(UPPER),
-        "has_non_ascii": text.rlike(NON_ASCII),
-        "has_inner_punct": text.rlike(INNER_PUNCT),
+        **text_columns(F.col("text"), F.col("text_length")),
         "max_abs_delta": F.col("max_abs_delta"),
         "words_equal": F.col("words_equal"),
         "pieces_equal": F.col("pieces_equal"),
@@ -241,6 +249,7 @@ def build_rows(corpus: DataFrame, left: DataFrame, right: DataFrame, tolerance: 
         "cf_max_abs_delta": F.col("cf_max_abs_delta"),
         "cf_consistent": F.col("_x.cf_consistent"),
         "layer_localisation": F.col("layer_localisation"),
+        "scoring": F.lit(None),  # every row scored; compare/scoring.py sets it input-first
         **{c: F.col(c) for c in FLIP_COLUMNS},
     }
     for name in ("cause", "sub_cause", "cause_word", "cause_position", "cause_evidence"):

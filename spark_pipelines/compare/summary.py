@@ -68,6 +68,7 @@ from spark_pipelines.report.model import (
     decode,
     freeze,
 )
+from spark_pipelines.report.scoring_model import Scoring
 
 NO_CAUSE = "(none)"
 QUANTILES = (("p50", 0.5), ("p90", 0.9), ("p99", 0.99))
@@ -82,7 +83,8 @@ WINDOW_BEFORE, WINDOW_AFTER = 6, 10  # aligned positions kept around the first d
 
 def build_summary(rows: DataFrame, left_fingerprint: dict, right_fingerprint: dict,
                   config: ProjectConfig, settings: EffectiveSettings, cache: bool = True,
-                  deployment: DeploymentFacts | None = None) -> Summary:
+                  deployment: DeploymentFacts | None = None, scoring: Scoring | None = None
+                  ) -> Summary:
     """The summary of a report's rows (a DataFrame of schema.ROWS_DDL).
 
     cache: persist the rows for the passes unless already cached; pass False when `rows` is
@@ -96,7 +98,8 @@ def build_summary(rows: DataFrame, left_fingerprint: dict, right_fingerprint: di
         rows = rows.persist(StorageLevel.MEMORY_AND_DISK)
     try:
         report = deployment_report(rows, deployment)
-        summary = _summarise(rows, left_fingerprint, right_fingerprint, config, settings, report)
+        summary = _summarise(rows, left_fingerprint, right_fingerprint, config, settings, report,
+                             scoring)
         layers = layer_localisation(rows) if "layer_localisation" in rows.columns else None
         return replace(summary, layers=layers)
     finally:
@@ -113,7 +116,8 @@ _ROW_COLUMNS = ("id", "status", "text", "text_length", "length_bucket", "has_upp
 
 
 def _summarise(rows: DataFrame, left_fp: dict, right_fp: dict, config: ProjectConfig,
-               settings: EffectiveSettings, deployment: DeploymentReport) -> Summary:
+               settings: EffectiveSettings, deployment: DeploymentReport,
+               scoring: Scoring | None = None) -> Summary:
     """Totals, grouped counts, top-k lists, then the worst rows and examples per cause."""
     cells = _cells(rows)
     totals = _totals(rows, cells)
@@ -139,7 +143,8 @@ def _summarise(rows: DataFrame, left_fp: dict, right_fp: dict, config: ProjectCo
         leading_cause=_leading_cause(groups.get("cause", []), top),
         worst_examples=tuple(worst),
         gate=Gate.decide(totals["disagreeing"], totals["differing"], totals["corpus_rows"],
-                         delta.max, config.compare, deployment),
+                         delta.max, config.compare, deployment, scoring),
+        scoring=scoring,
         fingerprints=Fingerprints(freeze(left_fp), freeze(right_fp)),
         settings=freeze(settings.to_dict()),
         thresholds=config.compare,
@@ -228,7 +233,8 @@ def _as_string(value: Any) -> str:
 
 def _group_counts(cells: Sequence[Mapping[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """Per dimension, per value: rows, labelled, agree, same. Slices and the confusion count
-    corpus rows; cause × sub-cause × counterfactual counts rows that are not `same`."""
+    corpus rows; cause × sub-cause × counterfactual counts rows that are not `same` (nor
+    input_identical_not_scored)."""
     acc: dict[tuple[str, Any], dict[str, Any]] = {}
 
     def add(dim: str, key: Any, c: Mapping[str, Any]) -> None:
@@ -245,7 +251,8 @@ def _group_counts(cells: Sequence[Mapping[str, Any]]) -> dict[str, list[dict[str
                 add(f"slice:{name}", _as_string(c[name]), c)
             add("confusion", [NONE_LABEL if c["left_label"] is None else c["left_label"],
                               NONE_LABEL if c["right_label"] is None else c["right_label"]], c)
-        if c["status"] != schema.SAME:
+        if c["status"] not in (schema.SAME, schema.INPUT_IDENTICAL_NOT_SCORED):
+            # a row not scored has no cause: it was not measured (docs/input-first.md)
             consistent = c["cf_consistent"]
             add("cause", [c["cause_key"], c["sub_cause"], c["cf_verdict"],
                           None if consistent is None else _as_string(consistent)], c)

@@ -24,10 +24,12 @@ from parity_core.files import REPORT_FILE
 from spark_pipelines.report.fix_model import HowToFix
 from spark_pipelines.report.schema import (
     DISAGREEING_STATUSES,
+    INPUT_IDENTICAL_NOT_SCORED,
     LABEL_DIFFERS,
     SCORES_DIFFER,
     STATUSES,
 )
+from spark_pipelines.report.scoring_model import Scoring
 
 NONE_LABEL = "(none)"
 NULL_VALUE = "(null)"
@@ -52,13 +54,19 @@ DEFINITIONS = {
     "label_changes": "corpus rows both sides label, with another label on each side",
     "abs_delta": "max_abs_delta (largest |Δprobability| over classes) of corpus rows "
                  "where both sides have probabilities",
-    "causes": "rows whose status is not same (not_in_corpus included); (none): no cause",
+    "causes": "rows whose status is not same nor input_identical_not_scored (not_in_corpus "
+              "included); (none): no cause",
     "differing_tokens": "non-equal aligned positions, left tokens -> right tokens; "
                         "count = positions, rows = distinct rows",
     "deployment_decisive": "rows of a deployment cause whose status is in "
                            f"{list(DECISIVE_STATUSES)} (the label changes, or some "
                            "|Δprobability| exceeds compare.probability_tolerance); any such "
                            "row fails the gate",
+    "scoring": "input-first only: rows per scoring reason; bound = Clopper-Pearson upper limit "
+               "at `confidence` on the share of identical-input rows whose output differs, "
+               "given sample_differing of sample_size (docs/input-first.md); the gate fails "
+               "when sample_differing > 0; rows with status input_identical_not_scored count "
+               "in corpus_rows, never in label_agreement",
 }
 
 Json = Any  # verbatim provenance (fingerprints, settings): frozen, written back as it came
@@ -298,14 +306,16 @@ class Gate:
 
     @classmethod
     def decide(cls, disagreeing: int, differing: int, corpus_rows: int, worst: float | None,
-               limits: CompareConfig, deployment: DeploymentReport | None = None) -> Gate:
+               limits: CompareConfig, deployment: DeploymentReport | None = None,
+               scoring: Scoring | None = None) -> Gate:
         """Pass within both shares of the corpus rows: label disagreement (DISAGREEING_STATUSES:
         the label changes or is missing on one side) and probability disagreement
         (DECISIVE_STATUSES: the label changes or some |Δprobability| exceeds the tolerance).
         A NaN |Δprobability| fails (schema.delta_exceeds: a side computed no number), and so
         does a deployment cause with a decisive row: a deployment setting that changes one
         label, or moves one probability past the tolerance, is a defect however few rows it
-        touches, and the reason names the setting."""
+        touches, and the reason names the setting; and, input-first, so does a sample with an
+        identical-input row whose output differs (else the unscored rows are unbounded)."""
         rate = disagreeing / corpus_rows if corpus_rows else 0.0
         moved = differing / corpus_rows if corpus_rows else 0.0
         failures = [cause.failure(limits.probability_tolerance)
@@ -319,6 +329,8 @@ class Gate:
             failures.append(f"{label} > {label_limit} allowed")
         if moved > limits.max_probability_disagreement_rate:
             failures.append(f"{probability} > {probability_limit} allowed")
+        if scoring is not None and scoring.failure():
+            failures.append(scoring.failure())
         if worst is not None and math.isnan(worst):
             failures.append("a |Δprobability| is NaN: a side computed no number")
         reason = "; ".join(failures) or (f"{label} ≤ {label_limit}; "
@@ -413,6 +425,7 @@ class Summary:
     definitions: Mapping[str, str]
     layers: LayerLocalisation | None = None  # None: no numerics row was localised
     leading_cause: LeadingCause | None = None  # None: no row differs
+    scoring: Scoring | None = None  # None: every row scored (`--scoring all`)
     # Written by `hfparity fix` only; absent from summary.json until then.
     how_to_fix: HowToFix | None = None
 
@@ -432,29 +445,40 @@ class Summary:
         return self.gate.reason
 
     @property
+    def measured_rows(self) -> int:
+        """Corpus rows both runs were asked to score: all but input_identical_not_scored."""
+        return self.corpus_rows - self.status_counts.get(INPUT_IDENTICAL_NOT_SCORED, 0)
+
+    @property
     def label_changes(self) -> int:
         """Corpus rows both sides label, with another label on each side."""
         return self.label_agreement.denominator - self.label_agreement.agree
 
     def changes(self) -> str:
         """How many predictions change, plainly: what the verdict line and the page say first
-        ("66 of 2,575 predictions change label (2.56%); ...")."""
+        ("66 of 2,575 predictions change label (2.56%); ..."). Counted over the rows scored:
+        a row that was not scored (input-first) is never counted as agreeing."""
         gate, labelled = self.gate, self.label_agreement.denominator
         unlabelled = gate.label_disagreeing_rows - self.label_changes
         worst = "n/a" if gate.max_abs_delta is None else f"{gate.max_abs_delta:.3g}"
+        measured = self.measured_rows
+        kind = "scored rows" if self.scoring is not None else "rows"
         text = (f"{self.label_changes:,} of {labelled:,} predictions change label "
                 f"({_share(self.label_changes, labelled)})")
         if unlabelled:
             text += f", {unlabelled:,} more {_rows(unlabelled)} no label on one side"
-        return (f"{text}; {gate.probability_disagreeing_rows:,} of {self.corpus_rows:,} rows "
+        return (f"{text}; {gate.probability_disagreeing_rows:,} of {measured:,} {kind} "
                 f"change label or move a probability by more than "
                 f"{self.thresholds.probability_tolerance:g} "
-                f"({_share(gate.probability_disagreeing_rows, self.corpus_rows)}), "
+                f"({_share(gate.probability_disagreeing_rows, measured)}), "
                 f"max |Δp| {worst}")
 
     def line(self, out_dir: str) -> str:
-        """`hfparity compare: PASS|FAIL: <changes> [why it fails]; report <out_dir>/index.html`."""
+        """`hfparity compare: PASS|FAIL: <changes> [why it fails]; report <out_dir>/index.html`
+        (input-first: what was scored and the bound on the rest)."""
         parts = [f"hfparity compare: {'PASS' if self.passed else 'FAIL'}: {self.changes()}"]
+        if self.scoring is not None:
+            parts.append(f"; {self.scoring.mode}: {self.scoring.statement}")
         if not self.passed:
             parts.append(f" [{self.reason}]")
         parts.append(f"; report {out_dir.rstrip('/')}/{REPORT_FILE}")

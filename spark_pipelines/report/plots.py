@@ -23,6 +23,7 @@ STATUS_COLOURS = {
     schema.TOKENS_DIFFER: "#f9a825", schema.MISSING_LEFT: "#6a1b9a",
     schema.MISSING_RIGHT: "#8e24aa", schema.ERROR_LEFT: "#4e342e", schema.ERROR_RIGHT: "#6d4c41",
     schema.UNSCORED_BOTH: "#37474f", schema.NOT_IN_CORPUS: "#757575",
+    schema.INPUT_IDENTICAL_NOT_SCORED: "#b0bec5",
 }
 FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif"
 # The per-layer figure: size, margins, and the floor below which |Δ| is drawn at the floor.

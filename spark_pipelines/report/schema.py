@@ -7,6 +7,9 @@ error_left / error_right (that side's status is not ok while the other's is, or 
 with different statuses), unscored_both (neither side scored the row, for the same reason: e.g.
 a null text; never `same`, which would read as agreement), label_differs, scores_differ (some
 |Δprobability| > tolerance), tokens_differ (labels and scores agree, words or pieces differ), same.
+Input-first scoring (docs/input-first.md) adds input_identical_not_scored: both sides' model
+input is identical and the row was not scored (neither in the sample nor sharing its text with a
+scored row); the sample's bound covers it, and it never counts as agreement.
 """
 
 from __future__ import annotations
@@ -23,8 +26,23 @@ ERROR_LEFT = "error_left"
 ERROR_RIGHT = "error_right"
 NOT_IN_CORPUS = "not_in_corpus"
 UNSCORED_BOTH = "unscored_both"
+INPUT_IDENTICAL_NOT_SCORED = "input_identical_not_scored"
 STATUSES = (SAME, LABEL_DIFFERS, SCORES_DIFFER, TOKENS_DIFFER, MISSING_LEFT, MISSING_RIGHT,
-            ERROR_LEFT, ERROR_RIGHT, UNSCORED_BOTH, NOT_IN_CORPUS)
+            ERROR_LEFT, ERROR_RIGHT, UNSCORED_BOTH, NOT_IN_CORPUS, INPUT_IDENTICAL_NOT_SCORED)
+
+# Input-first scoring: why a row was scored (rows/ column `scoring`; null when every row was).
+# The first five are always scored; SAMPLE rows are the seeded sample of identical-input rows;
+# SAME_TEXT rows share their text with a scored row and take its result; NOT_SCORED rows carry
+# status input_identical_not_scored.
+INPUT_DIFFERS = "input_differs"
+NO_TOKENS = "no_tokens"                # Spark NLP made no token: it predicts nothing
+AFTER_NO_TOKENS = "after_no_tokens"    # the next corpus row after a no-token row
+SENTENCES_OVER_BATCH = "sentences_over_batch"  # more sentences than the classifier's batchSize
+SAMPLE = "sample"
+SAME_TEXT = "same_text"
+NOT_SCORED = "not_scored"
+ALWAYS_SCORED = (INPUT_DIFFERS, NO_TOKENS, AFTER_NO_TOKENS, SENTENCES_OVER_BATCH)
+SCORING_REASONS = (*ALWAYS_SCORED, SAMPLE, SAME_TEXT, NOT_SCORED)
 
 # What decides a label flip (explain/decisive.py, the rule's home; flips re-run with the
 # counterfactual): the smallest unit of the right side's differences that, swapped alone into
@@ -121,6 +139,9 @@ ROWS_DDL = ", ".join([
     # side's ONNX graph is not at hand): layer names (embeddings, layer.0 …,
     # logits), max |Δ| per layer over the row's pieces, the first layer past the tolerance.
     f"layer_localisation {LOCALISATION_TYPE}",
+    # Input-first scoring: why the row was scored or not (SCORING_REASONS); null when every
+    # row was scored.
+    "scoring string",
 ])
 
 LENGTH_BUCKETS = ((0, "0"), (1, "1-49"), (50, "50-99"), (100, "100-199"), (200, "200-499"),
@@ -131,6 +152,9 @@ LENGTH_BUCKETS = ((0, "0"), (1, "1-49"), (50, "50-99"), (100, "100-199"), (200, 
 # as a flipped one). Counted once, by the summary's gate; summary.json, index.html and the
 # verdict line read that count.
 DISAGREEING_STATUSES = (LABEL_DIFFERS, ERROR_LEFT, ERROR_RIGHT, MISSING_LEFT, MISSING_RIGHT)
+# What a sampled identical-input row must not show for the bound to hold: any output
+# difference (a label, a probability beyond the tolerance, a side failing).
+OUTPUT_DIFFERS_STATUSES = (*DISAGREEING_STATUSES, SCORES_DIFFER)
 
 
 def delta_exceeds(delta: float | None, limit: float) -> bool:

@@ -10,7 +10,12 @@ from parity_core.config import ProjectConfig
 from parity_core.settings import EffectiveSettings
 from spark_pipelines.io.corpus import read_corpus_digest
 from spark_pipelines.io.records import read_records, write_records
-from spark_pipelines.sparknlp.pipeline import annotate, build_pipeline, sparknlp_fingerprint
+from spark_pipelines.sparknlp.pipeline import (
+    SparkNlpRun,
+    annotate,
+    build_pipeline,
+    sparknlp_fingerprint,
+)
 
 
 @dataclass(frozen=True)
@@ -19,6 +24,20 @@ class SparkNlpSummary:
     rows: int
     statuses: dict[str, int]
     warnings: list[str]
+
+
+def build_run(spark: SparkSession, config: ProjectConfig, settings: EffectiveSettings,
+              pipeline_dir: str | None = None) -> SparkNlpRun:
+    """The pipeline matched to the checkpoint, or the deployment as it is; warnings printed."""
+    if pipeline_dir:
+        from spark_pipelines.sparknlp.deploy_run import build_deployment_run
+
+        run = build_deployment_run(spark, config, settings, pipeline_dir)
+    else:
+        run = build_pipeline(spark, config, settings)
+    for warning in run.warnings:
+        print(f"warning: {warning}", flush=True)
+    return run
 
 
 def run_sparknlp(spark: SparkSession, config: ProjectConfig, settings: EffectiveSettings,
@@ -31,14 +50,7 @@ def run_sparknlp(spark: SparkSession, config: ProjectConfig, settings: Effective
     """
     corpus, digest = read_corpus_digest(spark, corpus_path, config.corpus.id_column,
                                         config.corpus.text_column, config.corpus.encoding)
-    if pipeline_dir:
-        from spark_pipelines.sparknlp.deploy_run import build_deployment_run
-
-        run = build_deployment_run(spark, config, settings, pipeline_dir)
-    else:
-        run = build_pipeline(spark, config, settings)
-    for warning in run.warnings:
-        print(f"warning: {warning}", flush=True)
+    run = build_run(spark, config, settings, pipeline_dir)
     records = annotate(corpus, run, settings)
     fingerprint = sparknlp_fingerprint(spark, run, settings, corpus_path, config)
     fingerprint["corpus_digest"] = digest  # its row count is rows_in: no pass of its own

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.pandas.types import from_arrow_schema
 
@@ -322,9 +322,9 @@ def build_pipeline(spark: SparkSession, config: ProjectConfig, settings: Effecti
                        classifier_settings=matched, merges_name=merges_name)
 
 
-def annotate(corpus: DataFrame, run: SparkNlpRun, settings: EffectiveSettings,
-             min_partitions: int | None = None) -> DataFrame:
-    """One record per corpus row, computed on the executors (no collect to the driver)."""
+def _frame(corpus: DataFrame, run: SparkNlpRun, min_partitions: int | None) -> DataFrame:
+    """(id, text) of the corpus, the text also under the run's text column, spread over at
+    least the default parallelism."""
     spark = corpus.sparkSession
     target = min_partitions or spark.sparkContext.defaultParallelism
     frame = corpus.select("id", "text")
@@ -332,25 +332,14 @@ def annotate(corpus: DataFrame, run: SparkNlpRun, settings: EffectiveSettings,
         frame = frame.select("id", "text", F.col("text").alias(run.text_col))
     if frame.rdd.getNumPartitions() < target:
         frame = frame.repartition(target, "id")  # hash by id: deterministic on task retry
-    annotated = run.pipeline.transform(frame)
-    if run.vocab_name is not None and run.merges_name is not None:
-        pieces = F.call_function(
-            BPE_PIECES_UDF, F.concat(F.col(run.doc_col), F.col(run.token_col)),
-            F.lit(run.case_sensitive), F.lit(run.max_sentence_length), F.lit(run.vocab_name),
-            F.lit(run.merges_name))
-    elif run.vocab_name is not None and run.family.spm_file is not None:
-        pieces = F.call_function(
-            SPM_PIECES_UDF, F.concat(F.col(run.doc_col), F.col(run.token_col)),
-            F.lit(run.case_sensitive), F.lit(run.max_sentence_length), F.lit(run.vocab_name),
-            F.lit(run.family.sparknlp_classification))
-    elif run.vocab_name is not None:
-        pieces = F.call_function(
-            # batchAnnotate gets the document and token annotations; unpack needs both.
-            PIECES_UDF, F.concat(F.col(run.doc_col), F.col(run.token_col)),
-            F.lit(run.case_sensitive), F.lit(run.max_sentence_length), F.lit(run.vocab_name),
-            F.lit(run.family.sparknlp_classification))
-    else:
-        pieces = F.struct(
+    return frame
+
+
+def pieces_column(run: SparkNlpRun) -> Column:
+    """The family's pieces UDF over the run's document and token annotations (PIECES_TYPE):
+    Spark NLP's own pieces and model input (ids, mask, type ids) for each row."""
+    if run.vocab_name is None:
+        return F.struct(
             F.lit(None).cast("array<struct<piece:string,id:int,begin:int,end:int>>")
             .alias("pieces"),
             F.lit(None).cast("int").alias("piece_count"),
@@ -358,13 +347,50 @@ def annotate(corpus: DataFrame, run: SparkNlpRun, settings: EffectiveSettings,
             F.lit(run.pieces_problem).alias("note"),
             *(F.lit(None).cast("array<int>").alias(name)
               for name in ("input_ids", "attention_mask", "token_type_ids")))
+    # batchAnnotate gets the document and token annotations; unpack needs both.
+    annotations = F.concat(F.col(run.doc_col), F.col(run.token_col))
+    common = (F.lit(run.case_sensitive), F.lit(run.max_sentence_length), F.lit(run.vocab_name))
+    if run.merges_name is not None:
+        return F.call_function(BPE_PIECES_UDF, annotations, *common, F.lit(run.merges_name))
+    udf = SPM_PIECES_UDF if run.family.spm_file is not None else PIECES_UDF
+    return F.call_function(udf, annotations, *common, F.lit(run.family.sparknlp_classification))
+
+
+def input_stages(run: SparkNlpRun) -> Any:
+    """The run's pipeline up to, not including, its classifier: what makes the document and
+    token annotations the classifier reads (DocumentAssembler -> Tokenizer, or a deployment's
+    own stages), without the model."""
+    from pyspark.ml import PipelineModel
+
+    stages = list(run.pipeline.stages)
+    names = [stage._java_obj.getClass().getName() for stage in stages]
+    if run.annotator not in names:
+        raise RuntimeError(f"{run.model_dir}: no stage {run.annotator} in the pipeline")
+    return PipelineModel(stages[:names.index(run.annotator)])
+
+
+def model_input(corpus: DataFrame, run: SparkNlpRun, min_partitions: int | None = None
+                ) -> DataFrame:
+    """DataFrame[id, text, tokens, sentences, pieces]: per corpus row Spark NLP's token count,
+    its sentence (document annotation) count and the pieces UDF's struct, the model not run."""
+    annotated = input_stages(run).transform(_frame(corpus, run, min_partitions))
+    return annotated.select(
+        "id", "text", F.size(F.col(run.token_col)).alias("tokens"),
+        F.size(F.col(run.doc_col)).alias("sentences"), pieces_column(run).alias("pieces"))
+
+
+def annotate(corpus: DataFrame, run: SparkNlpRun, settings: EffectiveSettings,
+             min_partitions: int | None = None) -> DataFrame:
+    """One record per corpus row, computed on the executors (no collect to the driver)."""
+    annotated = run.pipeline.transform(_frame(corpus, run, min_partitions))
     columns = annotated.select(
         F.col("id"), F.col("text"), F.lit(text_error(corpus)).cast("string").alias("text_error"),
         F.col(f"{run.token_col}.result").alias("tok_result"),
         F.col(f"{run.token_col}.begin").alias("tok_begin"),
         F.col(f"{run.token_col}.end").alias("tok_end"),
         F.col(f"{run.class_col}.result").alias("class_result"),
-        F.col(f"{run.class_col}.metadata").alias("class_metadata"), pieces.alias("pieces"))
+        F.col(f"{run.class_col}.metadata").alias("class_metadata"),
+        pieces_column(run).alias("pieces"))
     from spark_pipelines.sparknlp.records import records_from_batches
 
     convert = records_from_batches(json.dumps(list(settings.labels)))
