@@ -36,6 +36,15 @@ def class_takes_token_type_ids(checkpoint: str) -> bool:
     return "token_type_ids" in inspect.signature(model_class.forward).parameters
 
 
+def clean_for_tokenizer(text: str) -> str:
+    """The Rust tokenizer cannot take lone surrogates; replace them so the row still scores."""
+    return text.encode("utf-8", "replace").decode("utf-8") if _has_surrogate(text) else text
+
+
+def _has_surrogate(text: str) -> bool:
+    return any(0xD800 <= ord(ch) <= 0xDFFF for ch in text)
+
+
 class InputEncoder:
     """The checkpoint's tokenizer with the settings, loaded once per worker."""
 
@@ -47,8 +56,6 @@ class InputEncoder:
 
     def encode(self, texts: list[Any]) -> list[ModelInput | None]:
         """The model input per text; None where the scorer would not score (not a string)."""
-        from hf_reference.scorer import clean_for_tokenizer
-
         valid = [i for i, text in enumerate(texts) if isinstance(text, str)]
         out: list[ModelInput | None] = [None] * len(texts)
         tokenized = tokenize_batch(self.tokenizer, [clean_for_tokenizer(texts[i]) for i in valid],

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from hf_reference.inputs import model_input
+from hf_reference.inputs import clean_for_tokenizer, model_input
 from hf_reference.model import load_model, predict_ids, softmax, takes_token_type_ids
 from hf_reference.tokenization import Tokenized, load_tokenizer, tokenize_batch
 from parity_core.records import (
@@ -25,15 +25,6 @@ from parity_core.settings import EffectiveSettings, resolve_threads
 
 # The libraries a Hugging Face run fingerprint names (spark_pipelines/hf/job.py).
 LIBRARIES = ("transformers", "tokenizers", "torch", "safetensors")
-
-
-def clean_for_tokenizer(text: str) -> str:
-    """The Rust tokenizer cannot take lone surrogates; replace them so the row still scores."""
-    return text.encode("utf-8", "replace").decode("utf-8") if _has_surrogate(text) else text
-
-
-def _has_surrogate(text: str) -> bool:
-    return any(0xD800 <= ord(ch) <= 0xDFFF for ch in text)
 
 
 def numerics_fingerprint(settings: EffectiveSettings) -> dict[str, Any]:
