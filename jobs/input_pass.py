@@ -14,8 +14,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from jobs.cli import EXIT_OK, base_parser, check_config, check_corpus_path, check_output_path, run
-from jobs.sparknlp_pipeline import PIPELINE_HELP, checked_settings
+from jobs.cli import EXIT_OK, run
+from jobs.sparknlp_pipeline import parse_checked
 
 EXAMPLES = """\
   .venv/bin/spark-submit jobs/input_pass.py --config conf/default.yaml \\
@@ -31,15 +31,7 @@ EXAMPLES = """\
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = base_parser(__doc__, EXAMPLES)
-    parser.add_argument("--input", required=True, help="corpus: parquet, CSV or JSON lines")
-    parser.add_argument("--output", required=True, help="selection folder")
-    parser.add_argument("--pipeline", default=None, help=PIPELINE_HELP)
-    args = parser.parse_args(argv)
-    config = check_config(args.config)
-    check_corpus_path(args.input)
-    check_output_path(args.output, args.overwrite)
-    settings = checked_settings(config, args.pipeline)
+    args, config, settings = parse_checked(__doc__, EXAMPLES, "selection folder", argv)
 
     from spark_pipelines.jvm.session import get_session
     from spark_pipelines.selection.job import run_input_pass, selection_line

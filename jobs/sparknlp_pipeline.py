@@ -58,16 +58,23 @@ def checked_settings(config: Any, pipeline: str | None) -> Any:
     return settings
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = base_parser(__doc__, EXAMPLES)
+def parse_checked(doc: str | None, examples: str, output_help: str,
+                  argv: list[str] | None) -> tuple[Any, Any, Any]:
+    """(args, config, settings) of a job that runs Spark NLP's side on --input into --output,
+    optionally on a deployment (--pipeline): every refusal (exit 2) before Spark starts."""
+    parser = base_parser(doc, examples)
     parser.add_argument("--input", required=True, help="corpus: parquet, CSV or JSON lines")
-    parser.add_argument("--output", required=True, help="records folder (parquet)")
+    parser.add_argument("--output", required=True, help=output_help)
     parser.add_argument("--pipeline", default=None, help=PIPELINE_HELP)
     args = parser.parse_args(argv)
     config = check_config(args.config)
     check_corpus_path(args.input)
     check_output_path(args.output, args.overwrite)
-    settings = checked_settings(config, args.pipeline)
+    return args, config, checked_settings(config, args.pipeline)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args, config, settings = parse_checked(__doc__, EXAMPLES, "records folder (parquet)", argv)
 
     from spark_pipelines.jvm.session import get_session
     from spark_pipelines.sparknlp.job import run_sparknlp

@@ -15,6 +15,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql.pandas.types import from_arrow_schema
 
 from parity_core.settings import EffectiveSettings
+from spark_pipelines.hf.scoring import executor_rows
 from spark_pipelines.io.arrow_chunks import row_chunks
 
 INPUT_SCHEMA = pa.schema([
@@ -61,10 +62,6 @@ def encode_batches(settings_json: str
 def hf_inputs(corpus: DataFrame, settings: EffectiveSettings, min_partitions: int | None = None
               ) -> DataFrame:
     """DataFrame[id, hf_input_ids, hf_attention_mask, hf_token_type_ids] per corpus row."""
-    spark = corpus.sparkSession
-    target = min_partitions or spark.sparkContext.defaultParallelism
-    frame = corpus.select("id", "text")
-    if frame.rdd.getNumPartitions() < target:
-        frame = frame.repartition(target, "id")  # hash by id: deterministic on task retry
     settings_json = json.dumps(settings.to_dict(), sort_keys=True)
-    return frame.mapInArrow(encode_batches(settings_json), from_arrow_schema(INPUT_SCHEMA))
+    return executor_rows(corpus, min_partitions).mapInArrow(encode_batches(settings_json),
+                                                            from_arrow_schema(INPUT_SCHEMA))

@@ -86,11 +86,18 @@ def score_arrow_batches(settings_json: str, invalid_reason: str | None = None
 def score_corpus(corpus: DataFrame, settings: EffectiveSettings, min_partitions: int | None = None
                  ) -> DataFrame:
     """Records for every (id, text) row of the corpus DataFrame, computed on the executors."""
-    spark = corpus.sparkSession
-    target = min_partitions or spark.sparkContext.defaultParallelism
-    frame = corpus.select("id", "text")
-    if frame.rdd.getNumPartitions() < target:
-        frame = frame.repartition(target, "id")  # hash by id: deterministic on task retry
     settings_json = json.dumps(settings.to_dict(), sort_keys=True)
     score = score_arrow_batches(settings_json, text_error(corpus))
-    return frame.mapInArrow(score, from_arrow_schema(RECORD_SCHEMA))
+    return executor_rows(corpus, min_partitions).mapInArrow(score,
+                                                            from_arrow_schema(RECORD_SCHEMA))
+
+
+def executor_rows(corpus: DataFrame, min_partitions: int | None = None) -> DataFrame:
+    """The corpus' (id, text) spread over at least `min_partitions` tasks (default: the
+    cluster's parallelism), hashed by id so a retried task gets the same rows: what the
+    reference's executor passes (scoring, the input pass) run over."""
+    target = min_partitions or corpus.sparkSession.sparkContext.defaultParallelism
+    frame = corpus.select("id", "text")
+    if frame.rdd.getNumPartitions() < target:
+        frame = frame.repartition(target, "id")
+    return frame
