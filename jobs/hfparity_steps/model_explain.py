@@ -226,11 +226,9 @@ def _records_folder(path: Path, flag: str) -> Path:
 def explain_report_row(report: str, row_id: str, left: str | None = None,
                        right: str | None = None) -> Explained:
     """A report's row and the two records behind it, read from disk (local folders)."""
-    report_dir = Path(report).resolve()
-    for name in (SUMMARY_FILE, ROWS_DIR):
-        if not (report_dir / name).exists():
-            raise BadInput(f"--report {report_dir}: no {name}; give the folder the compare job "
-                           "or `hfparity check` wrote (…/report)")
+    from spark_pipelines.fix.inputs import report_folder
+
+    report_dir = report_folder(report)
     row = _one(report_dir / ROWS_DIR, row_id)
     if row is None:
         raise BadInput(f"--row {row_id}: no such id in {report_dir / ROWS_DIR}")

@@ -39,11 +39,7 @@ def _records(path: Path, flag: str) -> dict[str, Any]:
 def resolve_inputs(report: str, left: str | None = None, right: str | None = None,
                    corpus: str | None = None) -> FixInputs:
     """The folders and corpus of a report, checked (local paths only)."""
-    report_dir = Path(report).resolve()
-    for name in (SUMMARY_FILE, ROWS_DIR):
-        if not (report_dir / name).exists():
-            raise BadInput(f"--report {report_dir}: no {name}; give the folder the compare job "
-                           "or `hfparity check` wrote (…/report)")
+    report_dir = report_folder(report)
     left_dir = Path(left).resolve() if left else report_dir.parent / "hf"
     right_dir = Path(right).resolve() if right else report_dir.parent / "sparknlp"
     left_fp = _records(left_dir, "--left")
@@ -62,3 +58,14 @@ def resolve_inputs(report: str, left: str | None = None, right: str | None = Non
 def read_rows(report_dir: Path | str) -> pd.DataFrame:
     """The columns of a report's rows/ that the fix reads, one row per corpus id."""
     return pd.read_parquet(Path(report_dir) / ROWS_DIR, columns=list(ROW_COLUMNS))
+
+
+def report_folder(report: str) -> Path:
+    """A local report folder, resolved, once it holds summary.json and rows/ (else BadInput
+    naming the missing one): what `hfparity fix` and `hfparity explain --report` read."""
+    report_dir = Path(report).resolve()
+    for name in (SUMMARY_FILE, ROWS_DIR):
+        if not (report_dir / name).exists():
+            raise BadInput(f"--report {report_dir}: no {name}; give the folder the compare job "
+                           "or `hfparity check` wrote (…/report)")
+    return report_dir
