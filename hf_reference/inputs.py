@@ -10,9 +10,10 @@ input pass costs the tokenizer alone.
 from __future__ import annotations
 
 import inspect
+import re
 from typing import Any
 
-from hf_reference.tokenization import Tokenized, load_tokenizer, tokenize_batch
+from hf_reference.tokenization import Tokenized, input_ids_batch, load_tokenizer
 from parity_core.settings import EffectiveSettings
 
 ModelInput = tuple[list[int], list[int], list[int] | None]
@@ -20,7 +21,13 @@ ModelInput = tuple[list[int], list[int], list[int] | None]
 
 def model_input(tok: Tokenized, with_types: bool) -> ModelInput:
     """(input_ids, attention_mask, token_type_ids) fed for one tokenized text."""
-    ids = list(tok.input_ids)
+    return input_from_ids(tok.input_ids, with_types)
+
+
+def input_from_ids(input_ids: list[int], with_types: bool) -> ModelInput:
+    """(input_ids, attention_mask, token_type_ids) fed for these ids: every position attended,
+    token types all 0 where the model's forward takes them."""
+    ids = list(input_ids)
     return ids, [1] * len(ids), [0] * len(ids) if with_types else None
 
 
@@ -41,8 +48,11 @@ def clean_for_tokenizer(text: str) -> str:
     return text.encode("utf-8", "replace").decode("utf-8") if _has_surrogate(text) else text
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _has_surrogate(text: str) -> bool:
-    return any(0xD800 <= ord(ch) <= 0xDFFF for ch in text)
+    return _SURROGATE.search(text) is not None
 
 
 class InputEncoder:
@@ -58,8 +68,8 @@ class InputEncoder:
         """The model input per text; None where the scorer would not score (not a string)."""
         valid = [i for i, text in enumerate(texts) if isinstance(text, str)]
         out: list[ModelInput | None] = [None] * len(texts)
-        tokenized = tokenize_batch(self.tokenizer, [clean_for_tokenizer(texts[i]) for i in valid],
-                                   self.settings.max_length)
-        for index, tok in zip(valid, tokenized):
-            out[index] = model_input(tok, self.with_types)
+        ids = input_ids_batch(self.tokenizer, [clean_for_tokenizer(texts[i]) for i in valid],
+                              self.settings.max_length)
+        for index, row_ids in zip(valid, ids):
+            out[index] = input_from_ids(row_ids, self.with_types)
         return out

@@ -61,17 +61,39 @@ def _words_from_pieces(text: str, word_ids: list[int | None], offsets: list[tupl
     ]
 
 
-def tokenize_batch(tokenizer: Any, texts: list[str], max_length: int) -> list[Tokenized]:
-    """Tokenize many texts in one call to the Rust tokenizer (fast path for batches)."""
-    encodings = tokenizer(
+def _encode(tokenizer: Any, texts: list[str], offsets: bool) -> Any:
+    """The one tokenizer call both paths make: untruncated, special tokens added, so the piece
+    count before truncation is known (tokenize_batch, input_ids_batch)."""
+    return tokenizer(
         texts,
         add_special_tokens=True,
         truncation=False,
-        return_offsets_mapping=True,
+        return_offsets_mapping=offsets,
         return_attention_mask=False,
         return_token_type_ids=False,
         verbose=False,
     )
+
+
+def kept_positions(count: int, max_length: int) -> list[int]:
+    """[CLS] + the first max_length-2 pieces + [SEP]: the positions transformers'
+    truncation=True keeps of a single sequence of `count` pieces."""
+    return [*range(max_length - 1), count - 1] if count > max_length else list(range(count))
+
+
+def input_ids_batch(tokenizer: Any, texts: list[str], max_length: int) -> list[list[int]]:
+    """The model-input ids of many texts, without words, pieces or offsets: what tokenize_batch
+    gives as `input_ids`, at the cost of the tokenizer alone (input-first's input pass)."""
+    encodings = _encode(tokenizer, texts, offsets=False)
+    out: list[list[int]] = []
+    for ids in encodings["input_ids"]:
+        out.append([int(ids[i]) for i in kept_positions(len(ids), max_length)])
+    return out
+
+
+def tokenize_batch(tokenizer: Any, texts: list[str], max_length: int) -> list[Tokenized]:
+    """Tokenize many texts in one call to the Rust tokenizer (fast path for batches)."""
+    encodings = _encode(tokenizer, texts, offsets=True)
     special = set(tokenizer.all_special_ids)
     out: list[Tokenized] = []
     for index, text in enumerate(texts):
@@ -79,8 +101,7 @@ def tokenize_batch(tokenizer: Any, texts: list[str], max_length: int) -> list[To
         offsets = encodings["offset_mapping"][index]
         word_ids = encodings.word_ids(index)
         count = len(ids)
-        # [CLS] + the first max_length-2 pieces + [SEP], as transformers truncates.
-        keep = [*range(max_length - 1), count - 1] if count > max_length else list(range(count))
+        keep = kept_positions(count, max_length)
         tokens = tokenizer.convert_ids_to_tokens([ids[i] for i in keep])
         pieces = []
         for position, token in zip(keep, tokens):

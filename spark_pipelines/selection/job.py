@@ -15,6 +15,7 @@ import json
 import time
 from dataclasses import asdict
 
+from pyspark import StorageLevel
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
@@ -44,8 +45,11 @@ def run_input_pass(spark: SparkSession, config: ProjectConfig, settings: Effecti
     batch_size = (run.classifier_settings.batch_size if run.classifier_settings
                   else settings.sparknlp_classifier.batch_size)
     target = sample_size(config.compare.unscored_bound, config.compare.bound_confidence)
-    chosen = choose(compared_inputs(corpus, settings, run), batch_size, target,
-                    config.compare.sample_seed)
+    # Computed once: choose() reads the inputs three times (the window over corpus order, the
+    # sample, the same-text groups); unpersisted, each would re-run both tokenizers.
+    inputs = compared_inputs(corpus, settings, run).persist(StorageLevel.MEMORY_AND_DISK)
+    inputs.count()
+    chosen = choose(inputs, batch_size, target, config.compare.sample_seed)
 
     def write(tmp: str) -> Selection:
         chosen.write.parquet(f"{tmp}/{ROWS}")
@@ -69,7 +73,10 @@ def run_input_pass(spark: SparkSession, config: ProjectConfig, settings: Effecti
         write_text(spark, f"{tmp}/{COMPLETE_MARKER}", "{}\n")
         return selection
 
-    selection = publish(spark, out, write, during="choosing rows")
+    try:
+        selection = publish(spark, out, write, during="choosing rows")
+    finally:
+        inputs.unpersist()
     if selection.rows != int(digest["rows"]):
         raise RuntimeError(f"{out_dir}: {selection.rows} selection rows for {digest['rows']} "
                            "corpus rows")

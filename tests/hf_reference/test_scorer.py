@@ -126,3 +126,20 @@ def test_bad_input_yields_one_record_each(scorer):
         {"piece": "[SEP]", "id": 102, "begin": None, "end": None},
     ]
     assert by_id["huge"]["truncated"] and by_id["huge"]["piece_count"] == 2502
+
+
+def test_input_pass_ids_are_the_scorers_model_input(scorer, settings):
+    """input-first compares InputEncoder's ids (no words, no offsets) against Spark NLP's: they
+    must be exactly what the scorer feeds, truncation, lone surrogates and non-strings included."""
+    from hf_reference.inputs import InputEncoder
+
+    texts = ["Great film!", "", "  ", "caf\u00e9 na\u00efve \ud800 ok", " ".join(["word"] * 300),
+             "\u200bzero\u00adwidth", 42]
+    encoded = InputEncoder(settings).encode(texts)
+    strings = [(i, t) for i, t in enumerate(texts) if isinstance(t, str)]
+    records = scorer.score([str(i) for i, _ in strings], [t for _, t in strings])
+    assert encoded[texts.index(42)] is None
+    for (index, _), record in zip(strings, records):
+        fed = (record["input_ids"], record["attention_mask"], record["token_type_ids"])
+        assert encoded[index] == fed, texts[index]
+    assert len(encoded[4][0]) == settings.max_length  # the 300-word text was truncated
