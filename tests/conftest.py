@@ -85,3 +85,12 @@ def default_slice_sparknlp(spark, project_config, settings, default_slice_path) 
     out = default_slice_path.parent / "sparknlp"
     run_sparknlp(spark, project_config, settings, str(default_slice_path), str(out))
     return out
+
+
+@pytest.fixture(scope="session")
+def own_model_check(settings, default_corpus_path, tmp_path_factory):
+    """tests/support/own_model.py's `hfparity import` x2 + `hfparity check` flow on a DistilBERT
+    made for it, run once per session (read-only: tests write under their own tmp_path)."""
+    from tests.support.own_model import run_own_model_check
+
+    return run_own_model_check(settings, default_corpus_path, tmp_path_factory.mktemp("own-model"))

@@ -1,57 +1,28 @@
 """`hfparity import` and `hfparity check` on a checkpoint that is not the default model.
 
-The checkpoint is a small DistilBERT made here (2 layers, dim 64, 3 labels fresh/rotten/plot,
-random init with a fixed seed) on the default checkpoint's vocabulary, saved with
+The flow (tests/support/own_model.py, run once per session by the `own_model_check` fixture):
+a small DistilBERT made there (random init, 3 labels fresh/rotten/plot, saved with
 save_pretrained: transformers 5 writes tokenizer.json but no vocab.txt, so the export builds the
-vocabulary from tokenizer.json. The commands run as a user runs them (a new Python process,
-`python -m jobs.hfparity`, since the shared venv's console scripts predate this command), on a
-60-row slice of the default corpus, with real Spark, real Spark NLP and real parquet.
+vocabulary from tokenizer.json), imported twice and checked as a user runs the commands (a new
+Python process, `python -m jobs.hfparity`) on a 60-row slice of the default corpus, with real
+Spark, real Spark NLP and real parquet. tests/jobs/test_hfparity_options.py reads the same run
+for the options it passes to the jobs.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from jobs.cli import EXIT_BAD_INPUT
-from tests.support.paths import REPO
+from tests.support.own_model import LABELS
 
-LABELS = ("fresh", "rotten", "plot")
 DELTA = re.compile(r"ONNX vs torch on 30 texts: max \|Δlogit\| ([0-9.e+-]+) \(\|logit\| up to .*"
                    r"vs bound 0\.0001 \+ 0\.001·\|logit\| = .*; 0 argmax differences$", re.M)
-
-
-def hfparity(*args: str, timeout: float = 1200) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "HFPARITY_DRIVER_MEMORY": "1g"}
-    return subprocess.run([sys.executable, "-m", "jobs.hfparity", *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=timeout, check=False)
-
-
-def make_distilbert(settings, folder: Path) -> Path:
-    import torch
-    from transformers import (
-        DistilBertConfig,
-        DistilBertForSequenceClassification,
-        DistilBertTokenizer,
-    )
-
-    tokenizer = DistilBertTokenizer.from_pretrained(settings.checkpoint)
-    torch.manual_seed(1234)
-    config = DistilBertConfig(
-        vocab_size=tokenizer.vocab_size, dim=64, hidden_dim=128, n_layers=2, n_heads=2,
-        id2label=dict(enumerate(LABELS)), label2id={x: i for i, x in enumerate(LABELS)})
-    DistilBertForSequenceClassification(config).save_pretrained(str(folder))
-    tokenizer.save_pretrained(str(folder))
-    return folder
 
 
 def test_import_refuses_an_unsupported_checkpoint_before_any_work(settings, tmp_path, capsys):
@@ -83,35 +54,10 @@ def test_check_refuses_a_missing_corpus(settings, tmp_path, capsys):
     assert not (tmp_path / "out").exists()
 
 
-@dataclass(frozen=True)
-class Runs:
-    checkpoint: Path
-    corpus: pd.DataFrame
-    output: Path
-    first_import: subprocess.CompletedProcess
-    second_import: subprocess.CompletedProcess
-    second_import_seconds: float
-    check: subprocess.CompletedProcess
-
-
 @pytest.fixture(scope="module")
-def runs(settings, default_corpus_path, tmp_path_factory) -> Runs:
-    root = tmp_path_factory.mktemp("own-model")
-    checkpoint = make_distilbert(settings, root / "distilbert")
-    full = pd.read_parquet(default_corpus_path)
-    edges = full["id"].str.startswith("edge-")
-    corpus = pd.concat([full[~edges].head(60 - int(edges.sum())), full[edges]],
-                       ignore_index=True)  # every edge case (null, empty, very long, ...)
-    corpus.to_parquet(root / "corpus.parquet", index=False)
-    output = root / "check"
-    first = hfparity("import", "--checkpoint", str(checkpoint), "--output", str(output / "model"))
-    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
-    started = time.time()
-    second = hfparity("import", "--checkpoint", str(checkpoint), "--output", str(output / "model"))
-    second_seconds = time.time() - started
-    check = hfparity("check", "--checkpoint", str(checkpoint), "--corpus",
-                     str(root / "corpus.parquet"), "--output", str(output))
-    return Runs(checkpoint, corpus, output, first, second, second_seconds, check)
+def runs(own_model_check):
+    """The session's import + check flow (tests/support/own_model.py)."""
+    return own_model_check
 
 
 @pytest.mark.slow

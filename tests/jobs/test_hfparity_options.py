@@ -1,11 +1,13 @@
-"""`hfparity check` does what the jobs do, on a checkpoint with large logits.
+"""`hfparity check` does what the jobs do: the options the spark-submit jobs had and `check`
+lacked, and a checkpoint with large logits.
 
-One real run (real Spark, Spark NLP, models) covers the options the spark-submit jobs had and
-`check` lacked: set-up's large-logit checkpoint (cased BERT with its head x4, logits up to ±16;
-hf_reference/setup_models/large_logits.py) on a 60-row CSV whose text column is `body`
-(`--text-column body`), auditing set-up's own saved import of it as the deployment
-(`--pipeline`), with an extra `--conf`. The refusals run in-process and before any Spark:
-a corpus without the named column, and an export outside an absurdly tight bound.
+The options are read from the session's one real `hfparity check` run (tests/support/
+own_model.py, the `own_model_check` fixture, which tests/jobs/test_hfparity.py reads too): a
+corpus whose text column is `body` (`--text-column body`), a copy of the run's own saved import
+as the deployment (`--pipeline`), and an extra `--conf`. Set-up's large-logit checkpoint (cased
+BERT with its head x4, logits up to ±16; hf_reference/setup_models/large_logits.py) is exported
+in-process, as `check` exports it: within the default bound, and outside an absurdly tight one
+(exit 2). A corpus without the named column is refused in-process, before any Spark.
 """
 
 from __future__ import annotations
@@ -14,17 +16,15 @@ import json
 import os
 import re
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from jobs.cli import EXIT_BAD_INPUT
-from tests.jobs.test_hfparity import hfparity
+from tests.support.own_model import EXTRA_CONF, ROWS, TEXT_COLUMN
 
-ROWS = 60
-EXTRA_CONF = "spark.sql.shuffle.partitions=3"
+CSV_ROWS = 60
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +40,7 @@ def large_logits() -> Path:
 
 @pytest.fixture(scope="module")
 def body_csv(large_logits, tmp_path_factory) -> Path:
-    corpus = pd.read_parquet(large_logits.parent / "corpus_3label.parquet").head(ROWS)
+    corpus = pd.read_parquet(large_logits.parent / "corpus_3label.parquet").head(CSV_ROWS)
     path = tmp_path_factory.mktemp("body") / "reviews.csv"
     corpus.rename(columns={"text": "body"})[["id", "body", "label"]].to_csv(path, index=False)
     return path
@@ -78,49 +78,44 @@ def test_an_export_outside_the_bound_exits_2_with_one_line(large_logits, tmp_pat
     assert not (out / "onnx").exists() and not list(out.glob("*.building"))
 
 
-@dataclass(frozen=True)
-class Check:
-    output: Path
-    run: object  # subprocess.CompletedProcess
+def test_the_large_logit_export_passes_the_default_bound_and_prints_its_figure(large_logits,
+                                                                                  tmp_path):
+    """The export `hfparity import`/`check` make and print (lines prefixed `export: `)."""
+    from hf_reference.export import export_checkpoint
+    from parity_core.checkpoint import inspect_checkpoint
 
-
-@pytest.fixture(scope="module")
-def check(large_logits, body_csv, tmp_path_factory) -> Check:
-    output = tmp_path_factory.mktemp("large-logits") / "check"
-    run = hfparity("check", "--checkpoint", str(large_logits / "checkpoint"), "--corpus",
-                   str(body_csv), "--text-column", "body", "--pipeline",
-                   str(large_logits / "sparknlp_model"), "--conf", EXTRA_CONF,
-                   "--output", str(output))
-    return Check(output, run)
+    printed: list[str] = []
+    export_checkpoint(inspect_checkpoint(large_logits / "checkpoint"), tmp_path / "onnx",
+                      say=printed.append)
+    [largest] = re.findall(r"ONNX vs torch on 30 texts: max \|Δlogit\| [0-9.e+-]+ \(\|logit\| "
+                           r"up to ([0-9.]+)\);.* 0 argmax differences$", "\n".join(printed), re.M)
+    assert float(largest) > 12
 
 
 @pytest.mark.slow
-def test_check_on_large_logits_prints_the_export_figure_and_writes_a_report(check):
-    out = check.run.stdout
-    assert check.run.returncode in (0, 1), out[-4000:] + check.run.stderr[-4000:]
-    [largest] = re.findall(r"ONNX vs torch on 30 texts: max \|Δlogit\| [0-9.e+-]+ \(\|logit\| "
-                           r"up to ([0-9.]+)\);.* 0 argmax differences$", out, re.M)
-    assert float(largest) > 12
-    assert f"corpus: {ROWS} rows, text 'body', ids from 'id'" in out
-    assert re.search(r"^\[hfparity\] verdict: .*(PASS|FAIL)", out, re.M)
-    rows = pd.read_parquet(check.output / "report" / "rows")
+def test_check_reads_the_named_text_column_and_writes_a_report(own_model_check):
+    run = own_model_check.check
+    assert run.returncode in (0, 1), run.stdout[-4000:] + run.stderr[-4000:]
+    assert f"corpus: {ROWS} rows, text '{TEXT_COLUMN}', ids from 'id'" in run.stdout
+    assert re.search(r"^\[hfparity\] verdict: .*(PASS|FAIL)", run.stdout, re.M)
+    rows = pd.read_parquet(own_model_check.output / "report" / "rows")
     assert len(rows) == ROWS and rows["status"].notna().all()
 
 
 @pytest.mark.slow
-def test_check_passes_columns_pipeline_and_conf_to_the_jobs(check, large_logits):
+def test_check_passes_columns_pipeline_and_conf_to_the_jobs(own_model_check):
     from parity_core.config import load_config
 
-    assert check.run.returncode in (0, 1), check.run.stderr[-4000:]
-    config = load_config(check.output / "hfparity.yaml")
-    assert (config.corpus.text_column, config.corpus.id_column) == ("body", "id")
-    printed = [line for line in check.run.stdout.splitlines() if "Spark NLP job: " in line]
-    assert f"--pipeline {(large_logits / 'sparknlp_model').resolve()}" in printed[0]
+    run, output, deployed = own_model_check.check, own_model_check.output, own_model_check.deployed
+    assert run.returncode in (0, 1), run.stderr[-4000:]
+    config = load_config(output / "hfparity.yaml")
+    assert (config.corpus.text_column, config.corpus.id_column) == (TEXT_COLUMN, "id")
+    printed = [line for line in run.stdout.splitlines() if "Spark NLP job: " in line]
+    assert f"--pipeline {deployed.resolve()}" in printed[0]
     assert f"--conf {EXTRA_CONF}" in printed[0]
-    fingerprint = json.loads((check.output / "sparknlp" / "_fingerprint.json").read_text())
+    fingerprint = json.loads((output / "sparknlp" / "_fingerprint.json").read_text())
     audit = fingerprint["deployment_audit"]
-    assert (audit["source"], audit["location"]) == (
-        "classifier", str((large_logits / "sparknlp_model").resolve()))
+    assert (audit["source"], audit["location"]) == ("classifier", str(deployed.resolve()))
 
 
 def test_submit_flags_on_a_cluster_master_ship_jars_and_code_and_let_the_user_conf_win():

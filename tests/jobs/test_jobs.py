@@ -61,12 +61,13 @@ def run_job(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def tiny_runs(tmp_path_factory) -> dict[str, Path]:
-    """corpus, left and right records folders, written by a fresh process (its own JVM)."""
-    folder = tmp_path_factory.mktemp("tiny-runs")
-    done = run_job("tests.support.tiny_runs", str(folder))
-    assert done.returncode == 0, done.stderr[-4000:]
-    return {key: Path(value) for key, value in json.loads(done.stdout.splitlines()[-1]).items()}
+def tiny_runs(spark, tmp_path_factory) -> dict[str, Path]:
+    """corpus, left and right records folders, written with the session's Spark (the compare
+    jobs below read them in processes of their own)."""
+    from tests.support.tiny_runs import write_tiny_runs
+
+    runs = write_tiny_runs(spark, tmp_path_factory.mktemp("tiny-runs"))
+    return {"corpus": runs.corpus, "left": runs.left, "right": runs.right}
 
 
 def write_config(path: Path, checkpoint: Path, max_length: int = 128) -> Path:
