@@ -77,7 +77,9 @@ def test_second_import_finds_the_manifest_and_returns_at_once(runs):
     assert runs.second_import.returncode == 0, runs.second_import.stderr[-3000:]
     assert "import: cached" in runs.second_import.stdout
     assert "export:" not in runs.second_import.stdout
-    assert runs.second_import_seconds < 15
+    # Nothing was imported again (a count of work, not a timing: the suite runs on loaded
+    # machines; import speed belongs in a benchmark).
+    assert "saved to" not in runs.second_import.stdout
 
 
 @pytest.mark.slow

@@ -22,7 +22,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,7 +81,6 @@ class OwnModelCheck:
     deployed: Path  # check's --pipeline: a copy of the first import's saved model
     first_import: subprocess.CompletedProcess
     second_import: subprocess.CompletedProcess
-    second_import_seconds: float
     check: subprocess.CompletedProcess
 
 
@@ -95,12 +93,10 @@ def run_own_model_check(settings, default_corpus_path: Path, root: Path) -> OwnM
     output = root / "check"
     first = hfparity("import", "--checkpoint", str(checkpoint), "--output", str(output / "model"))
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
-    started = time.time()
     second = hfparity("import", "--checkpoint", str(checkpoint), "--output", str(output / "model"))
-    second_seconds = time.time() - started
     deployed = shutil.copytree(output / "model" / "sparknlp_model", root / "deployed")
     check = hfparity("check", "--checkpoint", str(checkpoint), "--corpus", str(corpus_path),
                      "--text-column", TEXT_COLUMN, "--pipeline", str(deployed),
                      "--conf", EXTRA_CONF, "--output", str(output))
     return OwnModelCheck(checkpoint, corpus, corpus_path, output, Path(deployed), first, second,
-                         second_seconds, check)
+                         check)
