@@ -1,0 +1,113 @@
+"""The sentence-embedding reference (sentence-transformers itself) and the cause re-computations.
+
+reference(): sentence-transformers runs the folder with its own pooling, Normalize and
+max_seq_length; one record per row (vector float32, dimension, norm, pieces, ids). Rows
+without text get status `no_text` and no vector (sentence-transformers would embed "" as
+[CLS][SEP]; Spark NLP makes no annotation for it: neither is a vector of that row's text).
+
+candidates(): the HF model's own token outputs (last_hidden_state, pooler_output) pooled every
+way a Spark NLP annotator might (hf_reference/sentence_pooling.py), with and without L2, at the
+reference's max length and at Spark NLP's default 128, plus the flattened token matrix (what
+BertSentenceEmbeddings returns on a token export). The join names the candidate that reproduces
+Spark NLP's vector: that is the cause, proven by re-computation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from parity_core.tasks.sentence_embedding import POOLINGS, read_spec
+
+SPARKNLP_DEFAULT_MAX_LENGTH = 128
+BATCH = 32
+
+
+def _st_model(folder: str | Path) -> Any:
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(str(folder), device="cpu", local_files_only=True)
+
+
+def reference(folder: str | Path, ids: Sequence[str], texts: Sequence[str | None]
+              ) -> list[dict[str, Any]]:
+    """One record per row: sentence-transformers' vector with the folder's own settings."""
+    model = _st_model(folder)
+    tokenizer = model.tokenizer
+    present = [i for i, t in enumerate(texts) if t is not None and t.strip()]
+    vectors = model.encode([texts[i] for i in present], batch_size=BATCH,
+                           convert_to_numpy=True).astype(np.float32)
+    by_row = dict(zip(present, vectors))
+    records = []
+    for i, (row_id, text) in enumerate(zip(ids, texts)):
+        vector = by_row.get(i)
+        if vector is None:
+            records.append({"id": row_id, "status": "no_text", "vector": None,
+                            "dimension": None, "norm": None, "pieces": None,
+                            "input_ids": None})
+            continue
+        encoded = tokenizer(text, truncation=True, max_length=model.max_seq_length)
+        records.append({"id": row_id, "status": "ok", "vector": vector.tolist(),
+                        "dimension": int(vector.shape[0]),
+                        "norm": float(np.linalg.norm(vector.astype(np.float64))),
+                        "pieces": tokenizer.convert_ids_to_tokens(encoded["input_ids"]),
+                        "input_ids": list(encoded["input_ids"])})
+    return records
+
+
+def _token_outputs(encoder: Any, tokenizer: Any, texts: Sequence[str], max_length: int,
+                   pad_to: int | None = None) -> tuple[Any, Any, Any]:
+    import torch
+
+    padding = "max_length" if pad_to else True
+    batch = tokenizer(list(texts), truncation=True, max_length=pad_to or max_length,
+                      padding=padding, return_tensors="pt")
+    if pad_to:  # keep the text's own truncation (max_length), pad to the batch's length
+        kept = tokenizer(list(texts), truncation=True, max_length=max_length)["input_ids"]
+        for row, ids in enumerate(kept):
+            batch["input_ids"][row, len(ids):] = tokenizer.pad_token_id
+            batch["attention_mask"][row, len(ids):] = 0
+    with torch.inference_mode():
+        out = encoder(**batch)
+    return out.last_hidden_state, out.pooler_output, batch["attention_mask"]
+
+
+def candidates(folder: str | Path, texts: Sequence[str], max_lengths: Sequence[int]
+               ) -> dict[str, np.ndarray]:
+    """name -> [rows, dim] float32: every pooling x {raw, l2} x max length, from token outputs."""
+    from transformers import AutoModel, AutoTokenizer
+
+    from hf_reference.sentence_pooling import normalize, pool
+
+    encoder = AutoModel.from_pretrained(str(folder), local_files_only=True).eval()
+    tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+    found: dict[str, list[np.ndarray]] = {}
+    for start in range(0, len(texts), BATCH):
+        chunk = texts[start:start + BATCH]
+        for length in max_lengths:
+            states, pooler, mask = _token_outputs(encoder, tokenizer, chunk, length)
+            for pooling in POOLINGS:
+                pooled = pool(states, mask, pooling, pooler)
+                for l2, vectors in ((False, pooled), (True, normalize(pooled))):
+                    name = f"{pooling}{'+l2' if l2 else ''}@{length}"
+                    found.setdefault(name, []).append(vectors.numpy().astype(np.float32))
+    return {name: np.concatenate(parts) for name, parts in found.items()}
+
+
+def flattened_tokens(folder: str | Path, text: str, max_length: int, padded_to: int
+                     ) -> np.ndarray:
+    """The row's token matrix padded to `padded_to` positions and flattened: what
+    BertSentenceEmbeddings returns when it reads a token output (dimension padded_to x dim)."""
+    from transformers import AutoModel, AutoTokenizer
+
+    encoder = AutoModel.from_pretrained(str(folder), local_files_only=True).eval()
+    tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+    states, _, _ = _token_outputs(encoder, tokenizer, [text], max_length, pad_to=padded_to)
+    return states[0].numpy().astype(np.float32).reshape(-1)
+
+
+def spec_of(folder: str | Path) -> dict[str, Any]:
+    return read_spec(folder).as_dict()

@@ -1,0 +1,198 @@
+"""`hfparity check|fix` for a sentence-transformers folder (the task is detected from
+modules.json; docs/sentence-embeddings.md).
+
+check: sentence-transformers' vectors (the reference) against a Spark NLP run (the matched
+pipeline with --annotator/--param, or --pipeline DIR as it is), the join, the causes proven by
+re-computation from the HF model's token outputs, and the report (rows/ parquet, summary.json,
+index.html) in --output.
+fix: the candidate annotators and parameters that should reproduce the checkpoint's own
+pooling, normalisation, max length and casing, each run for real; the first whose every
+measured row agrees is proposed (fix.json + its report folder).
+Run: python -m jobs.sentence_embedding check|fix --checkpoint ST_FOLDER --corpus FILE
+     --output DIR [--onnx DIR] [--annotator NAME] [--param k=v ...] [--pipeline DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow.parquet as pq
+
+from parity_core.errors import ParityError
+from parity_core.tasks.sentence_embedding import is_sentence_transformers_folder, read_spec
+from spark_pipelines.compare import sentence_embedding as join_
+from spark_pipelines.report.sentence_embedding import write_html
+
+SPARK_DIM_CAUSE = "flattened token matrix (BertSentenceEmbeddings reads last_hidden_state)"
+
+
+def _corpus(path: str, limit: int) -> tuple[list[str], list[str | None]]:
+    table = pq.read_table(path, columns=["id", "text"]) if path.endswith(".parquet") else None
+    if table is None:
+        raise ParityError(f"{path}: sentence embeddings read a parquet corpus (id, text)")
+    rows = table.to_pylist()[: limit or None]
+    return [str(r["id"]) for r in rows], [r["text"] for r in rows]
+
+
+def run_sparknlp(args: argparse.Namespace, onnx: str | None, annotator: str,
+                 params: list[str], out: Path) -> list[dict[str, Any]]:
+    """One Spark NLP run in a process of its own (one model.onnx per SparkContext)."""
+    command = [sys.executable, "-m", "spark_pipelines.sparknlp.sentence_embedding",
+               "--corpus", args.corpus, "--out", str(out), "--limit", str(args.limit)]
+    command += (["--pipeline", args.pipeline] if args.pipeline and onnx is None
+                else ["--onnx", onnx, "--annotator", annotator]
+                + [x for p in params for x in ("--param", p)])
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode:
+        tail = "\n".join(done.stderr.splitlines()[-15:])
+        raise ParityError(f"Spark NLP run {annotator} failed (exit {done.returncode}):\n{tail}")
+    return pq.read_table(out).to_pylist()
+
+
+def _causes(checkpoint: str, ids: list[str], texts: list[str | None],
+            rows: list[dict[str, Any]], spark: list[dict[str, Any]], reference: list[dict],
+            limits: join_.EmbeddingThresholds) -> dict[str, dict[str, np.ndarray]]:
+    """name -> id -> re-computed vector, in the order they are tried."""
+    from hf_reference.sentence_embedding import candidates, flattened_tokens
+
+    spec = read_spec(checkpoint)
+    wanted = [r["id"] for r in rows if r["status"] in ("differs", "dimension_mismatch")]
+    index = {row_id: i for i, row_id in enumerate(ids)}
+    found: dict[str, dict[str, np.ndarray]] = {}
+    if not wanted:
+        return found
+    texts_wanted = [texts[index[i]] for i in wanted]
+    lengths = sorted({spec.max_length, 128})
+    for name, matrix in candidates(checkpoint, texts_wanted, lengths).items():
+        found[f"pooling {name}"] = dict(zip(wanted, matrix))
+    ref_vectors = {r["id"]: np.asarray(r["vector"], np.float32) for r in reference if r["vector"]}
+    by_dim: dict[int, list[str]] = {}
+    spark_by_id = {r["id"]: r for r in spark}
+    for row_id in wanted:
+        dim = spark_by_id[row_id]["dimension"] or 0
+        if spec.dimension and dim % spec.dimension == 0 and dim != spec.dimension:
+            by_dim.setdefault(dim // spec.dimension, []).append(row_id)
+    flat: dict[str, np.ndarray] = {}
+    for positions, members in by_dim.items():
+        for row_id in members[:20]:  # a proof per padded length, not every row
+            flat[row_id] = flattened_tokens(checkpoint, texts[index[row_id]], 128, positions)
+    found[SPARK_DIM_CAUSE] = flat
+    # another row's vector: the Spark NLP vector equals some other row's reference vector
+    matrix_ids = list(ref_vectors)
+    matrix = np.stack([ref_vectors[i] for i in matrix_ids]) if matrix_ids else None
+    other: dict[str, np.ndarray] = {}
+    for row_id in wanted:
+        vector = spark_by_id[row_id]["vector"]
+        if matrix is None or vector is None or len(vector) != matrix.shape[1]:
+            continue
+        sims = join_._unit(matrix) @ (np.asarray(vector) / max(1e-12, np.linalg.norm(vector)))
+        best = int(np.argmax(sims))
+        if matrix_ids[best] != row_id:
+            other[row_id] = matrix[best]
+    found["vector of another row"] = other
+    return found
+
+
+def check(args: argparse.Namespace, onnx: str | None, annotator: str, params: list[str],
+          output: Path) -> dict[str, Any]:
+    from hf_reference.sentence_embedding import reference as st_reference
+
+    limits = join_.thresholds()
+    ids, texts = _corpus(args.corpus, args.limit)
+    reference = st_reference(args.checkpoint, ids, texts)
+    spark = run_sparknlp(args, onnx, annotator, params, output / "sparknlp.parquet")
+    rows = join_.join(reference, spark, limits)
+    candidates = _causes(args.checkpoint, ids, texts, rows, spark, reference, limits)
+    observed = {r["id"]: np.asarray(r["vector"], np.float32) for r in spark if r["vector"]}
+    join_.name_causes(rows, observed, candidates, limits)
+    pairs = [(np.asarray(r["vector"]), observed[r["id"]]) for r in reference
+             if r["vector"] and r["id"] in observed and len(r["vector"]) == observed[r["id"]].size]
+    retrieval = (join_.retrieval(np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs]),
+                                 limits) if pairs else {"measured": False,
+                                                        "reason": "no row has one dimension"})
+    context = {"task": "sentence_embedding", "checkpoint": args.checkpoint,
+               "spec": read_spec(args.checkpoint).as_dict(), "corpus": args.corpus,
+               "limit": args.limit, "sparknlp": {"annotator": annotator, "onnx": onnx,
+                                                 "params": params, "pipeline": args.pipeline}}
+    summary = join_.summarise(rows, retrieval, limits, context)
+    join_.write(rows, summary, output)
+    write_html(summary, rows, output / "index.html")
+    return summary
+
+
+def fix_candidates(checkpoint: str) -> list[tuple[str, str, list[str]]]:
+    """(onnx folder, annotator, params) that should reproduce the checkpoint's own vector, most
+    direct first: the pooled export read by BertSentenceEmbeddings always; E5 for mean + L2;
+    BGE with useCLSToken for CLS + L2."""
+    spec = read_spec(checkpoint)
+    root = Path(checkpoint).parent
+    common = [f"caseSensitive={str(not spec.lowercase).lower()}",
+              f"maxSentenceLength={spec.max_length}"]
+    found = [(str(root / "onnx_sentence"), "BertSentenceEmbeddings", common)]
+    if spec.pooling == "mean" and spec.normalize:
+        found.append((str(root / "onnx"), "E5Embeddings", common))
+    if spec.pooling == "cls" and spec.normalize:
+        found.append((str(root / "onnx"), "BGEEmbeddings", [*common, "useCLSToken=true"]))
+    return [c for c in found if Path(c[0], "model.onnx").is_file()]
+
+
+def fix(args: argparse.Namespace, output: Path) -> dict[str, Any]:
+    tried = []
+    for number, (onnx, annotator, params) in enumerate(fix_candidates(args.checkpoint)):
+        summary = check(args, onnx, annotator, params, output / f"candidate-{number}")
+        agrees = summary["agree_rows"] == summary["measured_rows"] > 0 and not summary[
+            "statuses"].get("dimension_mismatch")
+        tried.append({"annotator": annotator, "onnx": onnx, "params": params,
+                      "agree_rows": summary["agree_rows"], "rows": summary["rows"],
+                      "cosine": summary["cosine"], "retrieval": summary["retrieval"],
+                      "proven": agrees, "report": str(output / f"candidate-{number}")})
+        if agrees:
+            break
+    proposal = next((t for t in tried if t["proven"]), None)
+    result = {"proposal": proposal, "tried": tried}
+    (output / "fix.json").write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=("check", "fix"))
+    parser.add_argument("--checkpoint", required=True, help="a sentence-transformers folder")
+    parser.add_argument("--corpus", required=True)
+    parser.add_argument("--output", required=True)
+    parser.add_argument("--onnx", help="ONNX folder (default: the checkpoint's sibling onnx/)")
+    parser.add_argument("--annotator", default="BertSentenceEmbeddings")
+    parser.add_argument("--param", action="append", default=[])
+    parser.add_argument("--pipeline", help="a saved Spark NLP PipelineModel, run as it is")
+    parser.add_argument("--limit", type=int, default=0, help="first N corpus rows only")
+    args = parser.parse_args(argv)
+    try:
+        if not is_sentence_transformers_folder(args.checkpoint):
+            raise ParityError(f"{args.checkpoint}: no modules.json with a Pooling module "
+                              "(not a sentence-transformers folder)")
+        output = Path(args.output)
+        output.mkdir(parents=True, exist_ok=True)
+        if args.command == "fix":
+            print(json.dumps(fix(args, output), indent=2))
+            return 0
+        onnx = None if args.pipeline else (args.onnx or str(Path(args.checkpoint).parent
+                                                             / "onnx"))
+        summary = check(args, onnx, args.annotator, args.param, output)
+        print(json.dumps({k: summary[k] for k in ("rows", "statuses", "cosine", "retrieval",
+                                                  "causes", "reproduced_share", "gate")},
+                         indent=2))
+        return 0 if summary["gate"]["passed"] else 1
+    except ParityError as error:
+        print(f"hfparity: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
