@@ -75,15 +75,20 @@ def _token_outputs(encoder: Any, tokenizer: Any, texts: Sequence[str], max_lengt
     return out.last_hidden_state, out.pooler_output, batch["attention_mask"]
 
 
-def candidates(folder: str | Path, texts: Sequence[str], max_lengths: Sequence[int]
-               ) -> dict[str, np.ndarray]:
-    """name -> [rows, dim] float32: every pooling x {raw, l2} x max length, from token outputs."""
+def load_encoder(folder: str | Path) -> tuple[Any, Any]:
+    """The checkpoint's transformer and tokenizer (token outputs for the re-computations)."""
     from transformers import AutoModel, AutoTokenizer
 
+    encoder = AutoModel.from_pretrained(str(folder), local_files_only=True).eval()
+    return encoder, AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+
+
+def candidates(model: tuple[Any, Any], texts: Sequence[str], max_lengths: Sequence[int]
+               ) -> dict[str, np.ndarray]:
+    """name -> [rows, dim] float32: every pooling x {raw, l2} x max length, from token outputs."""
     from hf_reference.sentence_pooling import normalize, pool
 
-    encoder = AutoModel.from_pretrained(str(folder), local_files_only=True).eval()
-    tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+    encoder, tokenizer = model
     found: dict[str, list[np.ndarray]] = {}
     for start in range(0, len(texts), BATCH):
         chunk = texts[start:start + BATCH]
@@ -97,17 +102,43 @@ def candidates(folder: str | Path, texts: Sequence[str], max_lengths: Sequence[i
     return {name: np.concatenate(parts) for name, parts in found.items()}
 
 
-def flattened_tokens(folder: str | Path, text: str, max_length: int, padded_to: int
-                     ) -> np.ndarray:
-    """The row's token matrix padded to `padded_to` positions and flattened: what
-    BertSentenceEmbeddings returns when it reads a token output (dimension padded_to x dim)."""
-    from transformers import AutoModel, AutoTokenizer
-
-    encoder = AutoModel.from_pretrained(str(folder), local_files_only=True).eval()
-    tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
-    states, _, _ = _token_outputs(encoder, tokenizer, [text], max_length, pad_to=padded_to)
-    return states[0].numpy().astype(np.float32).reshape(-1)
+def flattened_tokens(model: tuple[Any, Any], texts: Sequence[str], max_length: int,
+                     padded_to: int) -> np.ndarray:
+    """Each row's token matrix padded to `padded_to` positions and flattened ([rows, padded_to
+    x dim]): what BertSentenceEmbeddings returns when it reads a token output."""
+    encoder, tokenizer = model
+    parts = []
+    for start in range(0, len(texts), BATCH):
+        states, _, _ = _token_outputs(encoder, tokenizer, texts[start:start + BATCH],
+                                      max_length, pad_to=padded_to)
+        parts.append(states.numpy().astype(np.float32).reshape(states.shape[0], -1))
+    return np.concatenate(parts)
 
 
 def spec_of(folder: str | Path) -> dict[str, Any]:
     return read_spec(folder).as_dict()
+
+
+def padded_means(model: tuple[Any, Any], texts: Sequence[str], max_length: int,
+                 up_to: int) -> list[np.ndarray]:
+    """Per row, [positions, dim]: the mean over the first L positions for every L from the
+    row's own length to `up_to`, padding included (L2-normalised), i.e. what an annotator that
+    averages its batch's padding returns when the batch's longest row has L pieces.
+
+    One forward padded to `up_to` serves every L: with the padding masked out of attention,
+    the real tokens' states do not depend on L and a pad position's state depends only on its
+    own position, so the first L positions of the long forward are the L-padded forward's."""
+    import torch
+
+    encoder, tokenizer = model
+    out = []
+    for start in range(0, len(texts), BATCH):
+        chunk = texts[start:start + BATCH]
+        states, _, mask = _token_outputs(encoder, tokenizer, chunk, max_length, pad_to=up_to)
+        sums = torch.cumsum(states, dim=1)
+        for row in range(states.shape[0]):
+            own = int(mask[row].sum())
+            lengths = torch.arange(own, up_to + 1).unsqueeze(-1).to(states.dtype)
+            means = sums[row, own - 1:] / lengths
+            out.append(torch.nn.functional.normalize(means, dim=-1).numpy().astype(np.float32))
+    return out

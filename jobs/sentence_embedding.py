@@ -8,8 +8,10 @@ index.html) in --output.
 fix: the candidate annotators and parameters that should reproduce the checkpoint's own
 pooling, normalisation, max length and casing, each run for real; the first whose every
 measured row agrees is proposed (fix.json + its report folder).
-Run: python -m jobs.sentence_embedding check|fix --checkpoint ST_FOLDER --corpus FILE
-     --output DIR [--onnx DIR] [--annotator NAME] [--param k=v ...] [--pipeline DIR]
+import: the ONNX exports Spark NLP reads (onnx/, onnx_sentence/) into --output.
+Run: python -m jobs.sentence_embedding import|check|fix --checkpoint ST_FOLDER --output DIR
+     [--corpus FILE] [--model DIR] [--onnx DIR] [--annotator NAME] [--param k=v ...]
+     [--pipeline DIR] [--limit N]
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from parity_core.tasks.sentence_embedding import is_sentence_transformers_folder
 from spark_pipelines.compare import sentence_embedding as join_
 from spark_pipelines.report.sentence_embedding import write_html
 
+PADDING_CAUSE = "mean over the batch's padding (the annotator averages padded positions)"
+SPARK_MAX = 256  # the longest batch padding the padding re-computation tries
 SPARK_DIM_CAUSE = "flattened token matrix (BertSentenceEmbeddings reads last_hidden_state)"
 
 
@@ -55,11 +59,36 @@ def run_sparknlp(args: argparse.Namespace, onnx: str | None, annotator: str,
     return pq.read_table(out).to_pylist()
 
 
+def _batch_padding(model: tuple[Any, Any], wanted: list[str], texts: list[str],
+                   spark_by_id: dict[str, dict], limits: join_.EmbeddingThresholds
+                   ) -> dict[str, np.ndarray]:
+    """Per row, the mean over padding to the batch length L (L = the row's own length ..
+    SPARK_MAX) that best matches Spark NLP's vector: reproduced or not, name_causes decides."""
+    from hf_reference.sentence_embedding import padded_means
+
+    dim = model[0].config.hidden_size
+    keep = [i for i, row_id in enumerate(wanted) if (spark_by_id[row_id]["dimension"] or 0) == dim]
+    wanted, texts = [wanted[i] for i in keep], [texts[i] for i in keep]
+    best: dict[str, np.ndarray] = {}
+    for row_id, means in zip(wanted, padded_means(model, texts, SPARK_MAX, SPARK_MAX)):
+        vector = spark_by_id[row_id]["vector"]
+        if vector is None or len(vector) != means.shape[1]:
+            continue
+        observed = np.asarray(vector, np.float32)
+        sims = means @ (observed / max(1e-12, float(np.linalg.norm(observed))))
+        best[row_id] = means[int(np.argmax(sims))]
+    return best
+
+
 def _causes(checkpoint: str, ids: list[str], texts: list[str | None],
             rows: list[dict[str, Any]], spark: list[dict[str, Any]], reference: list[dict],
             limits: join_.EmbeddingThresholds) -> dict[str, dict[str, np.ndarray]]:
     """name -> id -> re-computed vector, in the order they are tried."""
-    from hf_reference.sentence_embedding import candidates, flattened_tokens
+    from hf_reference.sentence_embedding import (
+        candidates,
+        flattened_tokens,
+        load_encoder,
+    )
 
     spec = read_spec(checkpoint)
     wanted = [r["id"] for r in rows if r["status"] in ("differs", "dimension_mismatch")]
@@ -69,19 +98,22 @@ def _causes(checkpoint: str, ids: list[str], texts: list[str | None],
         return found
     texts_wanted = [texts[index[i]] for i in wanted]
     lengths = sorted({spec.max_length, 128})
-    for name, matrix in candidates(checkpoint, texts_wanted, lengths).items():
+    model = load_encoder(checkpoint)
+    for name, matrix in candidates(model, texts_wanted, lengths).items():
         found[f"pooling {name}"] = dict(zip(wanted, matrix))
+    spark_by_id = {r["id"]: r for r in spark}
+    found[PADDING_CAUSE] = _batch_padding(model, wanted, [texts[index[i]] for i in wanted],
+                                          spark_by_id, limits)
     ref_vectors = {r["id"]: np.asarray(r["vector"], np.float32) for r in reference if r["vector"]}
     by_dim: dict[int, list[str]] = {}
-    spark_by_id = {r["id"]: r for r in spark}
     for row_id in wanted:
         dim = spark_by_id[row_id]["dimension"] or 0
         if spec.dimension and dim % spec.dimension == 0 and dim != spec.dimension:
             by_dim.setdefault(dim // spec.dimension, []).append(row_id)
     flat: dict[str, np.ndarray] = {}
-    for positions, members in by_dim.items():
-        for row_id in members[:20]:  # a proof per padded length, not every row
-            flat[row_id] = flattened_tokens(checkpoint, texts[index[row_id]], 128, positions)
+    for positions, members in by_dim.items():  # Spark NLP's max length: its default 128
+        matrix = flattened_tokens(model, [texts[index[i]] for i in members], 128, positions)
+        flat.update(zip(members, matrix))
     found[SPARK_DIM_CAUSE] = flat
     # another row's vector: the Spark NLP vector equals some other row's reference vector
     matrix_ids = list(ref_vectors)
@@ -126,12 +158,13 @@ def check(args: argparse.Namespace, onnx: str | None, annotator: str, params: li
     return summary
 
 
-def fix_candidates(checkpoint: str) -> list[tuple[str, str, list[str]]]:
+def fix_candidates(checkpoint: str, model: str | None = None
+                   ) -> list[tuple[str, str, list[str]]]:
     """(onnx folder, annotator, params) that should reproduce the checkpoint's own vector, most
     direct first: the pooled export read by BertSentenceEmbeddings always; E5 for mean + L2;
     BGE with useCLSToken for CLS + L2."""
     spec = read_spec(checkpoint)
-    root = Path(checkpoint).parent
+    root = Path(model or Path(checkpoint).parent)
     common = [f"caseSensitive={str(not spec.lowercase).lower()}",
               f"maxSentenceLength={spec.max_length}"]
     found = [(str(root / "onnx_sentence"), "BertSentenceEmbeddings", common)]
@@ -144,7 +177,7 @@ def fix_candidates(checkpoint: str) -> list[tuple[str, str, list[str]]]:
 
 def fix(args: argparse.Namespace, output: Path) -> dict[str, Any]:
     tried = []
-    for number, (onnx, annotator, params) in enumerate(fix_candidates(args.checkpoint)):
+    for number, (onnx, annotator, params) in enumerate(fix_candidates(args.checkpoint, args.model)):
         summary = check(args, onnx, annotator, params, output / f"candidate-{number}")
         agrees = summary["agree_rows"] == summary["measured_rows"] > 0 and not summary[
             "statuses"].get("dimension_mismatch")
@@ -160,14 +193,32 @@ def fix(args: argparse.Namespace, output: Path) -> dict[str, Any]:
     return result
 
 
+def import_folder(checkpoint: str, output: Path) -> dict[str, Any]:
+    """Export the folder for Spark NLP (onnx/ and onnx_sentence/ in output), checked against
+    torch; returns what was written and the spec the reference follows."""
+    from hf_reference.sentence_export import MAX_EXPORT_DELTA, export_folders
+
+    deltas = export_folders(Path(checkpoint), output)
+    worst = max(deltas.values())
+    if worst > MAX_EXPORT_DELTA:
+        raise ParityError(f"{checkpoint}: the ONNX export differs from torch by {worst:.2e} "
+                          f"(> {MAX_EXPORT_DELTA:g}); not imported")
+    result = {"checkpoint": checkpoint, "spec": read_spec(checkpoint).as_dict(),
+              "onnx_vs_torch_max_abs_delta": deltas, "model": str(output)}
+    (output / "manifest.json").write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=("check", "fix"))
+    parser.add_argument("command", choices=("import", "check", "fix"))
     parser.add_argument("--checkpoint", required=True, help="a sentence-transformers folder")
-    parser.add_argument("--corpus", required=True)
+    parser.add_argument("--corpus", help="parquet corpus (id, text); check and fix")
     parser.add_argument("--output", required=True)
-    parser.add_argument("--onnx", help="ONNX folder (default: the checkpoint's sibling onnx/)")
+    parser.add_argument("--model", help="folder with onnx/ and onnx_sentence/ (what import "
+                        "writes; default: the checkpoint's parent, set-up's layout)")
+    parser.add_argument("--onnx", help="the ONNX folder check runs (default: MODEL/onnx)")
     parser.add_argument("--annotator", default="BertSentenceEmbeddings")
     parser.add_argument("--param", action="append", default=[])
     parser.add_argument("--pipeline", help="a saved Spark NLP PipelineModel, run as it is")
@@ -179,11 +230,16 @@ def main(argv: list[str] | None = None) -> int:
                               "(not a sentence-transformers folder)")
         output = Path(args.output)
         output.mkdir(parents=True, exist_ok=True)
+        if args.command == "import":
+            print(json.dumps(import_folder(args.checkpoint, output), indent=2))
+            return 0
+        if not args.corpus:
+            raise ParityError(f"{args.command}: --corpus FILE is required")
         if args.command == "fix":
             print(json.dumps(fix(args, output), indent=2))
             return 0
-        onnx = None if args.pipeline else (args.onnx or str(Path(args.checkpoint).parent
-                                                             / "onnx"))
+        model = Path(args.model or Path(args.checkpoint).parent)
+        onnx = None if args.pipeline else (args.onnx or str(model / "onnx"))
         summary = check(args, onnx, args.annotator, args.param, output)
         print(json.dumps({k: summary[k] for k in ("rows", "statuses", "cosine", "retrieval",
                                                   "causes", "reproduced_share", "gate")},

@@ -30,6 +30,7 @@ import sys
 import time
 from pathlib import Path
 
+from hf_reference.sentence_export import MAX_EXPORT_DELTA, export_folders
 from hf_reference.setup_models.build_test_models import point_link
 from parity_core.config import cache_dir
 from parity_core.fingerprint import sha256_file
@@ -41,10 +42,6 @@ SOURCE_FILES = ("modules.json", "1_Pooling/config.json", "sentence_bert_config.j
 KEEP = ("config.json", "model.safetensors", "modules.json", "sentence_bert_config.json",
         "config_sentence_transformers.json", "special_tokens_map.json", "tokenizer.json",
         "tokenizer_config.json", "vocab.txt", "1_Pooling/config.json")
-OPSET = 17
-CHECK_TEXTS = ("A modest pleasure that accomplishes its goals with ease.",
-               "Café in Zürich, near Jean-Luc's shop", "ok")
-MAX_EXPORT_DELTA = 1e-4  # ONNX fp32 vs torch on CHECK_TEXTS; refuse an export beyond it
 
 
 def say(message: str) -> None:
@@ -80,41 +77,6 @@ def _copy_folder(source: Path, target: Path, cls_pooled: bool) -> None:
     (target / "modules.json").write_text(json.dumps(modules, indent=2) + "\n")
 
 
-def _export(checkpoint: Path, out: Path, sentence: bool) -> float:
-    """Write out/model.onnx + out/assets/vocab.txt; return max |Δ| ONNX vs torch."""
-    import numpy as np
-    import onnxruntime
-    import torch
-    from transformers import AutoModel, AutoTokenizer
-
-    from hf_reference.sentence_pooling import PooledEncoder, TokenEncoder, traceable
-
-    spec = read_spec(checkpoint)
-    encoder = AutoModel.from_pretrained(str(checkpoint), local_files_only=True).eval()
-    tokenizer = AutoTokenizer.from_pretrained(str(checkpoint), local_files_only=True)
-    names = ["input_ids", "attention_mask", "token_type_ids"]
-    module = (PooledEncoder(traceable(encoder), spec.pooling, spec.normalize) if sentence
-              else TokenEncoder(traceable(encoder))).eval()
-    outputs = ["last_hidden_state"] if sentence else ["last_hidden_state", "pooler_output"]
-    batch = tokenizer(list(CHECK_TEXTS), padding=True, return_tensors="pt")
-    inputs = tuple(batch[n] for n in names)
-    axes = {n: {0: "batch", 1: "sequence"} for n in names}
-    axes.update({o: {0: "batch", 1: "sequence"} for o in outputs})
-    if sentence:
-        axes["last_hidden_state"] = {0: "batch"}
-    (out / "assets").mkdir(parents=True, exist_ok=True)
-    torch.onnx.export(module, inputs, str(out / "model.onnx"), input_names=names,
-                      output_names=outputs, dynamic_axes=axes, opset_version=OPSET,
-                      dynamo=False)
-    with torch.inference_mode():
-        expected = module(*inputs)
-    expected = expected if sentence else expected[0]
-    session = onnxruntime.InferenceSession(str(out / "model.onnx"))
-    got = session.run([outputs[0]], {n: batch[n].numpy() for n in names})[0]
-    shutil.copy2(checkpoint / "vocab.txt", out / "assets" / "vocab.txt")
-    return float(np.abs(got - expected.numpy()).max())
-
-
 def build_one(root: Path, name: str, source: Path) -> Path:
     """Build (or find) root/assets/models/<name>-<key>/ and link root/models/<name>."""
     key = derivation_key(source)
@@ -127,8 +89,7 @@ def build_one(root: Path, name: str, source: Path) -> Path:
     shutil.rmtree(work, ignore_errors=True)
     (work / "checkpoint").mkdir(parents=True)
     _copy_folder(source, work / "checkpoint", cls_pooled=name == "minilm_cls")
-    deltas = {folder: _export(work / "checkpoint", work / folder, folder == "onnx_sentence")
-              for folder in ("onnx", "onnx_sentence")}
+    deltas = export_folders(work / "checkpoint", work)
     worst = max(deltas.values())
     if worst > MAX_EXPORT_DELTA:
         raise RuntimeError(f"{name}: ONNX export differs from torch by {worst:.2e}")

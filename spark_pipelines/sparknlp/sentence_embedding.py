@@ -131,7 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     corpus = read_corpus(spark, args.corpus)
     if args.limit:
         corpus = corpus.limit(args.limit)
-    corpus = corpus.cache()
+    # One partition per core: Spark NLP embeds a partition's rows in batches on one thread.
+    corpus = corpus.repartition(spark.sparkContext.defaultParallelism).cache()
     params = dict(p.split("=", 1) for p in args.param)
     params = {k: _value(v) for k, v in params.items()}
     started = time.time()
