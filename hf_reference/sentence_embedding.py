@@ -142,3 +142,36 @@ def padded_means(model: tuple[Any, Any], texts: Sequence[str], max_length: int,
             means = sums[row, own - 1:] / lengths
             out.append(torch.nn.functional.normalize(means, dim=-1).numpy().astype(np.float32))
     return out
+
+
+def on_pieces(model: tuple[Any, Any], piece_ids: Sequence[Sequence[int]], max_length: int,
+              pooling: str, l2: bool, pad_to: int | None = None) -> list[np.ndarray]:
+    """The HF model re-run on given word-piece ids (Spark NLP's): [CLS] + the first
+    max_length - 2 ids + [SEP], pooled as `pooling` (+ L2), or, with pad_to, the token matrix
+    padded to pad_to positions and flattened (BertSentenceEmbeddings on a token export)."""
+    import torch
+
+    from hf_reference.sentence_pooling import normalize, pool
+
+    encoder, tokenizer = model
+    rows = [[tokenizer.cls_token_id, *list(ids)[: max_length - 2], tokenizer.sep_token_id]
+            for ids in piece_ids]
+    out: list[np.ndarray] = []
+    for start in range(0, len(rows), BATCH):
+        chunk = rows[start:start + BATCH]
+        width = pad_to or max(len(r) for r in chunk)
+        ids = torch.zeros((len(chunk), width), dtype=torch.long)
+        mask = torch.zeros_like(ids)
+        for i, row in enumerate(chunk):
+            ids[i, :len(row)], mask[i, :len(row)] = torch.tensor(row), 1
+        with torch.inference_mode():
+            result = encoder(input_ids=ids, attention_mask=mask,
+                             token_type_ids=torch.zeros_like(ids))
+        if pad_to:
+            flat = result.last_hidden_state.reshape(len(chunk), -1)
+            out.extend(flat.numpy().astype(np.float32))
+            continue
+        vectors = pool(result.last_hidden_state, mask, pooling, result.pooler_output)
+        vectors = normalize(vectors) if l2 else vectors
+        out.extend(vectors.numpy().astype(np.float32))
+    return out

@@ -32,6 +32,10 @@ from spark_pipelines.compare import sentence_embedding as join_
 from spark_pipelines.report.sentence_embedding import write_html
 
 PADDING_CAUSE = "mean over the batch's padding (the annotator averages padded positions)"
+CAUSED = ("differs", "dimension_mismatch", "missing_reference")
+EMPTY_CAUSE = "blank text embedded as [CLS][SEP] (the reference embeds no blank row)"
+TOKENIZATION_CAUSE = "tokenization (the HF model re-run on Spark NLP's own word pieces)"
+SPARK_MAX_LENGTH_DEFAULT = 128  # the embedding annotators' maxSentenceLength default
 SPARK_MAX = 256  # the longest batch padding the padding re-computation tries
 SPARK_DIM_CAUSE = "flattened token matrix (BertSentenceEmbeddings reads last_hidden_state)"
 
@@ -80,6 +84,28 @@ def _batch_padding(model: tuple[Any, Any], wanted: list[str], texts: list[str],
     return best
 
 
+def _tokenization(model: tuple[Any, Any], spec: Any, wanted: list[str],
+                  spark_by_id: dict[str, dict], reference: list[dict]
+                  ) -> dict[str, dict[str, np.ndarray]]:
+    """Rows whose Spark NLP word pieces (BertSentenceEmbeddings.tokenize, recorded by the Spark
+    NLP run) differ from the reference's: the HF model re-run on Spark NLP's pieces, pooled as
+    the reference pools (or flattened, for a token export)."""
+    from hf_reference.sentence_embedding import on_pieces
+
+    hf_ids = {r["id"]: (r["input_ids"] or [])[1:-1] for r in reference}
+    rows = [i for i in wanted if spark_by_id[i].get("piece_ids") is not None
+            and list(spark_by_id[i]["piece_ids"]) != hf_ids.get(i)]
+    found: dict[str, dict[str, np.ndarray]] = {TOKENIZATION_CAUSE: {}}
+    for row_id in rows:
+        record = spark_by_id[row_id]
+        dim = record["dimension"] or 0
+        pad_to = dim // spec.dimension if dim != spec.dimension and spec.dimension else None
+        vector = on_pieces(model, [record["piece_ids"]], SPARK_MAX_LENGTH_DEFAULT if pad_to
+                           else spec.max_length, spec.pooling, spec.normalize, pad_to)[0]
+        found[TOKENIZATION_CAUSE][row_id] = vector
+    return found
+
+
 def _causes(checkpoint: str, ids: list[str], texts: list[str | None],
             rows: list[dict[str, Any]], spark: list[dict[str, Any]], reference: list[dict],
             limits: join_.EmbeddingThresholds) -> dict[str, dict[str, np.ndarray]]:
@@ -88,15 +114,16 @@ def _causes(checkpoint: str, ids: list[str], texts: list[str | None],
         candidates,
         flattened_tokens,
         load_encoder,
+        on_pieces,
     )
 
     spec = read_spec(checkpoint)
-    wanted = [r["id"] for r in rows if r["status"] in ("differs", "dimension_mismatch")]
+    wanted = [r["id"] for r in rows if r["status"] in CAUSED]
     index = {row_id: i for i, row_id in enumerate(ids)}
     found: dict[str, dict[str, np.ndarray]] = {}
     if not wanted:
         return found
-    texts_wanted = [texts[index[i]] for i in wanted]
+    texts_wanted = [texts[index[i]] or "" for i in wanted]
     lengths = sorted({spec.max_length, 128})
     model = load_encoder(checkpoint)
     for name, matrix in candidates(model, texts_wanted, lengths).items():
@@ -115,6 +142,11 @@ def _causes(checkpoint: str, ids: list[str], texts: list[str | None],
         matrix = flattened_tokens(model, [texts[index[i]] for i in members], 128, positions)
         flat.update(zip(members, matrix))
     found[SPARK_DIM_CAUSE] = flat
+    found.update(_tokenization(model, spec, wanted, spark_by_id, reference))
+    blank = [i for i in wanted if not (texts[index[i]] or "").strip()
+             and spark_by_id[i]["dimension"] == spec.dimension]
+    found[EMPTY_CAUSE] = dict(zip(blank, on_pieces(model, [[] for _ in blank], spec.max_length,
+                                                   spec.pooling, spec.normalize)))
     # another row's vector: the Spark NLP vector equals some other row's reference vector
     matrix_ids = list(ref_vectors)
     matrix = np.stack([ref_vectors[i] for i in matrix_ids]) if matrix_ids else None

@@ -100,9 +100,10 @@ def name_causes(rows: list[dict[str, Any]], observed: Mapping[str, np.ndarray],
     """For each row not in agreement, the first candidate (in the given order) that reproduces
     Spark NLP's vector; `reproduced` False where none does (the cause stays unnamed)."""
     for row in rows:
-        if row["status"] not in ("differs", "dimension_mismatch"):
-            continue
         vector = observed.get(row["id"])
+        if row["status"] not in ("differs", "dimension_mismatch", "missing_reference") or (
+                vector is None):
+            continue
         row["reproduced"] = False
         for name, by_id in candidates.items():
             candidate = by_id.get(row["id"])

@@ -6,9 +6,11 @@ ONNX folder (model.onnx + assets/vocab.txt) with the given parameters (caseSensi
 maxSentenceLength, batchSize, BGE's useCLSToken). `--pipeline DIR`: a saved PipelineModel run
 as it is; its last stage's output column of type sentence_embeddings is read.
 
-One record per corpus row, in the order of the corpus: status `ok` (one vector), `no_text`
-(empty or whitespace-only text), `no_vector` (text but no annotation), `several_vectors` (a
-sentence detector upstream made several: the first is kept and the count recorded). Rows are
+One record per corpus row: status `ok` (one vector), `no_text` (empty or whitespace-only text,
+no vector), `vector_without_text` (a blank text that still got a vector: BertSentenceEmbeddings
+5.5.3 embeds an empty document as [CLS][SEP]), `no_vector` (text but no annotation),
+`several_vectors` (a sentence detector upstream made several: the first is kept and the count
+recorded). Rows are
 matched by id, never by position, so a row without a vector cannot take its neighbour's.
 
 Spark NLP keeps one model.onnx per SparkContext, so each annotator import runs in a process of
@@ -36,6 +38,9 @@ RECORD_SCHEMA = pa.schema([
     pa.field("id", pa.string()), pa.field("status", pa.string()),
     pa.field("vector", pa.list_(pa.float32())), pa.field("dimension", pa.int32()),
     pa.field("norm", pa.float64()), pa.field("annotations", pa.int32()),
+    # Spark NLP's own word-piece ids for the row (BertSentenceEmbeddings.tokenize), null when
+    # the annotator offers no tokenize of its own
+    pa.field("piece_ids", pa.list_(pa.int32())),
 ])
 PARAM_SETTERS = {"caseSensitive": "setCaseSensitive", "maxSentenceLength":
                  "setMaxSentenceLength", "batchSize": "setBatchSize",
@@ -80,7 +85,9 @@ def records_of(rows: list[Any]) -> list[dict[str, Any]]:
     out = []
     for row_id, text, vectors in rows:
         vectors = [list(v) for v in (vectors or []) if v is not None and len(v)]
-        status = ("no_text" if not (text or "").strip() else "no_vector" if not vectors
+        blank = not (text or "").strip()
+        status = ("vector_without_text" if blank and vectors else "no_text" if blank
+                  else "no_vector" if not vectors
                   else "several_vectors" if len(vectors) > 1 else "ok")
         vector = vectors[0] if vectors else None
         out.append({"id": row_id, "status": status, "vector": vector,
@@ -102,6 +109,25 @@ def run(spark: Any, corpus: Any, pipeline: Any, fitted: bool) -> list[dict[str, 
     by_id = {r["id"]: (r["id"], r["text"], r["vectors"]) for r in rows}
     order = [r["id"] for r in corpus.select("id").collect()]
     return records_of([by_id[i] for i in order])
+
+
+def sparknlp_pieces(spark: Any, annotator: Any, texts: list[str | None]) -> list[list[int] | None]:
+    """Each text's word-piece ids as Spark NLP's own BertSentenceEmbeddings.tokenize makes them
+    (its BasicTokenizer + WordpieceEncoder with the model's casing; no [CLS]/[SEP], no
+    truncation): what the tokenization re-computation feeds the HF model."""
+    jvm = spark._jvm
+    sentence_class = jvm.com.johnsnowlabs.nlp.annotators.common.Sentence
+    out: list[list[int] | None] = []
+    for text in texts:
+        if not (text or "").strip():
+            out.append(None)
+            continue
+        items = jvm.java.util.ArrayList()
+        items.add(sentence_class(text, 0, len(text) - 1, 0, jvm.scala.Option.empty()))
+        seq = jvm.scala.collection.JavaConverters.asScalaBufferConverter(items).asScala().toSeq()
+        pieces = annotator._java_obj.tokenize(seq).apply(0).tokens()
+        out.append([int(piece.pieceId()) for piece in pieces])
+    return out
 
 
 def write(records: list[dict[str, Any]], path: str, meta: dict[str, Any]) -> None:
@@ -140,9 +166,15 @@ def main(argv: list[str] | None = None) -> int:
         records = run(spark, corpus, PipelineModel.load(args.pipeline), fitted=True)
         meta = {"pipeline": args.pipeline}
     else:
-        records = run(spark, corpus, matched_pipeline(spark, args.onnx, args.annotator, params),
-                      fitted=False)
+        pipeline = matched_pipeline(spark, args.onnx, args.annotator, params)
+        records = run(spark, corpus, pipeline, fitted=False)
         meta = {"onnx": args.onnx, "annotator": args.annotator, "params": params}
+        if args.annotator == "BertSentenceEmbeddings":
+            texts = {r["id"]: r["text"] for r in corpus.select("id", "text").collect()}
+            ids = sparknlp_pieces(spark, pipeline.getStages()[1],
+                                  [texts[r["id"]] for r in records])
+            for record, piece_ids in zip(records, ids):
+                record["piece_ids"] = piece_ids
     meta["seconds"] = round(time.time() - started, 1)
     write(records, args.out, meta)
     print(f"[sparknlp] {len(records)} records -> {args.out} ({meta['seconds']} s)", flush=True)
