@@ -207,20 +207,30 @@ def fix_candidates(checkpoint: str, model: str | None = None
     return [c for c in found if Path(c[0], "model.onnx").is_file()]
 
 
+# Causes no annotator parameter removes: what is left after the best candidate is named, not fixed.
+UNFIXABLE = (TOKENIZATION_CAUSE, EMPTY_CAUSE)
+
+
 def fix(args: argparse.Namespace, output: Path) -> dict[str, Any]:
+    """Run each candidate for real; propose the one with the most agreeing rows. It is proven
+    when every other measured row's difference is re-computed as a cause no annotator
+    parameter removes (Spark NLP's own tokenization, a blank text), and says which."""
     tried = []
-    for number, (onnx, annotator, params) in enumerate(fix_candidates(args.checkpoint, args.model)):
+    for number, (onnx, annotator, params) in enumerate(fix_candidates(args.checkpoint,
+                                                                      args.model)):
         summary = check(args, onnx, annotator, params, output / f"candidate-{number}")
-        agrees = summary["agree_rows"] == summary["measured_rows"] > 0 and not summary[
-            "statuses"].get("dimension_mismatch")
+        remaining = {k: v for k, v in summary["causes"].items()}
+        proven = (summary["agree_rows"] > 0 and not summary["statuses"].get(
+            "dimension_mismatch") and all(k in UNFIXABLE for k in remaining))
         tried.append({"annotator": annotator, "onnx": onnx, "params": params,
                       "agree_rows": summary["agree_rows"], "rows": summary["rows"],
-                      "cosine": summary["cosine"], "retrieval": summary["retrieval"],
-                      "proven": agrees, "report": str(output / f"candidate-{number}")})
-        if agrees:
+                      "statuses": summary["statuses"], "cosine": summary["cosine"],
+                      "retrieval": summary["retrieval"], "remaining_causes": remaining,
+                      "proven": proven, "report": str(output / f"candidate-{number}")})
+        if proven:
             break
-    proposal = next((t for t in tried if t["proven"]), None)
-    result = {"proposal": proposal, "tried": tried}
+    best = max(tried, key=lambda t: (t["proven"], t["agree_rows"]), default=None)
+    result = {"proposal": best, "tried": tried}
     (output / "fix.json").write_text(json.dumps(result, indent=2) + "\n")
     return result
 
