@@ -120,15 +120,19 @@ def _causes(checkpoint: str, ids: list[str], texts: list[str | None],
     spec = read_spec(checkpoint)
     wanted = [r["id"] for r in rows if r["status"] in CAUSED]
     index = {row_id: i for i, row_id in enumerate(ids)}
+    spark_by_id = {r["id"]: r for r in spark}
     found: dict[str, dict[str, np.ndarray]] = {}
     if not wanted:
         return found
     texts_wanted = [texts[index[i]] or "" for i in wanted]
     lengths = sorted({spec.max_length, 128})
     model = load_encoder(checkpoint)
+    blank = [i for i in wanted if not (texts[index[i]] or "").strip()
+             and spark_by_id[i]["dimension"] == spec.dimension]
+    found[EMPTY_CAUSE] = dict(zip(blank, on_pieces(model, [[] for _ in blank], spec.max_length,
+                                                   spec.pooling, spec.normalize)))
     for name, matrix in candidates(model, texts_wanted, lengths).items():
         found[f"pooling {name}"] = dict(zip(wanted, matrix))
-    spark_by_id = {r["id"]: r for r in spark}
     found[PADDING_CAUSE] = _batch_padding(model, wanted, [texts[index[i]] for i in wanted],
                                           spark_by_id, limits)
     ref_vectors = {r["id"]: np.asarray(r["vector"], np.float32) for r in reference if r["vector"]}
@@ -143,10 +147,7 @@ def _causes(checkpoint: str, ids: list[str], texts: list[str | None],
         flat.update(zip(members, matrix))
     found[SPARK_DIM_CAUSE] = flat
     found.update(_tokenization(model, spec, wanted, spark_by_id, reference))
-    blank = [i for i in wanted if not (texts[index[i]] or "").strip()
-             and spark_by_id[i]["dimension"] == spec.dimension]
-    found[EMPTY_CAUSE] = dict(zip(blank, on_pieces(model, [[] for _ in blank], spec.max_length,
-                                                   spec.pooling, spec.normalize)))
+
     # another row's vector: the Spark NLP vector equals some other row's reference vector
     matrix_ids = list(ref_vectors)
     matrix = np.stack([ref_vectors[i] for i in matrix_ids]) if matrix_ids else None
