@@ -71,6 +71,7 @@ assets: jars
 	$(PY) -m hf_reference.setup_models.build_assets
 	$(PY) -m hf_reference.setup_models.build_test_models
 	$(PY) -m hf_reference.setup_models.large_logits
+	$(PY) -m hf_reference.setup_models.sentence_models
 	for name in $(IMPORTED); do
 	  $(PY) -m jobs.hfparity import --checkpoint "$(HFPARITY_CACHE)/$$name/checkpoint" --output "$(HFPARITY_CACHE)/$$name"
 	done

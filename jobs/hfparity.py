@@ -301,7 +301,22 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _sentence_embedding_folder(argv: list[str]) -> bool:
+    """import/check/fix --checkpoint DIR where DIR is a sentence-transformers folder (its
+    modules.json names a Pooling module): the sentence-embedding task, jobs/sentence_embedding."""
+    from parity_core.tasks.sentence_embedding import is_sentence_transformers_folder
+
+    if not argv or argv[0] not in ("import", "check", "fix") or "--checkpoint" not in argv[:-1]:
+        return False
+    return is_sentence_transformers_folder(argv[argv.index("--checkpoint") + 1])
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if _sentence_embedding_folder(argv):
+        from jobs import sentence_embedding
+
+        return sentence_embedding.main(argv)
     args = _parser().parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
