@@ -46,8 +46,11 @@ $(STAMP): pyproject.toml
 	cp -al "$(DEPS_ENV)" $(VENV) 2>/dev/null || { rm -rf $(VENV); cp -a "$(DEPS_ENV)" $(VENV); }
 	rm -f $(VENV)/.complete
 	# Scripts and activate files name the folder they were installed in: point them here (sed -i
-	# writes new files, so the cached copies keep theirs).
-	grep -lIr --exclude-dir=__pycache__ "$(DEPS_ENV)" $(VENV)/bin $(VENV)/pyvenv.cfg | xargs -r sed -i "s|$(DEPS_ENV)|$(abspath $(VENV))|g"
+	# writes new files, so the cached copies keep theirs). That folder is read from pip's own
+	# shebang, not assumed to be $(DEPS_ENV): a cache reached through another path (a symlink)
+	# built it under that path.
+	built=$$(sed -n '1s|^#!\(.*\)/bin/python[0-9.]*$$|\1|p' $(VENV)/bin/pip)
+	{ grep -lIr --exclude-dir=__pycache__ "$$built" $(VENV)/bin $(VENV)/pyvenv.cfg || true; } | xargs -r sed -i "s|$$built|$(abspath $(VENV))|g"
 	# Set-up writes spark-defaults.conf and log4j2.properties into pyspark/conf/ in place: that
 	# folder must be this venv's own, not linked to the cache.
 	for conf in $(VENV)/lib/python*/site-packages/pyspark/conf; do
