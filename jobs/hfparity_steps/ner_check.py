@@ -49,7 +49,8 @@ def _counterfactual(model: Any, spark_row: Any, names: tuple[str, ...]) -> list[
 
 def run_check(info: CheckpointInfo, imported: Any, corpus: str, out: Path,
               settings: Any, aggregation: str = DEFAULT_AGGREGATION, limit: int | None = None,
-              say: Callable[[str], None] = print) -> dict[str, Any]:
+              say: Callable[[str], None] = print, tolerance: float = 1e-3,
+              columns: tuple[str, str] = ("id", "text")) -> dict[str, Any]:
     """Run both sides on the corpus, join, write the report; returns summary.json's content."""
     import pandas as pd
 
@@ -62,11 +63,7 @@ def run_check(info: CheckpointInfo, imported: Any, corpus: str, out: Path,
     started = time.time()
     spark = get_session("hfparity-ner-check", master="local[2]")
     try:
-        frame = pd.read_parquet(corpus) if corpus.endswith(".parquet") else pd.read_csv(corpus)
-        missing = {"id", "text"} - set(frame.columns)
-        if missing:
-            raise ValueError(f"corpus {corpus}: columns {sorted(missing)} missing")
-        frame = frame[["id", "text"]].astype({"id": str}).sort_values("id")
+        frame = read_frame(corpus, columns)
         if limit:
             frame = frame.head(limit)
         labels = list(info.labels)
@@ -91,7 +88,8 @@ def run_check(info: CheckpointInfo, imported: Any, corpus: str, out: Path,
         sr = ner_join.SparkRow(s.id, s.text, s.words, s.labels, s.probs, s.entities, s.pieces,
                                s.input_ids)
         cf = _counterfactual(model, s, info.family.onnx_inputs)
-        row_words = ner_join.word_rows(sr, hf, cf, labels, settings.max_sentence_length)
+        row_words = ner_join.word_rows(sr, hf, cf, labels, settings.max_sentence_length,
+                                       tolerance)
         words.extend(row_words)
         ents.extend(ner_join.entity_rows(sr, hf, row_words))
         spark_rows.append(sr)
@@ -102,7 +100,9 @@ def run_check(info: CheckpointInfo, imported: Any, corpus: str, out: Path,
     summary.update({"task": "token_classification", "checkpoint": str(info.folder),
                     "family": info.family.name, "corpus": corpus,
                     "hf_aggregation": aggregation, "sparknlp_settings": asdict(settings),
-                    "tolerance": ner_join.TOLERANCE,
+                    "tolerance": tolerance, "sparknlp_model": str(imported.sparknlp_model),
+                    "onnx": str(imported.onnx), "id_column": columns[0],
+                    "text_column": columns[1],
                     "worst_rows": ner_join.worst_rows(words, ents)})
     (out / "rows").mkdir(parents=True, exist_ok=True)
     pd.DataFrame(words).to_parquet(out / WORDS_FILE, index=False)
@@ -110,6 +110,21 @@ def run_check(info: CheckpointInfo, imported: Any, corpus: str, out: Path,
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     write_report(out, summary, words, ents, spark_rows, hf_rows)
     return summary
+
+
+def read_frame(corpus: str, columns: tuple[str, str]) -> Any:
+    """DataFrame[id, text] of a parquet, CSV or JSON lines corpus, ordered by id (hfparity check
+    has validated its columns and ids already)."""
+    import pandas as pd
+
+    if corpus.endswith(".parquet"):
+        frame = pd.read_parquet(corpus)
+    elif corpus.endswith((".jsonl", ".json")):
+        frame = pd.read_json(corpus, lines=True)
+    else:
+        frame = pd.read_csv(corpus)
+    frame = frame.rename(columns={columns[0]: "id", columns[1]: "text"})
+    return frame[["id", "text"]].astype({"id": str}).fillna({"text": ""}).sort_values("id")
 
 
 def verdict_lines(summary: dict[str, Any]) -> list[str]:

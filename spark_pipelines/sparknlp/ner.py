@@ -22,6 +22,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from parity_core.families import Family
+from parity_core.families.unicode import ASCII_SPACE
 from parity_core.tasks.token_classification import ARCHITECTURES
 from spark_pipelines.sparknlp.pipeline import (
     BPE_PIECES_UDF,
@@ -40,6 +41,9 @@ class NerSettings:
     batch_size: int = 8
     converter_no_schema: bool = False
     converter_whitelist: tuple[str, ...] = ()
+    # A RegexTokenizer pattern in place of the default Tokenizer (`hfparity fix` proposes the
+    # family's word-split pattern: parity_core/families/pattern.py); None: Tokenizer().
+    tokenizer_pattern: str | None = None
 
 
 @dataclass
@@ -67,11 +71,10 @@ def annotator_class(family: Family) -> Any:
     return getattr(sparknlp.annotator, ARCHITECTURES[family.name][1])
 
 
-def build(spark: SparkSession, model_dir: str, family: Family, settings: NerSettings,
-          vocab: str, merges: str | None) -> Any:
+def build(spark: SparkSession, model_dir: str, family: Family, settings: NerSettings) -> Any:
     """Fit DocumentAssembler -> Tokenizer -> classifier -> NerConverter."""
     from pyspark.ml import Pipeline
-    from sparknlp.annotator import NerConverter, Tokenizer
+    from sparknlp.annotator import NerConverter, RegexTokenizer, Tokenizer
     from sparknlp.base import DocumentAssembler
 
     classifier = (annotator_class(family).load(model_dir)
@@ -82,8 +85,10 @@ def build(spark: SparkSession, model_dir: str, family: Family, settings: NerSett
                  .setOutputCol("entities").setNerHasNoSchema(settings.converter_no_schema))
     if settings.converter_whitelist:
         converter = converter.setWhiteList(list(settings.converter_whitelist))
+    tokenizer = (RegexTokenizer().setPattern(settings.tokenizer_pattern)
+                 if settings.tokenizer_pattern else Tokenizer())
     stages = [DocumentAssembler().setInputCol("text").setOutputCol("document"),
-              Tokenizer().setInputCols(["document"]).setOutputCol("token"), classifier, converter]
+              tokenizer.setInputCols(["document"]).setOutputCol("token"), classifier, converter]
     return Pipeline(stages=stages).fit(spark.createDataFrame([], "text string"))
 
 
@@ -106,34 +111,43 @@ def utf16_to_code_points(text: str) -> list[int]:
     return index
 
 
-def _span(units: list[int], begin: int | None, end: int | None) -> tuple[int, int]:
+def _span(units: list[int], begin: int | None, end: int | None, text: str = ""
+          ) -> tuple[int, int]:
+    """Code points, end exclusive, without the ASCII whitespace a token carries at either end
+    (a RegexTokenizer keeping each word's leading space for RoBERTa's Ġ), as records hold
+    spans (spark_pipelines/sparknlp/spans.py); a whitespace-only span keeps its extent."""
     if begin is None or end is None:  # a piece with no span (a start or end token)
         return -1, -1
-    return units[min(begin, len(units) - 1)], units[min(end + 1, len(units) - 1)]
+    start, stop = units[min(begin, len(units) - 1)], units[min(end + 1, len(units) - 1)]
+    trimmed = text[start:stop]
+    if trimmed.strip(ASCII_SPACE):
+        start += len(trimmed) - len(trimmed.lstrip(ASCII_SPACE))
+        stop -= len(trimmed) - len(trimmed.rstrip(ASCII_SPACE))
+    return start, stop
 
 
 def _row(raw: Any, labels: list[str]) -> SparkNerRow:
     text = raw["text"] or ""
     units = utf16_to_code_points(text)
     row = SparkNerRow(id=str(raw["id"]), text=text)
-    row.words = [_span(units, t["begin"], t["end"]) for t in raw["token"]]
+    row.words = [_span(units, t["begin"], t["end"], text) for t in raw["token"]]
     by_begin = {}
     for a in raw["ner"]:
         meta = dict(a["metadata"])
-        by_begin[units[a["begin"]]] = (a["result"], {x: float(meta[x]) for x in labels
-                                                     if x in meta})
+        probs = {x: float(meta[x]) for x in labels if x in meta}
+        by_begin[_span(units, a["begin"], a["end"], text)[0]] = (a["result"], probs)
     for begin, _ in row.words:
         label, probs = by_begin.get(begin, (None, None))
         row.labels.append(label)
         row.probs.append(probs)
     for a in raw["entities"]:
         meta = dict(a["metadata"])
-        start, end = _span(units, a["begin"], a["end"])
+        start, end = _span(units, a["begin"], a["end"], text)
         row.entities.append((start, end, meta.get("entity", a["result"]),
                              float(meta.get("confidence", "nan"))))
     pieces = raw["pieces"]
     if pieces is not None:
-        row.pieces = [(p["piece"], p["id"], *_span(units, p["begin"], p["end"]))
+        row.pieces = [(p["piece"], p["id"], *_span(units, p["begin"], p["end"], text))
                       for p in (pieces["pieces"] or [])]
         row.input_ids = list(pieces["input_ids"] or [])
         row.attention_mask = list(pieces["attention_mask"] or [])
@@ -150,7 +164,7 @@ def run(spark: SparkSession, corpus: DataFrame, model_dir: str, family: Family,
     problem = register_pieces_udf(spark, family)
     if problem:
         raise RuntimeError(f"Spark NLP pieces function unavailable: {problem}")
-    model = build(spark, model_dir, family, settings, vocab, merges)
+    model = build(spark, model_dir, family, settings)
     out = model.transform(corpus.select("id", "text")).select(
         "id", "text", "token", "ner", "entities",
         pieces_call(family, settings, vocab, merges).alias("pieces"))
