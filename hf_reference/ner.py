@@ -76,37 +76,61 @@ class NerModel:
             logits = self.model(**feed).logits
         return torch.softmax(logits.float(), dim=-1).numpy()
 
-    def words(self, text: str, words: Sequence[Span]) -> RowOutput:
-        """Each word's output from the first piece starting inside it."""
-        enc = self.tokenizer(text, truncation=True, max_length=self.max_length,
-                             return_offsets_mapping=True, return_special_tokens_mask=True,
-                             return_tensors="pt")
-        offsets = [tuple(map(int, o)) for o in enc.pop("offset_mapping")[0].tolist()]
-        special = enc.pop("special_tokens_mask")[0].tolist()
-        probs = self._probs(dict(enc))[0]
-        tokens = self.tokenizer.convert_ids_to_tokens(enc["input_ids"][0].tolist())
+    def words(self, texts: Sequence[str], words: Sequence[Sequence[Span]], batch: int = 16
+              ) -> list[RowOutput]:
+        """Per row, each word's output from the first piece starting inside it (batched, padded
+        on the right: padding changes no attended position's logits beyond float noise)."""
+        out = []
+        for at in range(0, len(texts), batch):
+            enc = self.tokenizer(list(texts[at:at + batch]), truncation=True, padding=True,
+                                 max_length=self.max_length, return_offsets_mapping=True,
+                                 return_special_tokens_mask=True, return_tensors="pt")
+            offsets = enc.pop("offset_mapping").tolist()
+            special = enc.pop("special_tokens_mask").tolist()
+            probs = self._probs(dict(enc))
+            for row in range(probs.shape[0]):
+                kept = int(enc["attention_mask"][row].sum())
+                ids = enc["input_ids"][row][:kept].tolist()
+                out.append(self._row(words[at + row], offsets[row][:kept], special[row][:kept],
+                                     probs[row], ids))
+        return out
+
+    def _row(self, words: Sequence[Span], offsets: list[list[int]], special: list[int],
+             probs: np.ndarray, ids: list[int]) -> RowOutput:
+        tokens = self.tokenizer.convert_ids_to_tokens(ids)
+        starts = [(i, s) for i, (s, e) in enumerate(offsets) if not special[i] and e > s]
         out = []
         for begin, end in words:
-            inside = [i for i, (s, e) in enumerate(offsets)
-                      if not special[i] and e > s and begin <= s < end]
+            inside = [i for i, s in starts if begin <= s < end]
             if not inside:
                 out.append(WordOutput(None, None, []))
                 continue
             first = probs[inside[0]]
             out.append(WordOutput(self.labels[int(first.argmax())],
                                   [float(p) for p in first], [tokens[i] for i in inside]))
-        return RowOutput(out, enc["input_ids"][0].tolist())
+        return RowOutput(out, ids)
 
-    def on_input(self, input_ids: Sequence[int], attention_mask: Sequence[int],
-                 token_type_ids: Sequence[int] | None, names: Sequence[str]) -> np.ndarray:
-        """Per-position probabilities on an exact model input (the counterfactual)."""
+    def on_inputs(self, inputs: Sequence[tuple[list[int], list[int], list[int] | None]],
+                  names: Sequence[str], batch: int = 16) -> list[np.ndarray]:
+        """Per-position probabilities on exact model inputs (the counterfactual), batched with
+        pad id 0 and mask 0 past each input, as Spark NLP batches them."""
         import torch
 
-        feed = {"input_ids": torch.tensor([list(input_ids)], dtype=torch.long),
-                "attention_mask": torch.tensor([list(attention_mask)], dtype=torch.long)}
-        if "token_type_ids" in names and token_type_ids is not None:
-            feed["token_type_ids"] = torch.tensor([list(token_type_ids)], dtype=torch.long)
-        return self._probs(feed)[0]
+        out = []
+        for at in range(0, len(inputs), batch):
+            chunk = inputs[at:at + batch]
+            width = max(len(ids) for ids, _, _ in chunk)
+
+            def padded(rows: list[list[int]], width: int = width) -> Any:
+                return torch.tensor([r + [0] * (width - len(r)) for r in rows], dtype=torch.long)
+
+            feed = {"input_ids": padded([list(c[0]) for c in chunk]),
+                    "attention_mask": padded([list(c[1]) for c in chunk])}
+            if "token_type_ids" in names:
+                feed["token_type_ids"] = padded([list(c[2] or [0] * len(c[0])) for c in chunk])
+            probs = self._probs(feed)
+            out.extend(probs[row, :len(chunk[row][0])] for row in range(len(chunk)))
+        return out
 
 
 def entities(checkpoint: str, texts: Sequence[str], aggregation: str = DEFAULT_AGGREGATION,

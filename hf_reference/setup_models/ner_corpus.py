@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 TYPES = ("PER", "ORG", "LOC")
 LABELS = ("O", *(f"{p}-{t}" for t in TYPES for p in ("B", "I")))
-LOCALES = ("en_US", "en_IE", "en_GB", "fr_FR", "de_DE", "es_ES", "it_IT")
+# it_IT is left out: one of its providers iterates a set, so its names depend on PYTHONHASHSEED.
+LOCALES = ("en_US", "en_IE", "en_GB", "fr_FR", "de_DE", "es_ES")
 SEED = 30
 TRAIN_ROWS = 2400
 HELDOUT_ROWS = 240

@@ -92,7 +92,8 @@ def import_checkpoint(info: CheckpointInfo, output: str | Path,
     exported = export_checkpoint(info, onnx, say=lambda line: say(f"export: {line}"),
                                  quantize=quantize, bound=bound)
     kind = "" if quantize == "none" else f" ({quantize} quantized)"
-    say(f"export: {info.family.architecture} -> {onnx}{kind} ({exported.seconds:.1f} s)")
+    say(f"export: {exported.manifest['architecture']} -> {onnx}{kind} "
+        f"({exported.seconds:.1f} s)")
     step = time.time()
     _import_in_own_process(onnx, saved)
     architecture = config_architecture(info.folder)

@@ -25,15 +25,14 @@ WORDS_FILE = "rows/words.parquet"
 ENTITIES_FILE = "rows/entities.parquet"
 
 
-def _counterfactual(model: Any, spark_row: Any, names: tuple[str, ...]) -> list[Any]:
-    """Per Spark NLP word: HF's probabilities on Spark NLP's exact input, at the position Spark
-    NLP reads the word from: its first kept piece's position (Spark NLP's pieces list holds the
-    start token first, so its index is the position); a word with no kept piece that Spark NLP
-    labelled anyway is read at the end token's position (the truncation pairing); else none."""
-    if not spark_row.input_ids:
+def _counterfactual(probs: Any, spark_row: Any) -> list[Any]:
+    """Per Spark NLP word: HF's probabilities on Spark NLP's exact input (probs, per position),
+    at the position Spark NLP reads the word from: its first kept piece's position (Spark NLP's
+    pieces list holds the start token first, so its index is the position); a word with no kept
+    piece that Spark NLP labelled anyway is read at the end token's position (the truncation
+    pairing); else none."""
+    if probs is None:
         return [None] * len(spark_row.words)
-    probs = model.on_input(spark_row.input_ids, spark_row.attention_mask,
-                           spark_row.token_type_ids, names)
     first: dict[int, int] = {}
     for i, (_, _, begin, _) in enumerate(spark_row.pieces):
         if begin >= 0:
@@ -50,7 +49,8 @@ def _counterfactual(model: Any, spark_row: Any, names: tuple[str, ...]) -> list[
 def run_check(info: CheckpointInfo, imported: Any, corpus: str, out: Path,
               settings: Any, aggregation: str = DEFAULT_AGGREGATION, limit: int | None = None,
               say: Callable[[str], None] = print, tolerance: float = 1e-3,
-              columns: tuple[str, str] = ("id", "text")) -> dict[str, Any]:
+              columns: tuple[str, str] = ("id", "text"), pipeline: str | None = None
+              ) -> dict[str, Any]:
     """Run both sides on the corpus, join, write the report; returns summary.json's content."""
     import pandas as pd
 
@@ -70,9 +70,13 @@ def run_check(info: CheckpointInfo, imported: Any, corpus: str, out: Path,
         assets = imported.onnx / "assets"
         vocab = assets / (info.family.spm_file or "vocab.txt")
         merges = assets / "merges.txt" if (assets / "merges.txt").is_file() else None
+        deployed = spark_ner.load_deployed(spark, pipeline) if pipeline else None
+        if deployed is not None:  # the deployment's own settings are what is audited
+            settings = deployed.settings
+            say(f"check: auditing the saved pipeline {pipeline} as it is ({settings})")
         sparks = spark_ner.run(spark, spark.createDataFrame(frame), str(imported.sparknlp_model),
                                info.family, settings, labels, str(vocab),
-                               str(merges) if merges else None)
+                               str(merges) if merges else None, deployed)
     finally:
         spark.stop()
     say(f"check: Spark NLP labelled {len(sparks)} rows ({time.time() - started:.1f} s)")
@@ -81,13 +85,17 @@ def run_check(info: CheckpointInfo, imported: Any, corpus: str, out: Path,
     texts = [s.text for s in sparks]
     hf_entities = entities(str(info.folder), texts, aggregation)
     words, ents, spark_rows, hf_rows = [], [], [], []
-    for s, found in zip(sparks, hf_entities):
-        row = model.words(s.text, s.words)
+    outputs = model.words(texts, [s.words for s in sparks])
+    with_input = [s for s in sparks if s.input_ids]
+    exact = dict(zip((s.id for s in with_input), model.on_inputs(
+        [(s.input_ids, s.attention_mask, s.token_type_ids) for s in with_input],
+        info.family.onnx_inputs)))
+    for s, found, row in zip(sparks, hf_entities, outputs):
         hf = ner_join.HfRow([w.label for w in row.words], [w.probs for w in row.words],
                             [w.pieces for w in row.words], row.input_ids, found)
         sr = ner_join.SparkRow(s.id, s.text, s.words, s.labels, s.probs, s.entities, s.pieces,
                                s.input_ids)
-        cf = _counterfactual(model, s, info.family.onnx_inputs)
+        cf = _counterfactual(exact.get(s.id), s)
         row_words = ner_join.word_rows(sr, hf, cf, labels, settings.max_sentence_length,
                                        tolerance)
         words.extend(row_words)
@@ -102,7 +110,7 @@ def run_check(info: CheckpointInfo, imported: Any, corpus: str, out: Path,
                     "hf_aggregation": aggregation, "sparknlp_settings": asdict(settings),
                     "tolerance": tolerance, "sparknlp_model": str(imported.sparknlp_model),
                     "onnx": str(imported.onnx), "id_column": columns[0],
-                    "text_column": columns[1],
+                    "text_column": columns[1], "pipeline": pipeline,
                     "worst_rows": ner_join.worst_rows(words, ents)})
     (out / "rows").mkdir(parents=True, exist_ok=True)
     pd.DataFrame(words).to_parquet(out / WORDS_FILE, index=False)

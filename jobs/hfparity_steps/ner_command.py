@@ -66,9 +66,6 @@ def check_command(args: Any, info: CheckpointInfo, corpus: str, say: Callable[[s
     from jobs.hfparity_steps.model_import import import_checkpoint
     from jobs.hfparity_steps.ner_check import run_check, verdict_lines
 
-    if getattr(args, "pipeline", None):
-        raise BadInput("--pipeline: auditing a saved NER pipeline is not supported yet; check "
-                       "the checkpoint without it")
     started = time.time()
     conf = ner_conf()
     output = Path(args.output).resolve()
@@ -76,7 +73,8 @@ def check_command(args: Any, info: CheckpointInfo, corpus: str, say: Callable[[s
     settings = _settings(conf, args.max_length)
     summary = run_check(info, model, corpus, output / REPORT_DIR, settings, conf["aggregation"],
                         say=say, tolerance=conf["tolerance"],
-                        columns=(args.id_column, args.text_column))
+                        columns=(args.id_column, args.text_column),
+                        pipeline=str(Path(args.pipeline).resolve()) if args.pipeline else None)
     for line in verdict_lines(summary):
         say(line)
     say(f"report: {output / REPORT_DIR / 'index.html'}")

@@ -157,15 +157,72 @@ def _row(raw: Any, labels: list[str]) -> SparkNerRow:
     return row
 
 
+@dataclass(frozen=True)
+class Deployed:
+    """A saved NER pipeline as it is: the model, its columns, and the settings its classifier
+    runs with (read from the stages, so the report states what was audited)."""
+
+    model: Any
+    columns: dict[str, str]  # text, document, token, ner, entities -> the pipeline's columns
+    settings: NerSettings
+
+
+def load_deployed(spark: SparkSession, folder: str) -> Deployed:
+    """A saved PipelineModel with DocumentAssembler, a tokenizer, a *ForTokenClassification and
+    (optional: appended when absent) NerConverter; refused with the folder named otherwise."""
+    from pathlib import Path
+
+    from pyspark.ml import PipelineModel
+    from sparknlp.annotator import NerConverter
+
+    from parity_core.errors import BadInput
+
+    if not (Path(folder) / "metadata").is_dir() or not (Path(folder) / "stages").is_dir():
+        raise BadInput(f"--pipeline {folder}: not a saved PipelineModel (no metadata/ and "
+                       "stages/); save it with pipeline_model.write().save(folder)")
+    model = PipelineModel.load(folder)
+    stages = list(model.stages)
+    names = [type(stage).__name__ for stage in stages]
+    classifier = next((st for st, n in zip(stages, names) if n.endswith("ForTokenClassification")),
+                      None)
+    assembler = next((st for st, n in zip(stages, names) if n == "DocumentAssembler"), None)
+    if classifier is None or assembler is None:
+        raise BadInput(f"--pipeline {folder}: stages {names}: a NER pipeline needs a "
+                       "DocumentAssembler and a *ForTokenClassification stage")
+    document, token = classifier.getInputCols()[0], classifier.getInputCols()[1]
+    ner = classifier.getOutputCol()
+    converter = next((st for st, n in zip(stages, names) if n == "NerConverter"), None)
+    if converter is None:
+        converter = (NerConverter().setInputCols([document, token, ner])
+                     .setOutputCol("entities"))
+        stages.append(converter)
+        model = PipelineModel(stages)
+    settings = NerSettings(max_sentence_length=int(classifier.getMaxSentenceLength()),
+                           case_sensitive=bool(classifier.getCaseSensitive()),
+                           batch_size=int(classifier.getBatchSize()))
+    columns = {"text": assembler.getInputCol(), "document": document, "token": token,
+               "ner": ner, "entities": converter.getOutputCol()}
+    return Deployed(model, columns, settings)
+
+
 def run(spark: SparkSession, corpus: DataFrame, model_dir: str, family: Family,
-        settings: NerSettings, labels: list[str], vocab: str, merges: str | None = None
-        ) -> list[SparkNerRow]:
-    """Every corpus row through the pipeline, with Spark NLP's exact model input."""
+        settings: NerSettings, labels: list[str], vocab: str, merges: str | None = None,
+        deployed: Deployed | None = None) -> list[SparkNerRow]:
+    """Every corpus row through the pipeline (or a deployment as it is), with Spark NLP's exact
+    model input."""
     problem = register_pieces_udf(spark, family)
     if problem:
         raise RuntimeError(f"Spark NLP pieces function unavailable: {problem}")
-    model = build(spark, model_dir, family, settings)
-    out = model.transform(corpus.select("id", "text")).select(
-        "id", "text", "token", "ner", "entities",
-        pieces_call(family, settings, vocab, merges).alias("pieces"))
+    if deployed is None:
+        deployed = Deployed(build(spark, model_dir, family, settings),
+                            {k: k for k in ("text", "document", "token", "ner", "entities")},
+                            settings)
+    cols = deployed.columns
+    frame = corpus.select("id", F.col("text").alias(cols["text"]))
+    annotated = deployed.model.transform(frame).select(
+        "id", F.col(cols["text"]).alias("text"), F.col(cols["document"]).alias("document"),
+        F.col(cols["token"]).alias("token"), F.col(cols["ner"]).alias("ner"),
+        F.col(cols["entities"]).alias("entities"))
+    out = annotated.select("id", "text", "token", "ner", "entities",
+                           pieces_call(family, deployed.settings, vocab, merges).alias("pieces"))
     return [_row(r, labels) for r in out.orderBy("id").collect()]
