@@ -94,7 +94,7 @@ def run_check(info: CheckpointInfo, imported: Any, corpus: str, out: Path,
         hf = ner_join.HfRow([w.label for w in row.words], [w.probs for w in row.words],
                             [w.pieces for w in row.words], row.input_ids, found)
         sr = ner_join.SparkRow(s.id, s.text, s.words, s.labels, s.probs, s.entities, s.pieces,
-                               s.input_ids)
+                               s.input_ids, s.attention_mask)
         cf = _counterfactual(exact.get(s.id), s)
         row_words = ner_join.word_rows(sr, hf, cf, labels, settings.max_sentence_length,
                                        tolerance)

@@ -19,6 +19,8 @@ Causes come from the evidence both producers recorded, first that holds:
 - pieces (first_chunk when Spark NLP's pieces are a strict prefix of Hugging Face's: the first
   basic-tokenizer chunk rule): the word reaches the model as other pieces;
 - model_input: the word's pieces agree but the row's model input differs elsewhere;
+- start_token_masked: the same ids, but Spark NLP's attention mask (`id != 0`) hides the start
+  token <s> (id 0 in RoBERTa and XLM-R), which Hugging Face attends to;
 - numerics: the same input on both sides, the probabilities still differ.
 An entity whose words all agree on their label is caused by the grouping rule (NerConverter
 versus the pipeline's aggregation); otherwise by the first cause among its differing words.
@@ -34,6 +36,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from parity_core.families.base import START_MASKED
 from parity_core.tasks.token_classification import entity_scores, overlaps
 
 TOLERANCE = 1e-3
@@ -63,6 +66,7 @@ class SparkRow:
     entities: list[tuple[int, int, str, float]]
     pieces: list[tuple[str, int, int, int]]
     input_ids: list[int]
+    attention_mask: list[int] | None = None  # None: all ones
 
 
 def _word_pieces(spark: SparkRow, begin: int, end: int) -> list[tuple[int, str]]:
@@ -92,6 +96,8 @@ def word_cause(spark: SparkRow, hf: HfRow, w: int, max_length: int) -> str:
         return "pieces"
     if spark.input_ids != hf.input_ids:
         return "model_input"
+    if spark.attention_mask and not all(spark.attention_mask):
+        return START_MASKED  # same ids; Spark NLP's `id != 0` mask hides <s> (id 0)
     return "numerics"
 
 

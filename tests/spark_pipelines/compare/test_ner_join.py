@@ -72,3 +72,13 @@ def test_entities_match_by_span_and_type_and_name_the_grouping_rule() -> None:
     assert summary["entity_scores_sparknlp_vs_hf"]["LOC"]["recall"] == 0.5
     assert summary["entity_scores_sparknlp_vs_hf"]["PER"]["f1"] == 0.0
     assert summary["word_label_agreement"] == 1.0 and summary["differing_words"] == 0
+
+
+def test_same_ids_with_the_start_token_masked_is_not_numerics() -> None:
+    spark = spark_row(["B-PER", "I-PER", "O", "B-LOC", "O"], [])
+    hf = hf_row(["B-PER", "I-PER", "O", "B-LOC", "O"], [])
+    spark = SparkRow(**{**spark.__dict__, "input_ids": hf.input_ids,
+                        "attention_mask": [0] + [1] * (len(hf.input_ids) - 1)})
+    hf.probs[1][0] += 0.01  # the scores differ, the labels do not
+    rows = word_rows(spark, hf, [None] * 5, LABELS, max_length=6)
+    assert (rows[1]["status"], rows[1]["cause"]) == ("scores_differ", "start_token_masked")
