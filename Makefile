@@ -70,11 +70,13 @@ jars: deps
 # Checkpoints: the default model, then the test models; each goes through `hfparity import`,
 # the path a user's own checkpoint takes (a second run finds each manifest and returns).
 IMPORTED := default models/cased_bert models/distilbert models/roberta models/xlm_roberta models/deberta models/albert models/large_logits
+IMPORTED += models/ner_cased_bert models/ner_roberta
 assets: jars
 	$(PY) -m hf_reference.setup_models.build_assets
 	$(PY) -m hf_reference.setup_models.build_test_models
 	$(PY) -m hf_reference.setup_models.large_logits
 	$(PY) -m hf_reference.setup_models.sentence_models
+	$(PY) -m hf_reference.setup_models.ner_models
 	for name in $(IMPORTED); do
 	  $(PY) -m jobs.hfparity import --checkpoint "$(HFPARITY_CACHE)/$$name/checkpoint" --output "$(HFPARITY_CACHE)/$$name"
 	done

@@ -32,6 +32,7 @@ from hf_reference.export_check import (
 )
 from parity_core.checkpoint import CheckpointInfo
 from parity_core.fingerprint import package_versions, sha256_file, write_model_manifest
+from parity_core.tasks.token_classification import config_architecture, is_token_classification
 
 OPSET = 17
 CHECK_MAX_LENGTH = 128
@@ -82,6 +83,10 @@ class ExportResult:
     manifest: dict[str, Any]
 
 
+def _is_token_model(model: Any) -> bool:
+    return is_token_classification(type(model).__name__)
+
+
 def _logits_module(model: Any, names: tuple[str, ...]) -> Any:
     """A torch module taking the family's inputs positionally and returning only `logits`."""
     import torch
@@ -98,9 +103,15 @@ def _logits_module(model: Any, names: tuple[str, ...]) -> Any:
 
 
 def _load(info: CheckpointInfo) -> tuple[Any, Any]:
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    from transformers import (
+        AutoModelForSequenceClassification,
+        AutoModelForTokenClassification,
+        AutoTokenizer,
+    )
 
-    model = AutoModelForSequenceClassification.from_pretrained(
+    token = is_token_classification(config_architecture(info.folder))
+    auto = AutoModelForTokenClassification if token else AutoModelForSequenceClassification
+    model = auto.from_pretrained(
         str(info.folder), use_safetensors=True, local_files_only=True, trust_remote_code=False)
     tokenizer = AutoTokenizer.from_pretrained(str(info.folder), local_files_only=True,
                                               trust_remote_code=False)
@@ -116,7 +127,8 @@ def _write_onnx(model: Any, tokenizer: Any, names: tuple[str, ...], path: Path) 
     inputs = tuple(sample[n] if n in sample else torch.zeros_like(sample["input_ids"])
                    for n in names)
     axes = {name: {0: "batch", 1: "sequence"} for name in names}
-    axes["logits"] = {0: "batch"}
+    # A token classifier's logits have a position axis too (batch, sequence, labels).
+    axes["logits"] = {0: "batch", 1: "sequence"} if _is_token_model(model) else {0: "batch"}
     torch.onnx.export(_logits_module(model, names), inputs, str(path), input_names=list(names),
                       output_names=["logits"], dynamic_axes=axes, opset_version=OPSET,
                       dynamo=False)
@@ -139,6 +151,9 @@ def check_against_torch(model: Any, tokenizer: Any, onnx_path: Path, names: tupl
         with torch.inference_mode():
             expected = model(**feed).logits.numpy()
         got = session.run(["logits"], {n: v.numpy().astype(np.int64) for n, v in feed.items()})[0]
+        if expected.ndim == 3:  # token logits: compare the attended positions (batches differ
+            attended = feed["attention_mask"].numpy().astype(bool)  # in width)
+            expected, got = expected[attended], got[attended]
         expected_all.append(expected)
         got_all.append(got)
     return measure(expected_all, got_all, bound)
@@ -218,7 +233,8 @@ def export_checkpoint(info: CheckpointInfo, out_dir: str | Path, extra_texts: Se
         quantized["onnx_fp32_max_abs_logit_delta"] = fp32_check.max_abs_delta
     manifest = {
         "family": info.family.name,
-        "architecture": info.family.architecture,
+        "architecture": type(model).__name__ if _is_token_model(model)
+        else info.family.architecture,
         "checkpoint": str(info.folder),
         "checkpoint_sha256": sha256_file(info.files.weights),
         "vocab_sha256": hashlib.sha256(info.vocabulary_bytes()).hexdigest(),

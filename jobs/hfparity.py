@@ -35,6 +35,7 @@ from jobs.hfparity_steps.model_explain import add_explain_parser
 from parity_core.checkpoint import SUPPORTED
 from parity_core.config import CorpusConfig
 from parity_core.errors import BadInput
+from parity_core.tasks.token_classification import config_architecture, is_token_classification
 
 SUPPORTED_NOTE = f"supported: {SUPPORTED}"  # the one list, parity_core.checkpoint's
 
@@ -121,7 +122,8 @@ def _inspect(args: argparse.Namespace):  # -> CheckpointInfo
     check_sparknlp_can_run(info, subject="--checkpoint")
     for warning in info.warnings:
         print(f"warning: {warning}", file=sys.stderr, flush=True)
-    say(f"inspect: {info.family.architecture}, {len(info.labels)} labels "
+    architecture = config_architecture(info.folder) or info.family.architecture
+    say(f"inspect: {architecture}, {len(info.labels)} labels "
         f"{list(info.labels)}, {'uncased' if info.do_lower_case else 'cased'}, "
         f"max positions {info.max_positions} ({time.time() - started:.1f} s)")
     return info
@@ -212,6 +214,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     info = _inspect(args)
     columns = CorpusConfig(args.id_column, args.text_column, args.encoding)
     corpus = _check_corpus(args, columns)
+    if is_token_classification(config_architecture(info.folder)):  # NER: its own check
+        from jobs.hfparity_steps.ner_command import check_command
+
+        return check_command(args, info, corpus, say)
     submit, bound = _submit(args), _bound(args)
     if args.pipeline:
         from spark_pipelines.sparknlp.deployment import check_deployment_folder
@@ -245,11 +251,14 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_fix(args: argparse.Namespace) -> int:
     from jobs.hfparity_steps.model_fix import default_config, record_verification, run_fix_steps
+    from jobs.hfparity_steps.ner_command import fix_command, is_ner_report
     from parity_core.config import load_config
     from parity_core.settings import derive_settings
     from spark_pipelines.fix.inputs import resolve_inputs
     from spark_pipelines.io.publish import Output, local_occupied
 
+    if is_ner_report(args.report):  # a NER check's report: its own fix
+        return fix_command(args, say)
     started = time.time()
     inputs = resolve_inputs(args.report, args.left, args.right, args.corpus)
     conf = Path(args.config).resolve() if args.config else default_config(inputs.report_dir)

@@ -21,6 +21,7 @@ from parity_core.errors import ConfigError
 # the many modules that import them with the checkpoint facts.
 from parity_core.families import FAMILIES, Family
 from parity_core.families.base import ATTENTION_MASK_RULE
+from parity_core.tasks.token_classification import ARCHITECTURES as TOKEN_ARCHITECTURES
 
 WEIGHTS = "model.safetensors"
 CONFIG = "config.json"
@@ -31,6 +32,9 @@ VOCAB_JSON = "vocab.json"
 MERGES_TXT = "merges.txt"
 GENERIC_LABEL = re.compile(r"^LABEL_\d+$")
 BY_ARCHITECTURE = {family.architecture: family for family in FAMILIES.values()}
+# Token classifiers (NER) of the same families: parity_core/tasks/token_classification.py.
+BY_ARCHITECTURE.update({hf: FAMILIES[name] for name, (hf, _) in TOKEN_ARCHITECTURES.items()
+                        if name in FAMILIES})
 SUPPORTED = ", ".join(sorted(BY_ARCHITECTURE))
 
 

@@ -23,6 +23,8 @@ from hf_reference.export_check import DEFAULT_BOUND, ExportBound
 from parity_core.checkpoint import CheckpointInfo
 from parity_core.files import MODEL_MANIFEST
 from parity_core.fingerprint import read_model_manifest, sha256_file
+from parity_core.tasks.token_classification import ARCHITECTURES as TOKEN_ARCHITECTURES
+from parity_core.tasks.token_classification import config_architecture, is_token_classification
 
 REPO = Path(__file__).resolve().parents[2]
 ONNX_DIR = "onnx"
@@ -90,10 +92,14 @@ def import_checkpoint(info: CheckpointInfo, output: str | Path,
     exported = export_checkpoint(info, onnx, say=lambda line: say(f"export: {line}"),
                                  quantize=quantize, bound=bound)
     kind = "" if quantize == "none" else f" ({quantize} quantized)"
-    say(f"export: {info.family.architecture} -> {onnx}{kind} ({exported.seconds:.1f} s)")
+    say(f"export: {exported.manifest['architecture']} -> {onnx}{kind} "
+        f"({exported.seconds:.1f} s)")
     step = time.time()
     _import_in_own_process(onnx, saved)
-    say(f"import: Spark NLP {info.family.sparknlp_annotator} saved to {saved} "
+    architecture = config_architecture(info.folder)
+    annotator = TOKEN_ARCHITECTURES[info.family.name][1] \
+        if is_token_classification(architecture) else info.family.sparknlp_annotator
+    say(f"import: Spark NLP {annotator} saved to {saved} "
         f"({time.time() - step:.1f} s, own Spark process)")
     manifest = read_model_manifest(saved)
     return ImportedModel(onnx, saved, False, exported.max_abs_logit_delta, manifest)

@@ -25,6 +25,8 @@ from parity_core.checkpoint import FAMILIES, Family
 from parity_core.config import cache_dir
 from parity_core.errors import ConfigError
 from parity_core.fingerprint import read_model_manifest, write_model_manifest
+from parity_core.tasks.token_classification import ARCHITECTURES as TOKEN_ARCHITECTURES
+from parity_core.tasks.token_classification import is_token_classification
 from spark_pipelines.io.publish import publish_local
 
 
@@ -51,7 +53,18 @@ def load_from_onnx(spark: SparkSession, onnx_dir: str, family: Family | None = N
     for needed in ("model.onnx", *(f"assets/{name}" for name in family.assets)):
         if not (folder / needed).is_file():
             raise FileNotFoundError(f"ONNX export {folder}: {needed} missing")
-    return annotator_class(family).loadSavedModel(str(folder), spark)
+    return export_annotator(onnx_dir, family).loadSavedModel(str(folder), spark)
+
+
+def export_annotator(onnx_dir: str, family: Family) -> Any:
+    """The annotator class for the export: the family's token classifier when the manifest's
+    architecture is one (parity_core/tasks/token_classification.py), else its sequence one."""
+    import sparknlp.annotator
+
+    architecture = read_model_manifest(onnx_dir).get("architecture")
+    if is_token_classification(architecture):
+        return getattr(sparknlp.annotator, TOKEN_ARCHITECTURES[family.name][1])
+    return annotator_class(family)
 
 
 def is_current(onnx_dir: str, out_dir: str) -> bool:
@@ -66,7 +79,8 @@ def import_and_save(spark: SparkSession, onnx_dir: str, out_dir: str) -> Path:
     manifest with it."""
     out = Path(out_dir)
     family = family_of_export(onnx_dir)
-    print(f"[import] Spark NLP {family.sparknlp_annotator}.loadSavedModel({onnx_dir}) -> {out}",
+    annotator = export_annotator(onnx_dir, family).__name__
+    print(f"[import] Spark NLP {annotator}.loadSavedModel({onnx_dir}) -> {out}",
           flush=True)
     model = load_from_onnx(spark, onnx_dir, family)
 

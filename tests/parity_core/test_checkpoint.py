@@ -62,9 +62,12 @@ def test_unsupported_architecture_is_refused_with_the_supported_list(folder):
     assert str(caught.value) == (
         f"--checkpoint {folder}: config.json: architecture ElectraForSequenceClassification is "
         "not supported (supported: AlbertForSequenceClassification, "
-        "BertForSequenceClassification, DebertaV2ForSequenceClassification, "
-        "DistilBertForSequenceClassification, RobertaForSequenceClassification, "
-        "XLMRobertaForSequenceClassification); fine-tune one of those and save it with "
+        "AlbertForTokenClassification, BertForSequenceClassification, "
+        "BertForTokenClassification, DebertaV2ForSequenceClassification, "
+        "DebertaV2ForTokenClassification, DistilBertForSequenceClassification, "
+        "DistilBertForTokenClassification, RobertaForSequenceClassification, "
+        "RobertaForTokenClassification, XLMRobertaForSequenceClassification, "
+        "XLMRobertaForTokenClassification); fine-tune one of those and save it with "
         "save_pretrained")
 
 

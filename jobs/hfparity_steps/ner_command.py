@@ -1,0 +1,179 @@
+"""`hfparity check` and `hfparity fix` for a token-classification (NER) checkpoint.
+
+The task follows config.json's architecture (`*ForTokenClassification`); jobs/hfparity.py sends
+such a checkpoint here after its own inspection and corpus check. conf/ner.yaml states the
+Hugging Face aggregation, the Spark NLP settings and the word tolerance. The check writes
+OUTPUT/model/ (the import), OUTPUT/report/{index.html, summary.json, rows/words.parquet,
+rows/entities.parquet}.
+
+The fix reads a check's summary.json and proposes the Spark NLP settings whose cause it found:
+the family's word-split pattern (a RegexTokenizer in place of Tokenizer) where words reach the
+model as other pieces (first_chunk, pieces), and a maxSentenceLength that covers the longest row
+where words were left unlabelled (truncation). It re-runs the check with the proposal (the
+proof) and prints both runs' figures; the grouping rule (NerConverter ends a chunk only on B-
+or O) has no NerConverter setting that gives Hugging Face's grouping, so it is reported as
+remaining, never "fixed".
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from parity_core.checkpoint import CheckpointInfo, inspect_checkpoint
+from parity_core.errors import BadInput
+from parity_core.tasks.token_classification import AGGREGATIONS
+
+REPO = Path(__file__).resolve().parents[2]
+CONF = REPO / "conf" / "ner.yaml"
+REPORT_DIR = "report"
+SPARKNLP_MAX = 512
+PIECE_CAUSES = ("first_chunk", "pieces")
+LENGTH_CAUSES = ("truncation", "truncation_pairing")
+
+
+def ner_conf(path: Path = CONF) -> dict[str, Any]:
+    """conf/ner.yaml, checked: aggregation one of the pipeline's grouping strategies."""
+    conf = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    aggregation = str((conf.get("hf") or {}).get("aggregation", "first"))
+    if aggregation not in AGGREGATIONS:
+        raise BadInput(f"{path}: hf.aggregation {aggregation!r}: use one of "
+                       f"{', '.join(AGGREGATIONS)}")
+    return {"aggregation": aggregation, "sparknlp": conf.get("sparknlp") or {},
+            "tolerance": float(conf.get("tolerance", 1e-3))}
+
+
+def _settings(conf: dict[str, Any], max_length: int) -> Any:
+    from spark_pipelines.sparknlp.ner import NerSettings
+
+    spark = conf["sparknlp"]
+    return NerSettings(max_sentence_length=max_length,
+                       case_sensitive=bool(spark.get("case_sensitive", True)),
+                       batch_size=int(spark.get("batch_size", 8)),
+                       converter_no_schema=bool(spark.get("converter_no_schema", False)))
+
+
+def check_command(args: Any, info: CheckpointInfo, corpus: str, say: Callable[[str], None]
+                  ) -> int:
+    """Import (cached), run the NER check, print the figures; exit 0 when every word and entity
+    agrees, 1 when any differs."""
+    from jobs.hfparity_steps.model_import import import_checkpoint
+    from jobs.hfparity_steps.ner_check import run_check, verdict_lines
+
+    started = time.time()
+    conf = ner_conf()
+    output = Path(args.output).resolve()
+    model = import_checkpoint(info, output / "model", say=say, quantize=args.quantize)
+    settings = _settings(conf, args.max_length)
+    summary = run_check(info, model, corpus, output / REPORT_DIR, settings, conf["aggregation"],
+                        say=say, tolerance=conf["tolerance"],
+                        columns=(args.id_column, args.text_column),
+                        pipeline=str(Path(args.pipeline).resolve()) if args.pipeline else None)
+    for line in verdict_lines(summary):
+        say(line)
+    say(f"report: {output / REPORT_DIR / 'index.html'}")
+    say(f"check done in {time.time() - started:.1f} s")
+    return 0 if summary["differing_words"] == 0 and set(summary["entity_status"]) <= {"match"} \
+        else 1
+
+
+def is_ner_report(report: str) -> bool:
+    """A check's report folder (or its parent) holding a token-classification summary."""
+    return _summary_path(report) is not None
+
+
+def _summary_path(report: str) -> Path | None:
+    for folder in (Path(report), Path(report) / REPORT_DIR):
+        path = folder / "summary.json"
+        if path.is_file():
+            try:
+                if json.loads(path.read_text()).get("task") == "token_classification":
+                    return path
+            except ValueError:
+                return None
+    return None
+
+
+def needed_length(summary_dir: Path) -> int:
+    """The model-input length that keeps every row's pieces (start and end tokens included),
+    at most Spark NLP's 512, read from the words' Spark NLP pieces in rows/words.parquet: the
+    longest row's piece count + 2 when known, else 512."""
+    import pandas as pd
+
+    words = pd.read_parquet(summary_dir / "rows" / "words.parquet",
+                            columns=["id", "hf_pieces"])
+    longest = int(words.groupby("id")["hf_pieces"].apply(lambda p: sum(len(x) for x in p)).max())
+    return min(SPARKNLP_MAX, longest + 2)
+
+
+def propose(summary: dict[str, Any], summary_dir: Path, info: CheckpointInfo
+            ) -> tuple[dict[str, Any], list[str]]:
+    """(the setting changes, why each) from the check's word causes."""
+    from parity_core.families.pattern import word_split_pattern
+
+    causes = summary["word_causes"]
+    changes: dict[str, Any] = {}
+    why = []
+    if any(causes.get(c) for c in PIECE_CAUSES):
+        changes["tokenizer_pattern"] = word_split_pattern(info.family.tokenizer_model)
+        why.append(f"{sum(causes.get(c, 0) for c in PIECE_CAUSES)} words reach the model as "
+                   f"other pieces (first_chunk/pieces): a RegexTokenizer with the "
+                   f"{info.family.tokenizer_model} word-split pattern gives Spark NLP's "
+                   "classifier the words Hugging Face's tokenizer splits")
+    if any(causes.get(c) for c in LENGTH_CAUSES):
+        length = needed_length(summary_dir)
+        if length > summary["sparknlp_settings"]["max_sentence_length"]:
+            changes["max_sentence_length"] = length
+            why.append(f"{sum(causes.get(c, 0) for c in LENGTH_CAUSES)} words past "
+                       f"maxSentenceLength: setMaxSentenceLength({length}) covers the longest "
+                       "row")
+    return changes, why
+
+
+def fix_command(args: Any, say: Callable[[str], None]) -> int:
+    """Propose the settings, re-run the check with them, print before/after."""
+    from jobs.hfparity_steps.model_import import imported_at
+    from jobs.hfparity_steps.ner_check import run_check, verdict_lines
+    from spark_pipelines.sparknlp.ner import NerSettings
+
+    started = time.time()
+    path = _summary_path(args.report)
+    assert path is not None
+    before = json.loads(path.read_text())
+    info = inspect_checkpoint(before["checkpoint"], subject="summary.json checkpoint")
+    imported = imported_at(info, Path(before["sparknlp_model"]).parent)
+    if imported is None:
+        raise BadInput(f"{path}: the imported model {before['sparknlp_model']} is gone; run "
+                       "hfparity check again")
+    changes, why = propose(before, path.parent, info)
+    output = Path(args.output or path.parent.parent / "fix").resolve()
+    if not changes:
+        say("fix: no setting changes the causes found "
+            f"({before['word_causes'] or 'none'}); nothing to re-run")
+        return 0
+    for line in why:
+        say(f"proposal: {line}")
+    settings = replace(NerSettings(**{k: tuple(v) if isinstance(v, list) else v
+                                      for k, v in before["sparknlp_settings"].items()}),
+                       **changes)
+    after = run_check(info, imported, before["corpus"], output, settings,
+                      before["hf_aggregation"], say=say, tolerance=before["tolerance"],
+                      columns=(before["id_column"], before["text_column"]))
+    (output / "proposal.json").write_text(json.dumps(
+        {"changes": changes, "why": why, "settings": asdict(settings)}, indent=2) + "\n")
+    for name, summary in (("before", before), ("after", after)):
+        for line in verdict_lines(summary):
+            say(f"{name}: {line}")
+    remaining = after["entity_causes"].get("grouping_rule", 0)
+    if remaining:
+        say(f"remaining: {remaining} entities differ by the grouping rule (NerConverter ends a "
+            "chunk only on B- or O; no NerConverter setting gives the pipeline's grouping)")
+    say(f"fix report: {output / 'index.html'}; proposal: {output / 'proposal.json'}")
+    say(f"fix done in {time.time() - started:.1f} s")
+    return 0
