@@ -124,16 +124,18 @@ def _causes(checkpoint: str, ids: list[str], texts: list[str | None],
     found: dict[str, dict[str, np.ndarray]] = {}
     if not wanted:
         return found
-    texts_wanted = [texts[index[i]] or "" for i in wanted]
+    # A null text is embedded as "" (what DocumentAssembler makes of it) in every re-computation.
+    text_of = {i: texts[index[i]] or "" for i in wanted}
+    texts_wanted = [text_of[i] for i in wanted]
     lengths = sorted({spec.max_length, 128})
     model = load_encoder(checkpoint)
-    blank = [i for i in wanted if not (texts[index[i]] or "").strip()
+    blank = [i for i in wanted if not text_of[i].strip()
              and spark_by_id[i]["dimension"] == spec.dimension]
     found[EMPTY_CAUSE] = dict(zip(blank, on_pieces(model, [[] for _ in blank], spec.max_length,
                                                    spec.pooling, spec.normalize)))
     for name, matrix in candidates(model, texts_wanted, lengths).items():
         found[f"pooling {name}"] = dict(zip(wanted, matrix))
-    found[PADDING_CAUSE] = _batch_padding(model, wanted, [texts[index[i]] for i in wanted],
+    found[PADDING_CAUSE] = _batch_padding(model, wanted, texts_wanted,
                                           spark_by_id, limits)
     ref_vectors = {r["id"]: np.asarray(r["vector"], np.float32) for r in reference if r["vector"]}
     by_dim: dict[int, list[str]] = {}
@@ -143,7 +145,7 @@ def _causes(checkpoint: str, ids: list[str], texts: list[str | None],
             by_dim.setdefault(dim // spec.dimension, []).append(row_id)
     flat: dict[str, np.ndarray] = {}
     for positions, members in by_dim.items():  # Spark NLP's max length: its default 128
-        matrix = flattened_tokens(model, [texts[index[i]] for i in members], 128, positions)
+        matrix = flattened_tokens(model, [text_of[i] for i in members], 128, positions)
         flat.update(zip(members, matrix))
     found[SPARK_DIM_CAUSE] = flat
     found.update(_tokenization(model, spec, wanted, spark_by_id, reference))
