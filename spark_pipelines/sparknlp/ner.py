@@ -18,11 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from parity_core.families import Family
-from parity_core.families.unicode import ASCII_SPACE
 from parity_core.tasks.token_classification import ARCHITECTURES
 from spark_pipelines.sparknlp.pipeline import (
     BPE_PIECES_UDF,
@@ -30,6 +30,7 @@ from spark_pipelines.sparknlp.pipeline import (
     SPM_PIECES_UDF,
     register_pieces_udf,
 )
+from spark_pipelines.sparknlp.spans import BatchTexts
 
 
 @dataclass(frozen=True)
@@ -102,52 +103,43 @@ def pieces_call(family: Family, settings: NerSettings, vocab: str, merges: str |
     return F.call_function(udf, annotations, *common, F.lit(family.sparknlp_classification))
 
 
-def utf16_to_code_points(text: str) -> list[int]:
-    """UTF-16 unit index -> code point index (one more entry for the end)."""
-    index = []
-    for i, char in enumerate(text):
-        index.extend([i] * (2 if ord(char) > 0xFFFF else 1))
-    index.append(len(text))
-    return index
+class _RowSpans:
+    """One row's Spark NLP offsets as record spans, through the Spark NLP side of the span rule
+    (spark_pipelines/sparknlp/spans.BatchTexts: code points, end exclusive, ASCII whitespace
+    trimmed unless nothing else is left)."""
 
+    def __init__(self, text: str) -> None:
+        self.texts = BatchTexts([text])
 
-def _span(units: list[int], begin: int | None, end: int | None, text: str = ""
-          ) -> tuple[int, int]:
-    """Code points, end exclusive, without the ASCII whitespace a token carries at either end
-    (a RegexTokenizer keeping each word's leading space for RoBERTa's Ġ), as records hold
-    spans (spark_pipelines/sparknlp/spans.py); a whitespace-only span keeps its extent."""
-    if begin is None or end is None:  # a piece with no span (a start or end token)
-        return -1, -1
-    start, stop = units[min(begin, len(units) - 1)], units[min(end + 1, len(units) - 1)]
-    trimmed = text[start:stop]
-    if trimmed.strip(ASCII_SPACE):
-        start += len(trimmed) - len(trimmed.lstrip(ASCII_SPACE))
-        stop -= len(trimmed) - len(trimmed.rstrip(ASCII_SPACE))
-    return start, stop
+    def __call__(self, begin: int | None, end: int | None) -> tuple[int, int]:
+        if begin is None or end is None:  # a piece with no span (a start or end token)
+            return -1, -1
+        starts, stops = self.texts.spans(np.zeros(1), np.array([begin]), np.array([end]))
+        return int(starts[0]), int(stops[0])
 
 
 def _row(raw: Any, labels: list[str]) -> SparkNerRow:
     text = raw["text"] or ""
-    units = utf16_to_code_points(text)
+    span = _RowSpans(text)
     row = SparkNerRow(id=str(raw["id"]), text=text)
-    row.words = [_span(units, t["begin"], t["end"], text) for t in raw["token"]]
+    row.words = [span(t["begin"], t["end"]) for t in raw["token"]]
     by_begin = {}
     for a in raw["ner"]:
         meta = dict(a["metadata"])
         probs = {x: float(meta[x]) for x in labels if x in meta}
-        by_begin[_span(units, a["begin"], a["end"], text)[0]] = (a["result"], probs)
+        by_begin[span(a["begin"], a["end"])[0]] = (a["result"], probs)
     for begin, _ in row.words:
         label, probs = by_begin.get(begin, (None, None))
         row.labels.append(label)
         row.probs.append(probs)
     for a in raw["entities"]:
         meta = dict(a["metadata"])
-        start, end = _span(units, a["begin"], a["end"], text)
+        start, end = span(a["begin"], a["end"])
         row.entities.append((start, end, meta.get("entity", a["result"]),
                              float(meta.get("confidence", "nan"))))
     pieces = raw["pieces"]
     if pieces is not None:
-        row.pieces = [(p["piece"], p["id"], *_span(units, p["begin"], p["end"], text))
+        row.pieces = [(p["piece"], p["id"], *span(p["begin"], p["end"]))
                       for p in (pieces["pieces"] or [])]
         row.input_ids = list(pieces["input_ids"] or [])
         row.attention_mask = list(pieces["attention_mask"] or [])
