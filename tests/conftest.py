@@ -7,8 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.jvm_flags import with_test_jvm_options
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# C1 only in every driver the tests start (tests/support/jvm_flags.py says why): the session's
+# launcher is spark-submit too, and SPARK_SUBMIT_OPTS reaches every spark-submit.
+os.environ["SPARK_SUBMIT_OPTS"] = with_test_jvm_options(os.environ.get("SPARK_SUBMIT_OPTS", ""))
 
 from tests.support.paths import REPO
 

@@ -62,9 +62,14 @@ def is_private(tmpdir: str) -> bool:
     return Path(tmpdir).name.startswith(PREFIX)
 
 
-def shared_tmpdir_note(tmpdir: str) -> str | None:
-    """What to tell a user whose driver loads Spark NLP models into a shared temp folder."""
-    if is_private(tmpdir):
+def shared_tmpdir_note(tmpdir: str, driver_java_options: str = "") -> str | None:
+    """What to tell a user whose driver loads Spark NLP models into a shared temp folder.
+
+    None when the folder is one of ours, or when the driver was given its java.io.tmpdir
+    explicitly (`driver_java_options`, spark.driver.extraJavaOptions): that is the advice, taken
+    (docs/cluster.md's block gives each driver a mktemp -d folder).
+    """
+    if is_private(tmpdir) or TMPDIR_OPTION in driver_java_options:
         return None
     return (f"Spark NLP 5.5.3 leaves two copies of each model it loads in the driver's "
             f"java.io.tmpdir ({tmpdir}) and never deletes them ({UPSTREAM_FIX}); give the "

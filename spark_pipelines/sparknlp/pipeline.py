@@ -45,7 +45,7 @@ from parity_core.settings import (
 )
 from spark_pipelines.io.corpus import text_error
 from spark_pipelines.jvm.functions import jvm_class, register_java_udf
-from spark_pipelines.jvm.tmpdir import shared_tmpdir_note
+from spark_pipelines.jvm.tmpdir import DRIVER_JAVA_OPTIONS, shared_tmpdir_note
 from spark_pipelines.sparknlp.classifier_settings import set_classifier_settings
 from spark_pipelines.sparknlp.deployment import deployment_hashes, saved_model_family
 
@@ -145,9 +145,9 @@ def apply_onnx_threads(spark: SparkSession, settings: EffectiveSettings) -> str:
 
 
 @functools.cache
-def _note_shared_tmpdir(tmpdir: str) -> None:
+def _note_shared_tmpdir(tmpdir: str, driver_java_options: str) -> None:
     """Say once per driver temp folder that Spark NLP will leave model copies in it."""
-    note = shared_tmpdir_note(tmpdir)
+    note = shared_tmpdir_note(tmpdir, driver_java_options)
     if note:
         print(f"note: {note}", file=sys.stderr, flush=True)
 
@@ -155,7 +155,9 @@ def _note_shared_tmpdir(tmpdir: str) -> None:
 def note_model_copies(spark: SparkSession) -> None:
     """Before a model loads: say (once per driver temp folder) that Spark NLP will leave model
     copies in the driver's java.io.tmpdir when that folder is shared."""
-    _note_shared_tmpdir(spark.sparkContext._jvm.System.getProperty("java.io.tmpdir"))
+    context = spark.sparkContext
+    _note_shared_tmpdir(context._jvm.System.getProperty("java.io.tmpdir"),
+                        context.getConf().get(DRIVER_JAVA_OPTIONS, ""))
 
 
 def model_family(spark: SparkSession, source: str, folder: str) -> Family:

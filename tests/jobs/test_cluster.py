@@ -28,7 +28,7 @@ import pytest
 from spark_pipelines.report.model import Summary
 from tests.support.paths import REPO
 from tests.support.standalone import standalone_cluster
-from tests.support.submit import model_copies
+from tests.support.submit import COPY_KINDS, copy_kinds, model_copies
 
 pytestmark = pytest.mark.slow
 
@@ -168,6 +168,24 @@ def check_probe(probe: Path, workers: Path, submit_cwd: Path) -> None:
     assert worker_dirs == {"work0", "work1"}, f"tasks ran only in {worker_dirs}"
 
 
+def check_printed(logs: Path, out: Path) -> None:
+    """What each documented job printed: its one-line summary; the compare job's verdict line
+    ends with where the report is; the Spark NLP job warned about nothing (its driver's temp
+    folder is the block's SCRATCH) but recorded its settings warnings; no job mentioned
+    java.io.tmpdir (the shared-temp-folder note is for drivers without one of their own)."""
+    printed = {log.stem.split("-", 1)[1]: log.read_text() for log in logs.glob("*-*.out")}
+    errors = {log.stem.split("-", 1)[1]: log.read_text() for log in logs.glob("*-*.log")}
+    assert "sparknlp_pipeline:" in printed["sparknlp_pipeline"]
+    verdict = [x for x in printed["compare"].splitlines() if x.startswith("hfparity compare:")]
+    assert len(verdict) == 1 and verdict[0].startswith(("hfparity compare: PASS",
+                                                        "hfparity compare: FAIL")), verdict
+    assert verdict[0].endswith(f"report {out}/report/index.html"), verdict
+    for name in ("hf_reference", "sparknlp_pipeline", "compare"):
+        assert "java.io.tmpdir" not in printed[name] + errors[name], name
+    fingerprint = json.loads((out / "sparknlp" / "_fingerprint.json").read_text())
+    assert fingerprint["framework"] == "sparknlp" and fingerprint["warnings"]
+
+
 def run_locally(spark: Any, config: Any, settings: Any, corpus: Path, records: dict[str, Path],
                 out: Path) -> tuple[dict[str, float], dict[str, int]]:
     """The baseline: the three jobs' library calls on the test session (local[2]), with the
@@ -224,10 +242,12 @@ def test_three_jobs_on_standalone_cluster_equal_local(tmp_path, default_slice_pa
         # and nowhere the cluster's JVMs keep theirs: executors load the model from Spark's
         # fetched files and copy nothing. Then the block's last line removes SCRATCH.
         scratch = Path(env["SCRATCH"])
-        assert model_copies(scratch), sorted(p.name for p in scratch.iterdir())
+        assert copy_kinds(model_copies(scratch)) == COPY_KINDS, sorted(
+            p.name for p in scratch.iterdir())
         assert not model_copies(cluster_tmp), sorted(model_copies(cluster_tmp))
         run_block(cleanup, env, elsewhere, logs)
     assert not scratch.exists()
+    check_printed(logs, runs["cluster"])
 
     seconds["local"], codes["local"] = run_locally(spark, project_config, settings, corpus,
                                                    local_records, runs["local"])

@@ -129,16 +129,24 @@ def test_compare_with_absent_checkpoint_refuses_max_length_above_the_recorded_li
 
 
 @pytest.mark.slow
-def test_compare_with_absent_checkpoint_uses_left_settings_and_says_so(tmp_path, tiny_runs):
+def test_compare_with_absent_checkpoint_uses_left_settings_and_says_so(tmp_path, tiny_runs,
+                                                                       spark, capsys):
+    """The job's main in this process, on the session's Spark (a fresh process is what the
+    refusals above exercise; here the run itself is the subject)."""
+    from jobs.compare import main
+
     absent = tmp_path / "no-such-checkpoint"
     config = write_config(tmp_path / "absent.yaml", absent)
     out = tmp_path / "report"
-    done = compare(config, tiny_runs, out)
+    code = main(["--config", str(config), "--left", str(tiny_runs["left"]), "--right",
+                 str(tiny_runs["right"]), "--corpus", str(tiny_runs["corpus"]), "--output",
+                 str(out), "--counterfactual", "off"])
+    err = capsys.readouterr().err
     # The tiny runs disagree on one label of three: outside the thresholds, exit 1.
-    assert done.returncode == 1, done.stderr[-3000:]
+    assert code == 1, err[-3000:]
     assert (f"note: model.checkpoint {absent} ({config}) is not on this machine; using the "
             f"settings the left run recorded in {tiny_runs['left'] / '_fingerprint.json'}"
-            in done.stderr)
+            in err)
     assert (out / "_HFPARITY_COMPLETE").is_file()
     summary = json.loads((out / "summary.json").read_text())
     assert summary["fingerprints"]["left"]["settings"]["checkpoint"] != str(absent)

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pyspark
 
+from tests.support.jvm_flags import with_test_jvm_options
+
 SPARK_HOME = Path(pyspark.__file__).parent
 START_TIMEOUT_S = 180  # a JVM start takes over a minute on a loaded 2-core machine
 
@@ -69,10 +71,13 @@ def standalone_cluster(workdir: Path, workers: int = 2, cores: int = 1, memory: 
     """
     env = {**os.environ, "SPARK_HOME": str(SPARK_HOME), "SPARK_LOCAL_IP": "127.0.0.1",
            "SPARK_NO_DAEMONIZE": "1"}
+    # C1 only for the master, the workers and the executors they start (they inherit the
+    # workers' environment): tests/support/jvm_flags.py.
+    options = with_test_jvm_options(env.get("JAVA_TOOL_OPTIONS", "")).split()
     if java_tmpdir is not None:
         java_tmpdir.mkdir(parents=True, exist_ok=True)
-        env["JAVA_TOOL_OPTIONS"] = " ".join(
-            [*env.get("JAVA_TOOL_OPTIONS", "").split(), f"-Djava.io.tmpdir={java_tmpdir}"])
+        options.append(f"-Djava.io.tmpdir={java_tmpdir}")
+    env["JAVA_TOOL_OPTIONS"] = " ".join(options)
     port, webui_port = free_port(), free_port()
     url = f"spark://127.0.0.1:{port}"
     spark_class = str(SPARK_HOME / "bin" / "spark-class")

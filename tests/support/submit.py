@@ -25,3 +25,12 @@ def spark_submit(scratch: Path, *args: str) -> list[str]:
 def model_copies(folder: Path) -> set[str]:
     """Spark NLP 5.5.3's per-load model copies (`<12 hex>_..._onnx<digits>`) in a folder."""
     return {p.name for p in folder.iterdir() if MODEL_COPY.match(p.name)}
+
+
+# Spark NLP 5.5.3 copies a model into java.io.tmpdir twice per load (spark_pipelines/jvm/tmpdir.py).
+COPY_KINDS = {"bert_sequence_classification_onnx", "onnx"}
+
+
+def copy_kinds(copies: set[str]) -> set[str]:
+    """`<12 hex>_bert_sequence_classification_onnx<n>` -> bert_sequence_classification_onnx."""
+    return {name.split("_", 1)[1].rstrip("0123456789") for name in copies}

@@ -9,9 +9,6 @@ so each test knows the one difference it made.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -34,7 +31,6 @@ from spark_pipelines.report.schema import (
 )
 from tests.support.default_slice import EDGE_IDS, SNIPPETS
 from tests.support.paths import REPO
-from tests.support.submit import spark_submit
 
 SWAPPED = {MISSING_LEFT: MISSING_RIGHT, MISSING_RIGHT: MISSING_LEFT, ERROR_LEFT: ERROR_RIGHT,
            ERROR_RIGHT: ERROR_LEFT}
@@ -400,20 +396,3 @@ def test_swapping_sides_swaps_missing_and_mirrors_alignments(
                 fd["right_index"], fd["left_index"], fd["right_window"]), row_id
     assert aligned > 0, "the two frameworks cut at least some rows differently"
 
-
-@pytest.mark.slow
-def test_spark_submit_compare_prints_the_verdict(hf_run, corpus_slice, work, jvm_scratch):
-    bin_dir = Path(sys.executable).parent
-    out = work / "submitted"
-    command = spark_submit(
-        jvm_scratch, "--master", "local[2]", str(REPO / "jobs" / "compare.py"),
-        "--config", str(REPO / "conf" / "default.yaml"), "--left", str(hf_run),
-        "--right", str(hf_run), "--corpus", str(corpus_slice), "--output", str(out),
-        "--counterfactual", "off")
-    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}"}
-    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-    assert done.returncode == 0, done.stderr[-3000:]
-    lines = [x for x in done.stdout.splitlines() if x.startswith("hfparity compare:")]
-    assert len(lines) == 1 and lines[0].startswith("hfparity compare: PASS")
-    assert lines[0].endswith(f"report {out}/index.html")
-    assert pq.read_table(out / "rows", columns=["status"]).num_rows == SNIPPETS + len(EDGE_IDS)

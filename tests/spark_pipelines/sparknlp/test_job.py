@@ -1,10 +1,8 @@
-"""The Spark NLP job end to end through spark-submit (slow), on the session's slice of the default
-corpus (tests/support/default_slice.py: its edge cases and first snippets): what is asserted is
-one record per corpus row and where the model copies go, which needs no more rows."""
+"""The Spark NLP job's driver: its refusal through spark-submit, where its model copies go in a
+session (the whole job through spark-submit is tests/jobs/test_cluster.py's documented run)."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -13,49 +11,27 @@ from pathlib import Path
 import pytest
 
 from tests.support.paths import REPO
-from tests.support.submit import model_copies, spark_submit
-
-# Spark NLP 5.5.3 copies a model into java.io.tmpdir twice per load (spark_pipelines/jvm/tmpdir.py).
-COPY_KINDS = {"bert_sequence_classification_onnx", "onnx"}
-
-
-def copy_kinds(copies: set[str]) -> set[str]:
-    """`<12 hex>_bert_sequence_classification_onnx<n>` -> bert_sequence_classification_onnx."""
-    return {name.split("_", 1)[1].rstrip("0123456789") for name in copies}
-
+from tests.support.submit import COPY_KINDS, copy_kinds, model_copies, spark_submit
 
 
 @pytest.mark.slow
-def test_job_scores_default_corpus(default_slice_path, tmp_path):
-    import pyarrow.parquet as pq
-
-    from spark_pipelines.jvm.tmpdir import private_tmpdir
-
-    bin_dir = Path(sys.executable).parent
+def test_job_refuses_an_existing_output_without_overwrite(default_slice_path, tmp_path,
+                                                          jvm_scratch):
+    """Through spark-submit: refused before any Spark work, exit 2, the flag named. (The job's
+    whole run through spark-submit, and where its model copies go, is asserted on the documented
+    cluster run: tests/jobs/test_cluster.py.)"""
     out = tmp_path / "records"
+    out.mkdir()
+    (out / "part-0.parquet").write_bytes(b"an earlier run")
+    bin_dir = Path(sys.executable).parent
     env = {**os.environ, "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}"}
-    with private_tmpdir() as scratch:  # the driver's java.io.tmpdir, as jobs/demo.py gives it
-        command = spark_submit(scratch, "--master", "local[2]",
-                               str(REPO / "jobs" / "sparknlp_pipeline.py"), "--config",
-                               str(REPO / "conf" / "default.yaml"), "--input",
-                               str(default_slice_path), "--output", str(out))
-        done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-        assert done.returncode == 0, done.stderr[-3000:]
-        assert "sparknlp_pipeline:" in done.stdout
-        rows_in = pq.read_metadata(default_slice_path).num_rows
-        table = pq.read_table(out, columns=["id", "status"])
-        assert table.num_rows == rows_in
-        fingerprint = json.loads((out / "_fingerprint.json").read_text())
-        assert fingerprint["framework"] == "sparknlp" and fingerprint["warnings"]
-        # The model load's two copies landed in the driver's own temp folder, so the job had
-        # nothing to warn about.
-        assert copy_kinds(model_copies(scratch)) == COPY_KINDS, sorted(
-            p.name for p in scratch.iterdir())
-        assert "java.io.tmpdir" not in done.stdout + done.stderr
-        again = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-        assert again.returncode == 2 and "--overwrite" in again.stdout + again.stderr
-    assert not scratch.exists()  # and they went with it
-
+    command = spark_submit(jvm_scratch, "--master", "local[2]",
+                           str(REPO / "jobs" / "sparknlp_pipeline.py"), "--config",
+                           str(REPO / "conf" / "default.yaml"), "--input",
+                           str(default_slice_path), "--output", str(out))
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    assert done.returncode == 2 and "--overwrite" in done.stdout + done.stderr, done.stderr[-2000:]
+    assert (out / "part-0.parquet").read_bytes() == b"an earlier run"
 
 
 def test_shared_temp_folder_note_names_the_folder_and_the_flag():
@@ -66,6 +42,8 @@ def test_shared_temp_folder_note_names_the_folder_and_the_flag():
     assert "spark.driver.extraJavaOptions=-Djava.io.tmpdir=" in note
     with private_tmpdir() as folder:
         assert shared_tmpdir_note(str(folder)) is None
+    # A folder the user gave the driver (docs/cluster.md's mktemp -d) is the advice taken.
+    assert shared_tmpdir_note("/tmp/tmp.x1", "-Xss4m -Djava.io.tmpdir=/tmp/tmp.x1") is None
     assert not folder.exists()
 
 
