@@ -25,6 +25,13 @@ run on --rows N as well, the difference gives the per-row part.
 
     .venv/bin/python benchmarks/fixed_cost.py --rows 1 --rows 1000
     .venv/bin/python benchmarks/fixed_cost.py --rows 1 --code /work/before-speed
+
+--java-options compares driver JVM settings in one run (each value a variant, given to the driver
+as SPARK_SUBMIT_OPTS; "" is the JVM's default): the tests run every JVM with C1 only
+(tests/support/jvm_flags.py), measured with
+
+    .venv/bin/python benchmarks/fixed_cost.py --rows 100 --sides snlp,hf --repeat 2 \
+        --java-options= --java-options=-XX:TieredStopAtLevel=1
 """
 
 from __future__ import annotations
@@ -113,9 +120,12 @@ def submit_command(code: Path, side: str, corpus: Path, out: Path, config: str) 
             "--config", config, "--input", str(corpus), "--output", str(out), "--overwrite"]
 
 
-def run_side(code: Path, side: str, corpus: Path, out: Path, config: str) -> dict[str, float]:
+def run_side(code: Path, side: str, corpus: Path, out: Path, config: str,
+             java_options: str | None = None) -> dict[str, float]:
     env = {**os.environ, "PYTHONPATH": str(code), "HF_HUB_OFFLINE": "1",
            "TRANSFORMERS_OFFLINE": "1"}
+    if java_options is not None:
+        env["SPARK_SUBMIT_OPTS"] = java_options
     command = submit_command(code, side, corpus, out, config)
     started = time.time()
     env[LAUNCH_ENV] = f"{started:.3f}"
@@ -182,6 +192,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sides", default="hf,snlp")
     parser.add_argument("--config", default=str(REPO / "conf" / "default.yaml"))
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--java-options", action="append",
+                        help="driver JVM options to compare, one variant each (default: the "
+                        "environment's SPARK_SUBMIT_OPTS)")
     args = parser.parse_args(argv)
     code = Path(args.code).resolve()
     print(f"code {code}; load {os.getloadavg()[0]:.2f}", flush=True)
@@ -191,10 +204,12 @@ def main(argv: list[str] | None = None) -> int:
             corpus = make_corpus(rows, Path(scratch) / f"c{rows}.parquet")
             for side in args.sides.split(","):
                 for _ in range(args.repeat):
-                    phases = run_side(code, side, corpus, Path(scratch) / f"{side}-{rows}",
-                                      args.config)
-                    print(f"{side} {rows} rows: {json.dumps(phases)}; load "
-                          f"{os.getloadavg()[0]:.1f}", flush=True)
+                    for options in args.java_options or [None]:
+                        phases = run_side(code, side, corpus, Path(scratch) / f"{side}-{rows}",
+                                          args.config, options)
+                        shown = "" if options is None else f" [java options {options!r}]"
+                        print(f"{side} {rows} rows{shown}: {json.dumps(phases)}; load "
+                              f"{os.getloadavg()[0]:.1f}", flush=True)
     return 0
 
 
