@@ -83,7 +83,7 @@ def _python_step(name: str, module: str, args: list[str], say: Callable[[str], N
                           capture_output=True, text=True)
     for line in (done.stdout + done.stderr).splitlines():
         print(line, flush=True)
-    lines = [x.strip() for x in (done.stdout + done.stderr).splitlines() if x.strip()]
+    lines = [x.strip() for x in done.stdout.splitlines() if x.strip()]  # stderr: warnings
     say(f"{name}: exit {done.returncode} after {time.time() - started:.1f} s")
     return StepResult(name, done.returncode, time.time() - started, lines[-1] if lines else "")
 
