@@ -217,8 +217,9 @@ def build_rewritten_export(info: CheckpointInfo, export_dir: str | Path, out_dir
     onnx.save(model, str(work / "model.onnx"))
     texts = [*CHECK_TEXTS, *UNKNOWN_TEXTS]
     check = check_rewrite(info, work / "model.onnx", rewrite, texts, bound)
-    say(f"rewritten export ({rewrite.describe()}) on Spark NLP's input vs torch on Hugging "
-        f"Face's, {len(texts)} texts: {check.line()}")
+    say(f"input rewrite: {rewrite.describe()}")
+    say(f"rewritten export on Spark NLP's input vs torch on Hugging Face's, {len(texts)} texts: "
+        f"{check.line()}")
     if not check.passed:
         shutil.rmtree(work, ignore_errors=True)
         refuse_unless_within(check, f"input rewrite of {export}")

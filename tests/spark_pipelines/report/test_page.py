@@ -238,6 +238,8 @@ def test_every_section_in_its_order_and_escaped(summary):
     assert "Model side: an input rewrite for start_token_masked" in parser.text
     assert "attend &lt;s&gt; &amp; co" in page and "PASS: 0 of 12 (rewrite)" in parser.text
     assert "100.00% (12/12)" in parser.text and "r9" in parser.text
+    assert "Then, on the model side, an input rewrite for start_token_masked (no setting " \
+           "reaches them): label changes 4 of 12 → 0 of 12" in parser.text
     assert "<b>bold</b>" not in page and "<l0>" not in page and "<b> &" not in page
 
 
