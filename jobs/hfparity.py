@@ -250,7 +250,13 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_fix(args: argparse.Namespace) -> int:
-    from jobs.hfparity_steps.model_fix import default_config, record_verification, run_fix_steps
+    from jobs.hfparity_steps.model_fix import (
+        default_config,
+        record_model_side,
+        record_verification,
+        run_fix_steps,
+        run_model_side,
+    )
     from jobs.hfparity_steps.ner_command import fix_command, is_ner_report
     from parity_core.config import load_config
     from parity_core.settings import derive_settings
@@ -262,7 +268,7 @@ def cmd_fix(args: argparse.Namespace) -> int:
     started = time.time()
     inputs = resolve_inputs(args.report, args.left, args.right, args.corpus)
     conf = Path(args.config).resolve() if args.config else default_config(inputs.report_dir)
-    derive_settings(load_config(conf))  # the jobs' own refusals, before any Spark starts
+    settings = derive_settings(load_config(conf))  # the jobs' refusals, before any Spark
     output = Path(args.output or inputs.report_dir.parent / "fix").resolve()
     if local_occupied(output) and not args.overwrite:
         raise Output(str(output), f"--output {output}").refusal("already holds a fix")
@@ -276,6 +282,15 @@ def cmd_fix(args: argparse.Namespace) -> int:
         page = record_verification(output, inputs, last)
         say(f"verdict on the saved proposal: {last.last_line}")
         say(f"report with How to fix: {page}")
+    side = run_model_side(conf, settings, inputs, output, say)
+    if side:
+        if side[-1].name.startswith("compare") and side[-1].code in (0, 1):
+            page = record_model_side(output, settings, inputs, side)
+            say(f"verdict with the input rewrite: {side[-1].last_line}")
+            say(f"report with How to fix: {page}")
+            last = side[-1]
+        else:
+            say(f"{side[-1].name} failed (exit {side[-1].code}); the pipeline proposal stands")
     say(f"fix done in {time.time() - started:.1f} s")
     return last.code
 

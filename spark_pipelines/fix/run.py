@@ -56,7 +56,7 @@ def _base_pipeline(spark: SparkSession, config: ProjectConfig, settings: Effecti
     return str(folder)
 
 
-def _row(row: pd.Series, limits: Limits) -> FixRow:
+def fix_row(row: pd.Series, limits: Limits) -> FixRow:
     def text(name: str) -> str | None:
         value = row.get(name)
         return None if value is None or pd.isna(value) else str(value)
@@ -158,7 +158,7 @@ def run_fix(spark: SparkSession, config: ProjectConfig, settings: EffectiveSetti
                           if s._java_obj.getClass().getSimpleName().endswith(
                               "ForSequenceClassification"))
         code = pipeline_code(proposal, classifier, str(out / PROPOSAL_DIR))
-        regressed = tuple(_row(r, limits) for _, r in lost_rows.iterrows())
+        regressed = tuple(fix_row(r, limits) for _, r in lost_rows.iterrows())
         remaining = remaining_groups(after, limits)
     coverage = (f"Re-run on every corpus row ({len(before):,}), for each change alone and all "
                 "together, and joined with the report's Hugging Face records: no sampling, so "

@@ -89,6 +89,13 @@ def fix_outcome(fix: HowToFix | None) -> list[str]:
                  f"{_changes(after)}; rows with |Δp| ≤ 1e-5 {before.within_tight_delta:,} → "
                  f"{after.within_tight_delta:,} of {after.rows:,}; max |Δp| "
                  f"{_delta(before)} → {_delta(after)}."]
+    side = fix.model_side
+    if side is not None:
+        lines.append(f"Then, on the model side, an input rewrite for {', '.join(side.rules)} "
+                     f"(no setting reaches them): label changes {_changes(side.before)} → "
+                     f"{_changes(side.after)}; rows with |Δp| ≤ 1e-5 "
+                     f"{side.before.within_tight_delta:,} → {side.after.within_tight_delta:,}; "
+                     f"{side.verdict}")
     return lines
 
 

@@ -86,6 +86,30 @@ class FixVerification:
 
 
 @dataclass(frozen=True)
+class FixModelSide:
+    """The model-side change for family rules no pipeline setting reaches: the export with an
+    input rewrite in front (hf_reference/input_rewrite.py), imported into Spark NLP like any
+    export, put in place of the classifier's model in the pipeline it starts from, and re-run
+    on every corpus row by the Spark NLP job and the compare job (counterfactual included)."""
+
+    family: str
+    rules: tuple[str, ...]  # the family rules it removes
+    rewrite: str  # what it does to Spark NLP's input, in words
+    check: str  # the rewritten export on Spark NLP's input vs torch on Hugging Face's
+    onnx_dir: str
+    pipeline_dir: str
+    records_dir: str
+    report_dir: str
+    starts_from: str  # the pipeline it replaces the model in ("the proposal", "the report's")
+    before: FixFigures
+    after: FixFigures
+    regressions: tuple[FixRow, ...]
+    remaining: tuple[FixRemaining, ...]
+    compare_exit: int
+    verdict: str
+
+
+@dataclass(frozen=True)
 class HowToFix:
     """What `hfparity fix` proposes and how it measured it."""
 
@@ -100,3 +124,4 @@ class HowToFix:
     regressions: tuple[FixRow, ...]
     remaining: tuple[FixRemaining, ...]
     verification: FixVerification | None
+    model_side: FixModelSide | None = None

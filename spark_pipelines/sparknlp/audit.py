@@ -31,6 +31,7 @@ from parity_core.audit import (
     AuditFinding,
     DeploymentAudit,
 )
+from parity_core.families.input_rewrite import InputRewrite
 from parity_core.settings import EffectiveSettings
 from spark_pipelines.sparknlp.classifier_settings import read_classifier_settings
 from spark_pipelines.sparknlp.deployment import Deployment, java_name, param
@@ -114,8 +115,11 @@ class Vocabulary:
 
 def audit_deployment(spark: SparkSession, deployment: Deployment, settings: EffectiveSettings,
                      deployed_vocab: Vocabulary | None,
-                     checkpoint_vocab: Vocabulary | None) -> DeploymentAudit:
-    """Compare the deployment with what the checkpoint implies; one finding per difference."""
+                     checkpoint_vocab: Vocabulary | None,
+                     rewrite: InputRewrite | None = None) -> DeploymentAudit:
+    """Compare the deployment with what the checkpoint implies; one finding per difference.
+    rewrite: the input rewrite the deployed model carries (`hfparity fix`'s own model-side
+    change for its family's rules: a note, not a finding)."""
     classifier = deployment.classifier
     findings: list[AuditFinding] = []
     notes: list[str] = []
@@ -172,6 +176,10 @@ def audit_deployment(spark: SparkSession, deployment: Deployment, settings: Effe
                      "splits them): not a finding")
     else:
         findings.extend(_tokenizer_findings(spark, deployment.tokenizer))
+    if rewrite is not None:
+        notes.append(f"model: the input rewrite `hfparity fix` builds for a {rewrite.family} "
+                     f"checkpoint ({rewrite.describe()}; removes {', '.join(rewrite.rules)}): "
+                     "not a finding")
     activation = param(classifier, "activation")
     if activation not in (None, "softmax"):
         findings.append(AuditFinding("activation", str(activation), "softmax",

@@ -23,7 +23,7 @@ from parity_core.fingerprint import checkpoint_hashes
 from parity_core.settings import EffectiveSettings
 from spark_pipelines.sparknlp.audit import Vocabulary, audit_deployment, classifier_labels
 from spark_pipelines.sparknlp.classifier_settings import read_classifier_settings
-from spark_pipelines.sparknlp.deployment import load_deployment
+from spark_pipelines.sparknlp.deployment import load_deployment, model_rewrite
 from spark_pipelines.sparknlp.pipeline import (
     SparkNlpRun,
     apply_onnx_threads,
@@ -57,7 +57,8 @@ def build_deployment_run(spark: SparkSession, config: ProjectConfig, settings: E
         # Equal entries are the checkpoint's vocabulary, whatever the file's line endings.
         vocab_sha = theirs.sha256 if theirs is not None and \
             list(deployed.entries) == list(theirs.entries) else deployed.sha256
-    audit = audit_deployment(spark, deployment, settings, deployed, theirs)
+    rewrite = model_rewrite(folder)
+    audit = audit_deployment(spark, deployment, settings, deployed, theirs, rewrite)
     warnings = [f"deployment audit: {f.line}" for f in audit.findings]
     warnings.extend(f"deployment: {note}" for note in audit.notes)
     annotator = deployment.classifier._java_obj.getClass().getName()
@@ -67,7 +68,7 @@ def build_deployment_run(spark: SparkSession, config: ProjectConfig, settings: E
         doc_col=deployment.doc_col, token_col=deployment.token_col,
         class_col=deployment.class_col,
         classifier_settings=read_classifier_settings(deployment.classifier),
-        vocab_sha256=vocab_sha, audit=audit, merges_name=merges_name)
+        vocab_sha256=vocab_sha, audit=audit, merges_name=merges_name, input_rewrite=rewrite)
 
 
 def _vocabulary(data: bytes, family: Family) -> Vocabulary:

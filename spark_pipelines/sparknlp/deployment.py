@@ -26,6 +26,11 @@ from pyspark.sql import SparkSession
 from parity_core.checkpoint import FAMILIES, Family
 from parity_core.config import ProjectConfig
 from parity_core.errors import ConfigError
+from parity_core.families.input_rewrite import (
+    InputRewrite,
+    read_onnx_metadata,
+    rewrite_of_metadata,
+)
 from parity_core.fingerprint import read_model_manifest
 
 ONNX_SUFFIX = "_classification_onnx"
@@ -193,6 +198,28 @@ def _onnx_file(folder: str) -> Path | None:
     """The model file Spark NLP saved with the classifier (a pipeline holds it under stages/)."""
     found = sorted(p for p in Path(folder).rglob(f"*{ONNX_SUFFIX}") if p.is_file())
     return found[0] if len(found) == 1 else None
+
+
+def model_rewrite(folder: str) -> InputRewrite | None:
+    """The input rewrite `hfparity fix` builds (hf_reference/input_rewrite.py), when the model
+    in folder carries one: an export's model.onnx, or the file Spark NLP saved with the
+    classifier (a saved model or a pipeline). Read from the ONNX metadata, the graph skipped."""
+    plain = Path(folder) / "model.onnx"
+    if plain.is_file():
+        with plain.open("rb") as handle:
+            return rewrite_of_metadata(read_onnx_metadata(handle.read))
+    saved = _onnx_file(folder) if "://" not in folder else None
+    if saved is None:
+        return None
+    try:
+        with zipfile.ZipFile(saved) as archive:
+            entries = [i for i in archive.infolist() if i.filename.endswith(".onnx")]
+            if len(entries) != 1:
+                return None
+            with archive.open(entries[0]) as handle:
+                return rewrite_of_metadata(read_onnx_metadata(handle.read))
+    except (zipfile.BadZipFile, ValueError):
+        return None
 
 
 def onnx_sha256(saved: Path) -> str:

@@ -36,6 +36,7 @@ from parity_core.checkpoint import FAMILIES, Family, inspect_checkpoint
 from parity_core.config import ProjectConfig
 from parity_core.errors import ConfigError
 from parity_core.families.bert import WORDPIECE_ENCODER, WORDPIECE_MAX_CHARS_DEFAULT
+from parity_core.families.input_rewrite import InputRewrite
 from parity_core.fingerprint import read_model_manifest, run_fingerprint
 from parity_core.records import RECORD_SCHEMA
 from parity_core.settings import (
@@ -47,7 +48,11 @@ from spark_pipelines.io.corpus import text_error
 from spark_pipelines.jvm.functions import jvm_class, register_java_udf
 from spark_pipelines.jvm.tmpdir import DRIVER_JAVA_OPTIONS, shared_tmpdir_note
 from spark_pipelines.sparknlp.classifier_settings import set_classifier_settings
-from spark_pipelines.sparknlp.deployment import deployment_hashes, saved_model_family
+from spark_pipelines.sparknlp.deployment import (
+    deployment_hashes,
+    model_rewrite,
+    saved_model_family,
+)
 
 ONNX_THREADS_KEY = "spark.jsl.settings.onnx.intraOpNumThreads"
 SPARKNLP_DEFAULT_ONNX_THREADS = 6  # ConfigLoader's default in the 5.5.3 jar
@@ -88,6 +93,9 @@ class SparkNlpRun:
     vocab_sha256: str | None = None
     audit: DeploymentAudit | None = None
     merges_name: str | None = None  # BPE families: the model's merges, shipped like the vocab
+    # The model's input rewrite (`hfparity fix`'s model-side change), read from its ONNX: the
+    # records then carry the effective model input (records.py).
+    input_rewrite: InputRewrite | None = None
 
     @property
     def case_sensitive(self) -> bool | None:
@@ -320,8 +328,19 @@ def build_pipeline(spark: SparkSession, config: ProjectConfig, settings: Effecti
     empty = spark.createDataFrame([], "text string")
     pipeline = Pipeline(stages=stages).fit(empty)
     annotator = classifier._java_obj.getClass().getName()
+    rewrite = model_rewrite(folder)
+    warnings.extend(rewrite_notes(rewrite))
     return SparkNlpRun(pipeline, source, folder, family, annotator, vocab_name, problem, warnings,
-                       classifier_settings=matched, merges_name=merges_name)
+                       classifier_settings=matched, merges_name=merges_name,
+                       input_rewrite=rewrite)
+
+
+def rewrite_notes(rewrite: InputRewrite | None) -> list[str]:
+    """What a run says about a model carrying an input rewrite (none: nothing)."""
+    if rewrite is None:
+        return []
+    return [f"model: an input rewrite built by `hfparity fix` for {', '.join(rewrite.rules)} "
+            f"({rewrite.describe()}); the records carry the input the original graph gets"]
 
 
 def _frame(corpus: DataFrame, run: SparkNlpRun, min_partitions: int | None) -> DataFrame:
@@ -395,7 +414,9 @@ def annotate(corpus: DataFrame, run: SparkNlpRun, settings: EffectiveSettings,
         pieces_column(run).alias("pieces"))
     from spark_pipelines.sparknlp.records import records_from_batches
 
-    convert = records_from_batches(json.dumps(list(settings.labels)))
+    convert = records_from_batches(json.dumps(list(settings.labels)),
+                                   None if run.input_rewrite is None
+                                   else run.input_rewrite.to_json())
     return columns.mapInArrow(convert, from_arrow_schema(RECORD_SCHEMA))
 
 
@@ -439,6 +460,7 @@ def sparknlp_fingerprint(spark: SparkSession, run: SparkNlpRun, settings: Effect
             "onnx_intra_op_threads": spark.conf.get(ONNX_THREADS_KEY, None),
             "annotator": run.annotator,
             "family": run.family.name,
+            "input_rewrite": None if run.input_rewrite is None else run.input_rewrite.to_json(),
             "pieces_udf": (None if run.vocab_name is None
                            else BPE_PIECES_CLASS if run.merges_name is not None
                            else f"{SPM_PIECES_CLASS}({run.family.sparknlp_classification})"

@@ -7,6 +7,11 @@ shares the executor's cores with ONNX inference, so every Python object it build
 time the model does not get.
 
 Probabilities come from the class annotation's metadata as Java Float.toString strings ("1.2E-4").
+
+Behind a rewritten export (`hfparity fix`'s model-side change, parity_core/families/
+input_rewrite.py), the model input recorded is the effective one: the ids and mask the original
+graph gets after the rewrite, and the pieces' ids with them, so the join compares what the model
+computes on, and the counterfactual re-runs Hugging Face on exactly that.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from parity_core.families.input_rewrite import InputRewrite
 from parity_core.families.unicode import ASCII_SPACE
 from parity_core.records import (
     LABEL_RULE_MEAN,
@@ -168,8 +174,31 @@ def _masked(values: pa.Array, keep: np.ndarray) -> pa.Array:
     return pc.if_else(pa.array(keep), values, pa.nulls(len(values), values.type))
 
 
-def records_batch(batch: pa.RecordBatch, labels: Sequence[str]) -> pa.RecordBatch:
-    """One RECORD_SCHEMA batch from one batch of annotation columns (ANNOTATION_SCHEMA)."""
+def rewritten(fields: dict[str, pa.Array], rewrite: InputRewrite | None) -> dict[str, pa.Array]:
+    """The pieces struct's fields with the effective model input behind a rewritten export:
+    input_ids and attention_mask as InputRewrite.apply makes them, each piece's id the rewritten
+    id at its position (pieces and ids are both start, pieces, end)."""
+    if rewrite is None:
+        return fields
+    pairs = [None if ids is None else rewrite.apply(ids)
+             for ids in fields["input_ids"].to_pylist()]
+    pieces = fields["pieces"].to_pylist()
+    for row, pair in zip(pieces, pairs):
+        if row is not None and pair is not None and len(row) == len(pair[0]):
+            for piece, piece_id in zip(row, pair[0]):
+                piece["id"] = piece_id
+    return {**fields, "pieces": pa.array(pieces, fields["pieces"].type),
+            "input_ids": pa.array([None if p is None else p[0] for p in pairs],
+                                  fields["input_ids"].type),
+            "attention_mask": pa.array([None if p is None else p[1] for p in pairs],
+                                       fields["attention_mask"].type)}
+
+
+def records_batch(batch: pa.RecordBatch, labels: Sequence[str],
+                  rewrite: InputRewrite | None = None) -> pa.RecordBatch:
+    """One RECORD_SCHEMA batch from one batch of annotation columns (ANNOTATION_SCHEMA);
+    rewrite: the input rewrite the model carries, if any (the model input recorded is then the
+    effective one)."""
     texts = batch.column("text").to_pylist()
     decisions = [decide(*row, labels) for row in zip(
         texts, batch.column("text_error").to_pylist(), batch.column("class_result").to_pylist(),
@@ -179,7 +208,8 @@ def records_batch(batch: pa.RecordBatch, labels: Sequence[str]) -> pa.RecordBatc
     geometry = BatchTexts(texts)
     pieces_struct = batch.column("pieces")
     has_struct = pc.is_valid(pieces_struct).to_numpy(zero_copy_only=False)
-    fields = dict(zip([f.name for f in pieces_struct.type], pieces_struct.flatten()))
+    fields = rewritten(dict(zip([f.name for f in pieces_struct.type], pieces_struct.flatten())),
+                       rewrite)
     has_pieces = has_struct & pc.is_valid(fields["pieces"]).to_numpy(zero_copy_only=False)
     notes = fields["note"].to_pylist()
     columns: dict[str, Any] = {
@@ -213,14 +243,16 @@ def build_record(row: dict[str, Any], labels: Sequence[str]) -> dict[str, Any]:
     return records_batch(batch, labels).to_pylist()[0]
 
 
-def records_from_batches(labels_json: str
+def records_from_batches(labels_json: str, rewrite_json: str | None = None
                          ) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
-    """The mapInArrow function: annotation columns in, RECORD_SCHEMA batches out."""
+    """The mapInArrow function: annotation columns in, RECORD_SCHEMA batches out (rewrite_json:
+    the model's input rewrite, InputRewrite.to_json, when it carries one)."""
     labels = tuple(json.loads(labels_json))
+    rewrite = None if rewrite_json is None else InputRewrite.from_json(rewrite_json)
 
     def convert(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
             for chunk in row_chunks(batch):
-                yield records_batch(chunk, labels)
+                yield records_batch(chunk, labels, rewrite)
 
     return convert

@@ -201,7 +201,16 @@ def _every_section(summary: Summary) -> Summary:
         "after": None, "code": "stages = [a, b]  # <b> & 'q'", "pipeline_dir": None,
         "regressions": [], "remaining": [], "verification": {
             "pipeline_dir": "p", "records_dir": "r", "report_dir": "v", "compare_exit": 0,
-            "verdict": "hfparity compare: PASS: 0 of 12 predictions change label (0.00%)"}}
+            "verdict": "hfparity compare: PASS: 0 of 12 predictions change label (0.00%)"},
+        "model_side": {
+            "family": "roberta", "rules": ["start_token_masked"], "rewrite": "attend <s> & co",
+            "check": "max |Δlogit| 1e-06", "onnx_dir": "o", "pipeline_dir": "p2",
+            "records_dir": "r2", "report_dir": "v2", "starts_from": "the proposed pipeline",
+            "before": figures, "after": {**figures, "labels_agree": 12, "label_agreement": 1.0},
+            "regressions": [], "remaining": [
+                {"reason": "whitespace_chunk", "explanation": "a line break", "rows": 1,
+                 "label_flips": 0, "example_ids": ["r9"]}],
+            "compare_exit": 0, "verdict": "hfparity compare: PASS: 0 of 12 (rewrite)"}}
     return Summary.from_json(json.dumps(data))
 
 
@@ -226,6 +235,11 @@ def test_every_section_in_its_order_and_escaped(summary):
                             f"{HOSTILE} (space_marker_dropped: 9 rows, ")
     assert parser.text.count(HOSTILE) == 6  # why, family line, note, finding, cause, coverage
     assert "stages = [a, b]  # <b> & 'q'" in parser.text and "<l0>" in parser.text
+    assert "Model side: an input rewrite for start_token_masked" in parser.text
+    assert "attend &lt;s&gt; &amp; co" in page and "PASS: 0 of 12 (rewrite)" in parser.text
+    assert "100.00% (12/12)" in parser.text and "r9" in parser.text
+    assert "Then, on the model side, an input rewrite for start_token_masked (no setting " \
+           "reaches them): label changes 4 of 12 → 0 of 12" in parser.text
     assert "<b>bold</b>" not in page and "<l0>" not in page and "<b> &" not in page
 
 

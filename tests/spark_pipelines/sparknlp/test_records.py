@@ -173,3 +173,30 @@ def test_batches_are_converted_in_chunks_with_every_row_in_order(monkeypatch) ->
     assert chunked == whole
     assert [w["text"] for r in chunked if r["words"] for w in r["words"]] == ["good", "film", "ok"]
     assert [(w["begin"], w["end"]) for w in chunked[2]["words"]] == [(7, 11)]
+
+
+def test_a_rewritten_model_records_its_effective_input() -> None:
+    """Behind hfparity fix's XLM-R input rewrite, a row's input_ids, attention_mask and piece
+    ids are what the original graph gets: <s> attended, the unknown piece fed as <pad> (1) is
+    <unk> (3); a row without pieces stays null."""
+    from parity_core.families.input_rewrite import family_rewrite
+
+    pieces = {"pieces": [{"piece": "<s>", "id": 0, "begin": None, "end": None},
+                         {"piece": "▁good", "id": 95, "begin": 0, "end": 3},
+                         {"piece": "☃", "id": 1, "begin": 4, "end": 4},
+                         {"piece": "</s>", "id": 2, "begin": None, "end": None}],
+              "piece_count": 4, "truncated": False, "note": None, "input_ids": [0, 95, 1, 2],
+              "attention_mask": [0, 1, 1, 1], "token_type_ids": None}
+    row = {"id": "x", "text": "good ☃", "text_error": None, "tok_result": ["good", "☃"],
+           "tok_begin": [0, 5], "tok_end": [3, 5], "class_result": ["positive"],
+           "class_metadata": [[("negative", "0.5"), ("positive", "0.5")]], "pieces": pieces}
+    empty = {**row, "id": "e", "text": "", "tok_result": [], "tok_begin": [], "tok_end": [],
+             "class_result": [], "class_metadata": [], "pieces": None}
+    batch = pa.RecordBatch.from_pylist([row, empty], schema=ANNOTATION_SCHEMA)
+    out = {r["id"]: r for r in
+           records_batch(batch, LABELS, family_rewrite("xlm-roberta", 1)).to_pylist()}
+    assert out["x"]["input_ids"] == [0, 95, 3, 2] and out["x"]["attention_mask"] == [1, 1, 1, 1]
+    assert [p["id"] for p in out["x"]["pieces"]] == [0, 95, 3, 2]
+    assert out["e"]["input_ids"] is None and out["e"]["pieces"] is None
+    plain = records_batch(batch, LABELS).to_pylist()[0]
+    assert plain["input_ids"] == [0, 95, 1, 2] and plain["attention_mask"] == [0, 1, 1, 1]
