@@ -26,6 +26,8 @@ Causes come from the evidence both producers recorded, first that holds:
   which Spark NLP's encoder drops (the delimiter id);
 - pieces (first_chunk when Spark NLP's pieces are a strict prefix of Hugging Face's: the first
   basic-tokenizer chunk rule): the word reaches the model as other pieces;
+- the family fact behind the row's other differences, when one explains them all (an id rule
+  above, or marker_piece_dropped elsewhere in the row);
 - model_input: the word's pieces agree but the row's model input differs elsewhere;
 - start_token_masked: the same ids, but Spark NLP's attention mask (`id != 0`) hides the start
   token <s> (id 0 in RoBERTa and XLM-R), which Hugging Face attends to;
@@ -111,6 +113,21 @@ def _id_rule(spark_ids: Sequence[int], hf_ids: Sequence[int]) -> str | None:
     return None
 
 
+def _row_rule(spark: SparkRow, hf: HfRow) -> str | None:
+    """The family fact that explains every difference of the row's model input: an id rule
+    (_id_rule), or Hugging Face's lone `▁` pieces, which Spark NLP's encoder drops (with an id
+    rule on what is left); None when neither does (model_input)."""
+    rule = _id_rule(spark.input_ids, hf.input_ids)
+    if rule is not None:
+        return rule
+    markers = {i for pieces, ids in zip(hf.pieces, hf.piece_ids or [])
+               for piece, i in zip(pieces, ids) if piece == MARKER_PIECE}
+    kept = [i for i in hf.input_ids if i not in markers]
+    if markers and (kept == spark.input_ids or _id_rule(spark.input_ids, kept)):
+        return MARKER_DROPPED
+    return None
+
+
 def _strip_marker(piece: str) -> str:
     return piece[2:] if piece.startswith("##") else piece.lstrip("Ġ▁")
 
@@ -145,7 +162,7 @@ def word_cause(spark: SparkRow, hf: HfRow, w: int, max_length: int) -> str:
     if own is not None:
         return own
     if spark.input_ids != hf.input_ids:
-        return _id_rule(spark.input_ids, hf.input_ids) or "model_input"
+        return _row_rule(spark, hf) or "model_input"
     if spark.attention_mask and not all(spark.attention_mask):
         return START_MASKED  # same ids; Spark NLP's `id != 0` mask hides <s> (id 0)
     return "numerics"

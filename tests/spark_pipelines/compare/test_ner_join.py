@@ -110,6 +110,12 @@ def test_family_id_rules_name_the_word_not_its_pieces() -> None:
                           [["▁Aim", "<unk>", "e"], ["▁Paris"]], [[40, 3, 41], [21]])
     rows = word_rows(spark, hf, [None] * 2, LABELS, 128)
     assert [r["cause"] for r in rows] == ["unknown_as_pad", "unknown_as_pad"]
+    # SentencePiece: Hugging Face's lone ▁ before "Aimée", which Spark NLP drops, is the only
+    # difference of the row: the word after it takes that cause, not model_input.
+    spark, hf = _spm_rows([("Aimée", 12, 0, 5), ("▁Paris", 21, 6, 11)],
+                          [["▁", "Aimée"], ["▁Paris"]], [[9, 12], [21]])
+    rows = word_rows(spark, hf, [None] * 2, LABELS, 128)
+    assert [r["cause"] for r in rows] == ["marker_piece_dropped", "marker_piece_dropped"]
     # ALBERT: Spark NLP's encoder keeps the accent Hugging Face strips.
     spark, hf = _spm_rows([("▁aimée", 50, 0, 5), ("▁paris", 21, 6, 11)],
                           [["▁aimee"], ["▁paris"]], [[51], [21]])
