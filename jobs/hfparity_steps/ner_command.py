@@ -8,11 +8,12 @@ rows/entities.parquet}.
 
 The fix reads a check's summary.json and proposes the Spark NLP settings whose cause it found:
 the family's word-split pattern (a RegexTokenizer in place of Tokenizer) where words reach the
-model as other pieces (first_chunk, pieces), and a maxSentenceLength that covers the longest row
-where words were left unlabelled (truncation). It re-runs the check with the proposal (the
-proof) and prints both runs' figures; the grouping rule (NerConverter ends a chunk only on B-
-or O) has no NerConverter setting that gives Hugging Face's grouping, so it is reported as
-remaining, never "fixed".
+model as other pieces (first_chunk, pieces), a maxSentenceLength that covers the longest row
+where words were left unlabelled (truncation), and the checkpoint's caseSensitive where the
+check ran with another. It re-runs the check with the proposal (the proof) and prints both
+runs' figures; what no setting removes (summary.json's no_setting_removes: the family rules,
+fixed in Spark NLP's code, and the grouping rule, which none of NerConverter 5.5.3's settings
+changes) is printed as remaining, with its count, never "fixed".
 """
 
 from __future__ import annotations
