@@ -71,12 +71,14 @@ jars: deps
 # the path a user's own checkpoint takes (a second run finds each manifest and returns).
 IMPORTED := default models/cased_bert models/distilbert models/roberta models/xlm_roberta models/deberta models/albert models/large_logits
 IMPORTED += models/ner_cased_bert models/ner_roberta
+IMPORTED += models/ner_distilbert models/ner_xlm_roberta models/ner_deberta models/ner_albert
 assets: jars
 	$(PY) -m hf_reference.setup_models.build_assets
 	$(PY) -m hf_reference.setup_models.build_test_models
 	$(PY) -m hf_reference.setup_models.large_logits
 	$(PY) -m hf_reference.setup_models.sentence_models
 	$(PY) -m hf_reference.setup_models.ner_models
+	$(PY) -m hf_reference.setup_models.ner_family_models
 	for name in $(IMPORTED); do
 	  $(PY) -m jobs.hfparity import --checkpoint "$(HFPARITY_CACHE)/$$name/checkpoint" --output "$(HFPARITY_CACHE)/$$name"
 	done

@@ -18,11 +18,12 @@ Spark NLP's probabilities the difference is proven to come from the input, not t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from parity_core.families.unicode import trim_leading_space
 from parity_core.tasks.token_classification import DEFAULT_AGGREGATION
 
 Span = tuple[int, int]
@@ -36,6 +37,7 @@ class WordOutput:
     label: str | None
     probs: list[float] | None
     pieces: list[str]
+    piece_ids: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -91,14 +93,17 @@ class NerModel:
             for row in range(probs.shape[0]):
                 kept = int(enc["attention_mask"][row].sum())
                 ids = enc["input_ids"][row][:kept].tolist()
-                out.append(self._row(words[at + row], offsets[row][:kept], special[row][:kept],
-                                     probs[row], ids))
+                out.append(self._row(texts[at + row], words[at + row], offsets[row][:kept],
+                                     special[row][:kept], probs[row], ids))
         return out
 
-    def _row(self, words: Sequence[Span], offsets: list[list[int]], special: list[int],
-             probs: np.ndarray, ids: list[int]) -> RowOutput:
+    def _row(self, text: str, words: Sequence[Span], offsets: list[list[int]],
+             special: list[int], probs: np.ndarray, ids: list[int]) -> RowOutput:
+        """Each word's pieces are those whose span (the span rule: leading whitespace left out,
+        as DeBERTa-v2's tokenizer gives a `▁` piece the space before it) starts inside it."""
         tokens = self.tokenizer.convert_ids_to_tokens(ids)
-        starts = [(i, s) for i, (s, e) in enumerate(offsets) if not special[i] and e > s]
+        spans = [trim_leading_space(text, s, e) for s, e in offsets]
+        starts = [(i, s) for i, (s, e) in enumerate(spans) if not special[i] and e > s]
         out = []
         for begin, end in words:
             inside = [i for i, s in starts if begin <= s < end]
@@ -106,8 +111,8 @@ class NerModel:
                 out.append(WordOutput(None, None, []))
                 continue
             first = probs[inside[0]]
-            out.append(WordOutput(self.labels[int(first.argmax())],
-                                  [float(p) for p in first], [tokens[i] for i in inside]))
+            out.append(WordOutput(self.labels[int(first.argmax())], [float(p) for p in first],
+                                  [tokens[i] for i in inside], [ids[i] for i in inside]))
         return RowOutput(out, ids)
 
     def on_inputs(self, inputs: Sequence[tuple[list[int], list[int], list[int] | None]],
@@ -136,12 +141,14 @@ class NerModel:
 def entities(checkpoint: str, texts: Sequence[str], aggregation: str = DEFAULT_AGGREGATION,
              batch_size: int = 32) -> list[list[tuple[int, int, str, float]]]:
     """The HF token-classification pipeline's grouped entities per text: (start, end, type,
-    score); the pipeline truncates nothing itself, so texts past the model's limit are split by
-    its stride-less default (an error): callers pass texts within the limit."""
+    score), spans by the span rule (leading whitespace left out: DeBERTa-v2's offsets give an
+    entity's first `▁` piece the space before it); the pipeline truncates nothing itself, so
+    texts past the model's limit are split by its stride-less default (an error): callers pass
+    texts within the limit."""
     from transformers import pipeline
 
     tagger = pipeline("token-classification", model=checkpoint,
                       aggregation_strategy=aggregation, device="cpu")
     found = tagger(list(texts), batch_size=batch_size)
-    return [[(int(e["start"]), int(e["end"]), str(e["entity_group"]), float(e["score"]))
-             for e in row] for row in found]
+    return [[(*trim_leading_space(text, int(e["start"]), int(e["end"])), str(e["entity_group"]),
+              float(e["score"])) for e in row] for text, row in zip(texts, found)]

@@ -49,9 +49,10 @@ def _counterfactual(probs: Any, spark_row: Any) -> list[Any]:
 def run_check(info: CheckpointInfo, imported: Any, corpus: str, out: Path,
               settings: Any, aggregation: str = DEFAULT_AGGREGATION, limit: int | None = None,
               say: Callable[[str], None] = print, tolerance: float = 1e-3,
-              columns: tuple[str, str] = ("id", "text"), pipeline: str | None = None
-              ) -> dict[str, Any]:
-    """Run both sides on the corpus, join, write the report; returns summary.json's content."""
+              columns: tuple[str, str] = ("id", "text"), pipeline: str | None = None,
+              extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Run both sides on the corpus, join, write the report (with `extra`'s keys in its
+    summary: the fix's proposal and before figures); returns summary.json's content."""
     import pandas as pd
 
     from hf_reference.ner import NerModel, entities
@@ -92,7 +93,8 @@ def run_check(info: CheckpointInfo, imported: Any, corpus: str, out: Path,
         info.family.onnx_inputs)))
     for s, found, row in zip(sparks, hf_entities, outputs):
         hf = ner_join.HfRow([w.label for w in row.words], [w.probs for w in row.words],
-                            [w.pieces for w in row.words], row.input_ids, found)
+                            [w.pieces for w in row.words], row.input_ids, found,
+                            [w.piece_ids for w in row.words])
         sr = ner_join.SparkRow(s.id, s.text, s.words, s.labels, s.probs, s.entities, s.pieces,
                                s.input_ids, s.attention_mask)
         cf = _counterfactual(exact.get(s.id), s)
@@ -111,7 +113,7 @@ def run_check(info: CheckpointInfo, imported: Any, corpus: str, out: Path,
                     "tolerance": tolerance, "sparknlp_model": str(imported.sparknlp_model),
                     "onnx": str(imported.onnx), "id_column": columns[0],
                     "text_column": columns[1], "pipeline": pipeline,
-                    "worst_rows": ner_join.worst_rows(words, ents)})
+                    "worst_rows": ner_join.worst_rows(words, ents), **(extra or {})})
     (out / "rows").mkdir(parents=True, exist_ok=True)
     pd.DataFrame(words).to_parquet(out / WORDS_FILE, index=False)
     pd.DataFrame(ents).to_parquet(out / ENTITIES_FILE, index=False)

@@ -8,11 +8,12 @@ rows/entities.parquet}.
 
 The fix reads a check's summary.json and proposes the Spark NLP settings whose cause it found:
 the family's word-split pattern (a RegexTokenizer in place of Tokenizer) where words reach the
-model as other pieces (first_chunk, pieces), and a maxSentenceLength that covers the longest row
-where words were left unlabelled (truncation). It re-runs the check with the proposal (the
-proof) and prints both runs' figures; the grouping rule (NerConverter ends a chunk only on B-
-or O) has no NerConverter setting that gives Hugging Face's grouping, so it is reported as
-remaining, never "fixed".
+model as other pieces (first_chunk, pieces), a maxSentenceLength that covers the longest row
+where words were left unlabelled (truncation), and the checkpoint's caseSensitive where the
+check ran with another. It re-runs the check with the proposal (the proof) and prints both
+runs' figures; what no setting removes (summary.json's no_setting_removes: the family rules,
+fixed in Spark NLP's code, and the grouping rule, which none of NerConverter 5.5.3's settings
+changes) is printed as remaining, with its count, never "fixed".
 """
 
 from __future__ import annotations
@@ -49,12 +50,15 @@ def ner_conf(path: Path = CONF) -> dict[str, Any]:
             "tolerance": float(conf.get("tolerance", 1e-3))}
 
 
-def _settings(conf: dict[str, Any], max_length: int) -> Any:
+def _settings(conf: dict[str, Any], max_length: int, info: CheckpointInfo) -> Any:
+    """Spark NLP's settings: conf/ner.yaml's, caseSensitive the checkpoint's (not
+    do_lower_case, as for a sequence classifier) unless the conf names one."""
     from spark_pipelines.sparknlp.ner import NerSettings
 
     spark = conf["sparknlp"]
+    case = spark.get("case_sensitive")
     return NerSettings(max_sentence_length=max_length,
-                       case_sensitive=bool(spark.get("case_sensitive", True)),
+                       case_sensitive=not info.do_lower_case if case is None else bool(case),
                        batch_size=int(spark.get("batch_size", 8)),
                        converter_no_schema=bool(spark.get("converter_no_schema", False)))
 
@@ -70,7 +74,7 @@ def check_command(args: Any, info: CheckpointInfo, corpus: str, say: Callable[[s
     conf = ner_conf()
     output = Path(args.output).resolve()
     model = import_checkpoint(info, output / "model", say=say, quantize=args.quantize)
-    settings = _settings(conf, args.max_length)
+    settings = _settings(conf, args.max_length, info)
     summary = run_check(info, model, corpus, output / REPORT_DIR, settings, conf["aggregation"],
                         say=say, tolerance=conf["tolerance"],
                         columns=(args.id_column, args.text_column),
@@ -120,6 +124,11 @@ def propose(summary: dict[str, Any], summary_dir: Path, info: CheckpointInfo
     causes = summary["word_causes"]
     changes: dict[str, Any] = {}
     why = []
+    if summary["sparknlp_settings"]["case_sensitive"] == info.do_lower_case:
+        changes["case_sensitive"] = not info.do_lower_case
+        why.append(f"caseSensitive was {not changes['case_sensitive']}, the checkpoint's "
+                   f"do_lower_case is {info.do_lower_case}: setCaseSensitive"
+                   f"({changes['case_sensitive']})")
     if any(causes.get(c) for c in PIECE_CAUSES):
         changes["tokenizer_pattern"] = word_split_pattern(info.family.tokenizer_model)
         why.append(f"{sum(causes.get(c, 0) for c in PIECE_CAUSES)} words reach the model as "
@@ -156,24 +165,38 @@ def fix_command(args: Any, say: Callable[[str], None]) -> int:
     if not changes:
         say("fix: no setting changes the causes found "
             f"({before['word_causes'] or 'none'}); nothing to re-run")
+        for line in remaining_lines(before):
+            say(line)
         return 0
     for line in why:
         say(f"proposal: {line}")
     settings = replace(NerSettings(**{k: tuple(v) if isinstance(v, list) else v
                                       for k, v in before["sparknlp_settings"].items()}),
                        **changes)
+    fix = {"changes": changes, "why": why, "report_before": str(path.parent),
+           "before": {"word_label_agreement": before["word_label_agreement"],
+                      "entity_micro_f1": before["entity_scores_sparknlp_vs_hf"]["micro"]["f1"]}}
     after = run_check(info, imported, before["corpus"], output, settings,
                       before["hf_aggregation"], say=say, tolerance=before["tolerance"],
-                      columns=(before["id_column"], before["text_column"]))
+                      columns=(before["id_column"], before["text_column"]), extra={"fix": fix})
     (output / "proposal.json").write_text(json.dumps(
-        {"changes": changes, "why": why, "settings": asdict(settings)}, indent=2) + "\n")
+        {"changes": changes, "why": why, "settings": asdict(settings),
+         "no_setting_removes": after.get("no_setting_removes", {})}, indent=2) + "\n")
     for name, summary in (("before", before), ("after", after)):
         for line in verdict_lines(summary):
             say(f"{name}: {line}")
-    remaining = after["entity_causes"].get("grouping_rule", 0)
-    if remaining:
-        say(f"remaining: {remaining} entities differ by the grouping rule (NerConverter ends a "
-            "chunk only on B- or O; no NerConverter setting gives the pipeline's grouping)")
+    for line in remaining_lines(after):
+        say(line)
     say(f"fix report: {output / 'index.html'}; proposal: {output / 'proposal.json'}")
     say(f"fix done in {time.time() - started:.1f} s")
     return 0
+
+
+def remaining_lines(summary: dict[str, Any]) -> list[str]:
+    """One line per cause no Spark NLP setting removes (summary.json's no_setting_removes: the
+    family rules and NerConverter's grouping rule), with its count and why."""
+    out = []
+    for cause, facts in (summary.get("no_setting_removes") or {}).items():
+        count = ", ".join(f"{facts[k]} {k}" for k in ("words", "entities") if facts.get(k))
+        out.append(f"remaining: {cause} ({count}): {facts['why']}")
+    return out

@@ -33,6 +33,24 @@ DEFAULT_AGGREGATION = "first"  # closest to Spark NLP's first-piece rule on Word
 
 Entity = tuple[int, int, str]  # start, end (exclusive), type; code points
 
+# The entity cause when every word agrees on its label and the entities still differ.
+GROUPING_RULE = "grouping_rule"
+# NerConverter's settings in Spark NLP 5.5.3 (its Python and Scala sources: NerConverter,
+# NerTagsEncoding.fromIOB) and what each changes: none moves where a chunk ends.
+NERCONVERTER_SETTINGS = {
+    "whiteList": "keeps only the chunks of the listed types, after grouping: drops chunks, "
+                 "never splits one",
+    "preservePosition": "takes a chunk's text from the document's offsets or from its first "
+                        "word: no chunk boundary changes",
+    "nerHasNoSchema": "reads labels without a B-/I- prefix (the whole label is the type); a "
+                      "chunk still ends only on a B- label or O",
+}
+GROUPING_REASON = (
+    "NerConverter ends a chunk only on a B- label or O, so an I- label of another type continues "
+    "the open chunk (B-PER I-LOC is one PER chunk) where Hugging Face's pipeline starts a new "
+    "entity at every type change; none of NerConverter's settings in Spark NLP 5.5.3 ("
+    + ", ".join(NERCONVERTER_SETTINGS) + ") changes where a chunk ends")
+
 
 def is_token_classification(architecture: str | None) -> bool:
     """Whether config.json's first architecture is a token classifier."""

@@ -16,8 +16,18 @@ Causes come from the evidence both producers recorded, first that holds:
   position's logits (Spark NLP slices the logits by its piece count, not the kept count);
 - no_annotation: Spark NLP made no piece of the word in a row within the limit (the word
   normalises to nothing);
+- piece_id_offset (DeBERTa): each piece fed as Hugging Face's id + 1 (an unknown piece keeps
+  its surface string on Spark NLP's side, so the ids, not the strings, decide);
+- unknown_as_pad (XLM-R): an unknown piece fed as 1 (<pad>) where Hugging Face feeds 3 (<unk>),
+  in the word or, the row's only difference, elsewhere in the row;
+- accents_kept (ALBERT): Spark NLP's pieces hold an accented letter Hugging Face's do not
+  (its SentencePiece encoder lowercases but keeps accents);
+- marker_piece_dropped (SentencePiece): Hugging Face's pieces are Spark NLP's after a lone `▁`,
+  which Spark NLP's encoder drops (the delimiter id);
 - pieces (first_chunk when Spark NLP's pieces are a strict prefix of Hugging Face's: the first
   basic-tokenizer chunk rule): the word reaches the model as other pieces;
+- the family fact behind the row's other differences, when one explains them all (an id rule
+  above, or marker_piece_dropped elsewhere in the row);
 - model_input: the word's pieces agree but the row's model input differs elsewhere;
 - start_token_masked: the same ids, but Spark NLP's attention mask (`id != 0`) hides the start
   token <s> (id 0 in RoBERTa and XLM-R), which Hugging Face attends to;
@@ -31,15 +41,28 @@ given per word; `reproduced` says whether it matches Spark NLP's probabilities w
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from parity_core.families import RULES
+from parity_core.families.albert import ACCENTED, ACCENTS_KEPT
 from parity_core.families.base import START_MASKED
-from parity_core.tasks.token_classification import entity_scores, overlaps
+from parity_core.families.deberta import PIECE_ID_OFFSET, PIECE_ID_SHIFT
+from parity_core.families.sentencepiece import REMAINING as SPM_REMAINING
+from parity_core.families.xlm_roberta import HF_UNKNOWN_ID, UNKNOWN_AS_PAD, UNKNOWN_PIECE_ID
+from parity_core.tasks.token_classification import (
+    GROUPING_REASON,
+    GROUPING_RULE,
+    entity_scores,
+    overlaps,
+)
 
 TOLERANCE = 1e-3
+MARKER_PIECE = "\u2581"  # SentencePiece's lone space marker
+MARKER_DROPPED = "marker_piece_dropped"
 AGREE = "agree"
 
 
@@ -52,6 +75,7 @@ class HfRow:
     pieces: list[list[str]]
     input_ids: list[int]
     entities: list[tuple[int, int, str, float]]
+    piece_ids: list[list[int]] | None = None  # per word, the ids of its pieces
 
 
 @dataclass(frozen=True)
@@ -74,6 +98,36 @@ def _word_pieces(spark: SparkRow, begin: int, end: int) -> list[tuple[int, str]]
     return [(i, p[0]) for i, p in enumerate(spark.pieces) if begin <= p[2] < end]
 
 
+def _id_rule(spark_ids: Sequence[int], hf_ids: Sequence[int]) -> str | None:
+    """The family id rule that explains every difference between two id lists of one length:
+    DeBERTa's +1 on every id, or XLM-R's unknown piece fed as <pad>; None when neither does."""
+    if len(spark_ids) != len(hf_ids):
+        return None
+    pairs = [(s, h) for s, h in zip(spark_ids, hf_ids) if s != h]
+    if not pairs:
+        return None
+    if all(s == UNKNOWN_PIECE_ID and h == HF_UNKNOWN_ID for s, h in pairs):
+        return UNKNOWN_AS_PAD
+    if all(s == h + PIECE_ID_OFFSET for s, h in pairs):
+        return PIECE_ID_SHIFT
+    return None
+
+
+def _row_rule(spark: SparkRow, hf: HfRow) -> str | None:
+    """The family fact that explains every difference of the row's model input: an id rule
+    (_id_rule), or Hugging Face's lone `▁` pieces, which Spark NLP's encoder drops (with an id
+    rule on what is left); None when neither does (model_input)."""
+    rule = _id_rule(spark.input_ids, hf.input_ids)
+    if rule is not None:
+        return rule
+    markers = {i for pieces, ids in zip(hf.pieces, hf.piece_ids or [])
+               for piece, i in zip(pieces, ids) if piece == MARKER_PIECE}
+    kept = [i for i in hf.input_ids if i not in markers]
+    if markers and (kept == spark.input_ids or _id_rule(spark.input_ids, kept)):
+        return MARKER_DROPPED
+    return None
+
+
 def _strip_marker(piece: str) -> str:
     return piece[2:] if piece.startswith("##") else piece.lstrip("Ġ▁")
 
@@ -89,13 +143,26 @@ def word_cause(spark: SparkRow, hf: HfRow, w: int, max_length: int) -> str:
         return "truncation" if truncated else "no_annotation"
     ours = [p for _, p in mine]
     theirs = hf.pieces[w]
+    # The word's own ids, when a family id rule explains all their differences (an unknown
+    # piece keeps its surface string on Spark NLP's side: the rule, not the string, decides).
+    own = _id_rule([spark.pieces[i][1] for i, _ in mine], hf.piece_ids[w]) \
+        if hf.piece_ids is not None else None
     if ours != theirs:
+        if own is not None:
+            return own
+        if any(re.search(ACCENTED, p) for p in ours) and not any(
+                re.search(ACCENTED, p) for p in theirs):
+            return ACCENTS_KEPT
+        if theirs[:1] == [MARKER_PIECE] and theirs[1:] == ours:
+            return MARKER_DROPPED
         plain = [_strip_marker(p) for p in theirs]
         if [_strip_marker(p) for p in ours] == plain[:len(ours)] and len(ours) < len(plain):
             return "first_chunk"
         return "pieces"
+    if own is not None:
+        return own
     if spark.input_ids != hf.input_ids:
-        return "model_input"
+        return _row_rule(spark, hf) or "model_input"
     if spark.attention_mask and not all(spark.attention_mask):
         return START_MASKED  # same ids; Spark NLP's `id != 0` mask hides <s> (id 0)
     return "numerics"
@@ -151,7 +218,7 @@ def word_rows(spark: SparkRow, hf: HfRow, counterfactual: list[list[float] | Non
 def _entity_cause(words: list[dict[str, Any]], span: tuple[int, int]) -> str:
     inside = [w for w in words if overlaps((w["begin"], w["end"], ""), (*span, ""))]
     differing = [w for w in inside if w["sparknlp_label"] != w["hf_label"]]
-    return "grouping_rule" if not differing else differing[0]["cause"] or "label"
+    return GROUPING_RULE if not differing else differing[0]["cause"] or "label"
 
 
 def entity_rows(spark: SparkRow, hf: HfRow, words: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -217,7 +284,25 @@ def summarise(words: list[dict[str, Any]], entities: list[dict[str, Any]],
         "entity_causes": dict(Counter(e["cause"] for e in entities
                                       if e["status"] != "match").most_common()),
         "entity_scores_sparknlp_vs_hf": {k: v.as_dict() for k, v in scores.items()},
+        "no_setting_removes": no_setting_removes(words, entities),
     }
+
+
+def no_setting_removes(words: list[dict[str, Any]], entities: list[dict[str, Any]]
+                       ) -> dict[str, dict[str, Any]]:
+    """The causes found that no Spark NLP setting removes, each with its count and why: the
+    family rules (fixed in Spark NLP's classification code) and NerConverter's grouping rule."""
+    out: dict[str, dict[str, Any]] = {}
+    for cause, n in Counter(w["cause"] for w in words
+                            if w["cause"] in RULES or w["cause"] == MARKER_DROPPED).most_common():
+        why = SPM_REMAINING[cause] if cause == MARKER_DROPPED else (
+            f"{RULES[cause].evidence}; fixed in Spark NLP 5.5.3's code: no pipeline setting "
+            "changes it")
+        out[cause] = {"words": n, "why": why}
+    grouped = sum(1 for e in entities if e["cause"] == GROUPING_RULE)
+    if grouped:
+        out[GROUPING_RULE] = {"entities": grouped, "why": GROUPING_REASON}
+    return out
 
 
 def worst_rows(words: list[dict[str, Any]], entities: list[dict[str, Any]], limit: int = 10

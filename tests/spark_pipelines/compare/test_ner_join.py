@@ -82,3 +82,54 @@ def test_same_ids_with_the_start_token_masked_is_not_numerics() -> None:
     hf.probs[1][0] += 0.01  # the scores differ, the labels do not
     rows = word_rows(spark, hf, [None] * 5, LABELS, max_length=6)
     assert (rows[1]["status"], rows[1]["cause"]) == ("scores_differ", "start_token_masked")
+
+
+def _spm_rows(spark_pieces: list[tuple], hf_pieces: list[list[str]], hf_ids: list[list[int]]
+              ) -> tuple[SparkRow, HfRow]:
+    """A two-word row ("Aimée Paris") whose Spark NLP pieces and HF pieces are given."""
+    text, words = "Aimée Paris", [(0, 5), (6, 11)]
+    labels = ["B-PER", "B-LOC"]
+    spark = SparkRow("r2", text, words, labels, [as_map(x) for x in labels], [],
+                     [("<s>", 0, -1, -1), *spark_pieces, ("</s>", 2, -1, -1)],
+                     [0, *(p[1] for p in spark_pieces), 2])
+    hf = HfRow(["O", "O"], [probs("O"), probs("O")], hf_pieces,
+               [0, *(i for ids in hf_ids for i in ids), 2], [], hf_ids)
+    return spark, hf
+
+
+def test_family_id_rules_name_the_word_not_its_pieces() -> None:
+    # DeBERTa: the same pieces, each fed as Hugging Face's id + 1.
+    spark, hf = _spm_rows([("▁Aimée", 11, 0, 5), ("▁Paris", 21, 6, 11)],
+                          [["▁Aimée"], ["▁Paris"]], [[10], [20]])
+    assert [r["cause"] for r in word_rows(spark, hf, [None] * 2, LABELS, 128)] == [
+        "piece_id_offset", "piece_id_offset"]
+    # XLM-R: an unknown piece keeps its surface string on Spark NLP's side and is fed as 1
+    # (<pad>) where Hugging Face feeds 3 (<unk>); the other word differs by that alone.
+    spark, hf = _spm_rows([("▁Aim", 40, 0, 3), ("é", 1, 3, 4), ("e", 41, 4, 5),
+                           ("▁Paris", 21, 6, 11)],
+                          [["▁Aim", "<unk>", "e"], ["▁Paris"]], [[40, 3, 41], [21]])
+    rows = word_rows(spark, hf, [None] * 2, LABELS, 128)
+    assert [r["cause"] for r in rows] == ["unknown_as_pad", "unknown_as_pad"]
+    # SentencePiece: Hugging Face's lone ▁ before "Aimée", which Spark NLP drops, is the only
+    # difference of the row: the word after it takes that cause, not model_input.
+    spark, hf = _spm_rows([("Aimée", 12, 0, 5), ("▁Paris", 21, 6, 11)],
+                          [["▁", "Aimée"], ["▁Paris"]], [[9, 12], [21]])
+    rows = word_rows(spark, hf, [None] * 2, LABELS, 128)
+    assert [r["cause"] for r in rows] == ["marker_piece_dropped", "marker_piece_dropped"]
+    # ALBERT: Spark NLP's encoder keeps the accent Hugging Face strips.
+    spark, hf = _spm_rows([("▁aimée", 50, 0, 5), ("▁paris", 21, 6, 11)],
+                          [["▁aimee"], ["▁paris"]], [[51], [21]])
+    rows = word_rows(spark, hf, [None] * 2, LABELS, 128)
+    assert [r["cause"] for r in rows] == ["accents_kept", "model_input"]
+    removes = summarise(rows, [], [spark], [hf])["no_setting_removes"]
+    assert set(removes) == {"accents_kept"} and removes["accents_kept"]["words"] == 1
+
+
+def test_the_grouping_rule_is_named_as_no_setting_removes_it() -> None:
+    labels = ["B-PER", "I-LOC", "O", "B-LOC", "O"]
+    spark = spark_row(labels, [(0, 13, "PER", 0.9)])
+    hf = hf_row(labels, [(0, 7, "PER", 0.9), (8, 13, "LOC", 0.9)])
+    words = word_rows(spark, hf, [probs(x) for x in labels], LABELS, 6)
+    removes = summarise(words, entity_rows(spark, hf, words), [spark], [hf])["no_setting_removes"]
+    assert removes["grouping_rule"]["entities"] == 2
+    assert "nerHasNoSchema" in removes["grouping_rule"]["why"]
