@@ -53,8 +53,8 @@ TOKENIZATION_CAUSE = "tokenization (the HF model re-run on Spark NLP's own word 
 SPARK_MAX_LENGTH_DEFAULT = 128  # the embedding annotators' maxSentenceLength default
 SPARK_MAX = 256  # the longest batch padding the padding re-computation tries
 SPARK_DIM_CAUSE = "flattened token matrix (BertSentenceEmbeddings reads last_hidden_state)"
-BATCH_CAUSE = ("batch padding attended, pooling {} (the annotator's attention mask covers the "
-               "padding of the batch the row ran in)")
+BATCH_CAUSE = ("{} over the batch's first row's positions (E5Embeddings 5.5.3 pools every row "
+               "of a batch with the first row's attention mask)")
 
 
 CORPUS_READ = "corpus.parquet"  # the corpus as the Spark NLP run read it: what the reference embeds
@@ -137,8 +137,8 @@ def _batch_attention(model: tuple[Any, Any], wanted: list[str], spark: list[dict
                      text_by_id: dict[str, str | None], meta: dict[str, Any]
                      ) -> dict[str, dict[str, np.ndarray]]:
     """Rows whose vector may come from the batch they ran in: the HF model re-run on that very
-    batch (spark_batches) as E5Embeddings/BGEEmbeddings 5.5.3 run it (batch_attended)."""
-    from hf_reference.sentence_embedding import batch_attended
+    batch (spark_batches) and pooled as E5Embeddings 5.5.3 pools it (batch_first_mask)."""
+    from hf_reference.sentence_embedding import batch_first_mask
 
     batch_size, max_length = meta.get("batch_size"), meta.get("max_sentence_length")
     dim = model[0].config.hidden_size
@@ -156,7 +156,7 @@ def _batch_attention(model: tuple[Any, Any], wanted: list[str], spark: list[dict
                              max_length=max_length)["input_ids"]
         return [tokenizer.cls_token_id, *pieces[:max_length - 2], tokenizer.sep_token_id]
 
-    vectors = batch_attended(model, [[ids_of(i) for i in b] for b in batches])
+    vectors = batch_first_mask(model, [[ids_of(i) for i in b] for b in batches])
     order = [i for b in batches for i in b]
     return {BATCH_CAUSE.format(name): {i: v for i, v in zip(order, found) if i in targets}
             for name, found in vectors.items()}
@@ -203,13 +203,16 @@ def _causes(checkpoint: str, ids: list[str], texts: list[str | None],
     texts_wanted = [text_of[i] for i in wanted]
     lengths = sorted({spec.max_length, 128})
     model = load_encoder(checkpoint)
-    for name, matrix in candidates(model, texts_wanted, lengths).items():
-        found[f"pooling {name}"] = dict(zip(wanted, matrix))
+    # a pooling can only reproduce a vector of the model's own dimension
+    pooled = [i for i in wanted if spark_by_id[i]["dimension"] == spec.dimension]
+    for name, matrix in candidates(model, [text_of[i] for i in pooled], lengths).items():
+        found[f"pooling {name}"] = dict(zip(pooled, matrix))
     # the row's own pieces before any batch: the simplest re-computation that reproduces wins
     found.update(_tokenization(model, spec, wanted, spark_by_id, reference))
+    # the batch the row ran in (recorded) before a scan over batch lengths (a user pipeline)
+    found.update(_batch_attention(model, wanted, spark, dict(zip(ids, texts)), meta))
     found[PADDING_CAUSE] = _batch_padding(model, wanted, texts_wanted,
                                           spark_by_id, limits)
-    found.update(_batch_attention(model, wanted, spark, dict(zip(ids, texts)), meta))
     ref_vectors = {r["id"]: np.asarray(r["vector"], np.float32) for r in reference if r["vector"]}
     by_dim: dict[int, list[str]] = {}
     for row_id in wanted:
