@@ -438,7 +438,8 @@ def run(args: argparse.Namespace) -> int:
         summary = json.loads((Path(proposal["report"]) / "summary.json").read_text())
         for line in _detail_lines(summary):
             say(line)
-        say(f"fix: {output / 'fix.json'} ({len(result['tried'])} candidates run, each with its "
+        ran, planned = len(result["tried"]), len(fix_candidates(args.checkpoint, args.model))
+        say(f"fix: {output / 'fix.json'} ({ran} of {planned} candidates run, each with its "
             "report)")
         return EXIT_OK if proposal["proven"] else EXIT_THRESHOLD
     model = Path(args.model or Path(args.checkpoint).parent)
