@@ -50,6 +50,7 @@ from spark_pipelines.report.sentence_embedding import DIFFERING, verdict_line, w
 PADDING_CAUSE = "mean over the batch's padding (the annotator averages padded positions)"
 CAUSED = DIFFERING
 TOKENIZATION_CAUSE = "tokenization (the HF model re-run on Spark NLP's own word pieces)"
+TOKENIZATION_L2 = f"{TOKENIZATION_CAUSE}, then L2 (the annotator normalises, the folder does not)"
 SPARK_MAX_LENGTH_DEFAULT = 128  # the embedding annotators' maxSentenceLength default
 SPARK_MAX = 256  # the longest batch padding the padding re-computation tries
 SPARK_DIM_CAUSE = "flattened token matrix (BertSentenceEmbeddings reads last_hidden_state)"
@@ -165,15 +166,16 @@ def _batch_attention(model: tuple[Any, Any], wanted: list[str], spark: list[dict
 def _tokenization(model: tuple[Any, Any], spec: Any, wanted: list[str],
                   spark_by_id: dict[str, dict], reference: list[dict]
                   ) -> dict[str, dict[str, np.ndarray]]:
-    """Rows whose Spark NLP word pieces (BertSentenceEmbeddings.tokenize, recorded by the Spark
+    """Rows whose Spark NLP word pieces (the annotator's own tokenize, recorded by the Spark
     NLP run) differ from the reference's: the HF model re-run on Spark NLP's pieces, pooled as
-    the reference pools (or flattened, for a token export)."""
+    the reference pools (or flattened, for a token export), and L2-normalised as well when the
+    reference is not."""
     from hf_reference.sentence_embedding import on_pieces
 
     hf_ids = {r["id"]: (r["input_ids"] or [])[1:-1] for r in reference}
     rows = [i for i in wanted if spark_by_id[i].get("piece_ids") is not None
             and list(spark_by_id[i]["piece_ids"]) != hf_ids.get(i)]
-    found: dict[str, dict[str, np.ndarray]] = {TOKENIZATION_CAUSE: {}}
+    found: dict[str, dict[str, np.ndarray]] = {TOKENIZATION_CAUSE: {}, TOKENIZATION_L2: {}}
     for row_id in rows:
         record = spark_by_id[row_id]
         dim = record["dimension"] or 0
@@ -181,6 +183,8 @@ def _tokenization(model: tuple[Any, Any], spec: Any, wanted: list[str],
         vector = on_pieces(model, [record["piece_ids"]], SPARK_MAX_LENGTH_DEFAULT if pad_to
                            else spec.max_length, spec.pooling, spec.normalize, pad_to)[0]
         found[TOKENIZATION_CAUSE][row_id] = vector
+        if not spec.normalize and not pad_to:  # an annotator that always L2-normalises (BGE)
+            found[TOKENIZATION_L2][row_id] = vector / max(1e-12, float(np.linalg.norm(vector)))
     return found
 
 
