@@ -1,9 +1,10 @@
 """The sentence-embedding reference (sentence-transformers itself) and the cause re-computations.
 
 reference(): sentence-transformers runs the folder with its own pooling, Normalize and
-max_seq_length; one record per row (vector float32, dimension, norm, pieces, ids). Rows
-without text get status `no_text` and no vector (sentence-transformers would embed "" as
-[CLS][SEP]; Spark NLP makes no annotation for it: neither is a vector of that row's text).
+max_seq_length; one record per row (vector float32, dimension, norm, pieces, ids). A blank text
+is embedded as sentence-transformers embeds it ([CLS][SEP]), as the classifier's reference
+scores it; a null or non-string text (None here) is `invalid_text` with no vector, as for the
+classifier.
 
 candidates(): the HF model's own token outputs (last_hidden_state, pooler_output) pooled every
 way a Spark NLP annotator might (hf_reference/sentence_pooling.py), with and without L2, at the
@@ -20,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from parity_core.records import STATUS_INVALID_TEXT
 from parity_core.tasks.sentence_embedding import POOLINGS, read_spec
 
 SPARKNLP_DEFAULT_MAX_LENGTH = 128
@@ -37,7 +39,7 @@ def reference(folder: str | Path, ids: Sequence[str], texts: Sequence[str | None
     """One record per row: sentence-transformers' vector with the folder's own settings."""
     model = _st_model(folder)
     tokenizer = model.tokenizer
-    present = [i for i, t in enumerate(texts) if t is not None and t.strip()]
+    present = [i for i, t in enumerate(texts) if t is not None]
     vectors = model.encode([texts[i] for i in present], batch_size=BATCH,
                            convert_to_numpy=True).astype(np.float32)
     by_row = dict(zip(present, vectors))
@@ -45,7 +47,7 @@ def reference(folder: str | Path, ids: Sequence[str], texts: Sequence[str | None
     for i, (row_id, text) in enumerate(zip(ids, texts)):
         vector = by_row.get(i)
         if vector is None:
-            records.append({"id": row_id, "status": "no_text", "vector": None,
+            records.append({"id": row_id, "status": STATUS_INVALID_TEXT, "vector": None,
                             "dimension": None, "norm": None, "pieces": None,
                             "input_ids": None})
             continue
@@ -175,3 +177,33 @@ def on_pieces(model: tuple[Any, Any], piece_ids: Sequence[Sequence[int]], max_le
         vectors = normalize(vectors) if l2 else vectors
         out.extend(vectors.numpy().astype(np.float32))
     return out
+
+
+def batch_first_mask(model: tuple[Any, Any], batches: Sequence[Sequence[Sequence[int]]]
+                     ) -> dict[str, list[np.ndarray]]:
+    """name -> one vector per row, batch after batch: the HF model run on each batch as a whole
+    and pooled the way E5Embeddings 5.5.3 pools its ONNX output (measured: it reproduces 120
+    of 120 rows, jobs/sentence_embedding.py). Each row is [CLS] + its piece ids + [SEP]
+    (`batches` holds the ids with both), padded to the batch's longest row with the padding
+    masked out of attention; every row is then averaged over the FIRST row's positions (the
+    annotator's pooling reads the first row's attention mask for the whole batch): a shorter
+    row averages padding in, a longer row loses its tail. Names: `mean` and `mean+l2`."""
+    import torch
+
+    from hf_reference.sentence_pooling import normalize
+
+    encoder, _ = model
+    found: dict[str, list[np.ndarray]] = {}
+    for batch in batches:
+        width = max(len(row) for row in batch)
+        ids = torch.zeros((len(batch), width), dtype=torch.long)
+        mask = torch.zeros_like(ids)
+        for i, row in enumerate(batch):
+            ids[i, :len(row)], mask[i, :len(row)] = torch.tensor(list(row)), 1
+        with torch.inference_mode():
+            states = encoder(input_ids=ids, attention_mask=mask,
+                             token_type_ids=torch.zeros_like(ids)).last_hidden_state
+        pooled = states[:, :len(batch[0])].mean(dim=1)
+        for name, vectors in (("mean", pooled), ("mean+l2", normalize(pooled))):
+            found.setdefault(name, []).extend(vectors.numpy().astype(np.float32))
+    return found

@@ -63,6 +63,11 @@ def check_output_path(path: str, overwrite: bool, flag: str = "--output") -> str
     return path
 
 
+def say(message: str) -> None:
+    """A progress or verdict line of the `hfparity` command (every task prints through here)."""
+    print(f"[hfparity] {message}", flush=True)
+
+
 def exit_code(main: Callable[[], int]) -> int:
     """Run a job's main and turn refusals into exit code 2 with a one-line message."""
     try:

@@ -30,6 +30,7 @@ from jobs.cli import (
     EXIT_OK,
     check_corpus_path,
     exit_code,
+    say,
 )
 from jobs.hfparity_steps.model_explain import add_explain_parser
 from parity_core.checkpoint import SUPPORTED
@@ -38,10 +39,6 @@ from parity_core.errors import BadInput
 from parity_core.tasks.token_classification import config_architecture, is_token_classification
 
 SUPPORTED_NOTE = f"supported: {SUPPORTED}"  # the one list, parity_core.checkpoint's
-
-
-def say(message: str) -> None:
-    print(f"[hfparity] {message}", flush=True)
 
 
 def _parser() -> argparse.ArgumentParser:

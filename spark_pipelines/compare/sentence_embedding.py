@@ -5,8 +5,9 @@ reproduces each differing Spark NLP vector (its cause).
 Pure numpy/pyarrow (the join path never imports torch): the HF re-computations arrive as arrays
 (hf_reference/sentence_embedding.py makes them). Every corpus row gets a status:
 `agree` / `differs` (both vectors measured), `dimension_mismatch`, `missing_reference`,
-`missing_sparknlp` (a side has no vector), `no_text` (neither side has one: not measured). Only
-`agree` reads as agreement, and corpus metrics say how many rows they were measured on.
+`missing_sparknlp` (a side has no vector), `unscored_both` (a null or non-string text: both
+sides write invalid_text, as for the classifier; not measured). Only `agree` reads as
+agreement, and corpus metrics say how many rows they were measured on.
 """
 
 from __future__ import annotations
@@ -22,7 +23,10 @@ import numpy as np
 import yaml
 
 from parity_core.errors import ConfigError
+from parity_core.records import STATUS_INVALID_TEXT
 from parity_core.tasks.sentence_embedding import compare_vectors
+from spark_pipelines.report.schema import UNSCORED_BOTH
+from spark_pipelines.report.sentence_embedding import AGREE, DIFFERING
 
 CONF = Path(__file__).resolve().parents[2] / "conf" / "sentence_embedding.yaml"
 
@@ -59,8 +63,8 @@ def join(reference: Sequence[Mapping[str, Any]], sparknlp: Sequence[Mapping[str,
         other = spark_by_id.get(ref["id"], {})
         a, b = ref.get("vector"), other.get("vector")
         diff = compare_vectors(a, b, limits.cosine_tolerance, limits.abs_tolerance)
-        if a is None and b is None:
-            status = "no_text" if ref.get("status") == "no_text" else "missing_both"
+        if a is None and ref.get("status") == other.get("status") == STATUS_INVALID_TEXT:
+            status = UNSCORED_BOTH
         elif a is None:
             status = "missing_reference"
         elif b is None:
@@ -68,7 +72,7 @@ def join(reference: Sequence[Mapping[str, Any]], sparknlp: Sequence[Mapping[str,
         elif len(a) != len(b):
             status = "dimension_mismatch"
         else:
-            status = "agree" if diff.agrees else "differs"
+            status = AGREE if diff.agrees else "differs"
         rows.append({"id": ref["id"], "status": status,
                      "reference_status": ref.get("status"),
                      "sparknlp_status": other.get("status", "absent"),
@@ -98,13 +102,16 @@ def name_causes(rows: list[dict[str, Any]], observed: Mapping[str, np.ndarray],
                 candidates: Mapping[str, Mapping[str, np.ndarray]],
                 limits: EmbeddingThresholds) -> None:
     """For each row not in agreement, the first candidate (in the given order) that reproduces
-    Spark NLP's vector; `reproduced` False where none does (the cause stays unnamed)."""
+    Spark NLP's vector; `reproduced` False where none does (the cause stays unnamed, or names
+    the Spark NLP status of a row that has no vector there)."""
     for row in rows:
         vector = observed.get(row["id"])
-        if row["status"] not in ("differs", "dimension_mismatch", "missing_reference") or (
-                vector is None):
+        if row["status"] not in DIFFERING:
             continue
         row["reproduced"] = False
+        if vector is None:  # nothing to re-compute: the status says what happened
+            row["cause"] = f"no Spark NLP vector ({row['sparknlp_status']})"
+            continue
         for name, by_id in candidates.items():
             candidate = by_id.get(row["id"])
             if candidate is not None and reproduces(candidate, vector,
@@ -152,10 +159,9 @@ def summarise(rows: list[dict[str, Any]], retrieval_metrics: Mapping[str, Any],
               limits: EmbeddingThresholds, context: Mapping[str, Any]) -> dict[str, Any]:
     statuses = Counter(r["status"] for r in rows)
     cosines = np.array([r["cosine"] for r in rows if r["cosine"] is not None])
-    differing = [r for r in rows if r["status"] in ("differs", "dimension_mismatch",
-                                                    "missing_reference", "missing_sparknlp")]
+    differing = [r for r in rows if r["status"] in DIFFERING]
     explained = [r for r in differing if r["reproduced"]]
-    measured = statuses["agree"] + statuses["differs"]
+    measured = statuses[AGREE] + statuses["differs"]
     rate = len(differing) / max(1, len(rows))
     return {
         **context, "rows": len(rows), "statuses": dict(statuses),
@@ -172,7 +178,7 @@ def summarise(rows: list[dict[str, Any]], retrieval_metrics: Mapping[str, Any],
         "causes": dict(Counter(r["cause"] or "not reproduced" for r in differing)),
         "differing_rows": len(differing), "reproduced_rows": len(explained),
         "reproduced_share": (len(explained) / len(differing)) if differing else None,
-        "agree_rows": statuses["agree"], "measured_rows": measured,
+        "agree_rows": statuses[AGREE], "measured_rows": measured,
         "gate": {"max_disagreement_rate": limits.max_disagreement_rate,
                  "disagreement_rate": rate, "passed": rate <= limits.max_disagreement_rate
                  and measured > 0},

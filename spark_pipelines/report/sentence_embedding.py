@@ -12,6 +12,16 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from parity_core.files import REPORT_FILE
+from spark_pipelines.report.model import format_percent
+from spark_pipelines.report.schema import UNSCORED_BOTH
+
+# The join's row statuses (spark_pipelines/compare/sentence_embedding.py decides them). Only
+# AGREE reads as agreement; UNSCORED_BOTH (a null or non-string text: neither side embeds it,
+# as for the classifier) is not measured.
+AGREE = "agree"
+DIFFERING = ("differs", "dimension_mismatch", "missing_reference", "missing_sparknlp")
+
 
 def _fmt(value: Any) -> str:
     if isinstance(value, float):
@@ -19,20 +29,42 @@ def _fmt(value: Any) -> str:
     return html.escape(str(value))
 
 
-def verdict(summary: Mapping[str, Any]) -> str:
-    measured, agree = summary["measured_rows"], summary["agree_rows"]
-    if measured == 0:
-        return (f"NOT MEASURED: no row has a vector of one dimension on both sides "
-                f"({summary['rows']} rows: {summary['statuses']})")
-    word = "AGREE" if summary["gate"]["passed"] else "DIFFER"
-    return (f"{word}: {agree} of {summary['rows']} rows agree "
-            f"({measured} measured; statuses {summary['statuses']})")
+def changes(summary: Mapping[str, Any]) -> str:
+    """How many vectors differ, plainly, counted over every corpus row: what the verdict line
+    says first ("130 of 2,578 vectors differ from sentence-transformers (5.04%): ...")."""
+    rows, statuses, cosine = summary["rows"], summary["statuses"], summary["cosine"]
+    differing = sum(statuses.get(s, 0) for s in DIFFERING)
+    parts = [f"{statuses[s]:,} {s}" for s in DIFFERING if statuses.get(s)]
+    text = (f"{differing:,} of {rows:,} vectors differ from sentence-transformers "
+            f"({format_percent(differing / rows if rows else None)})")
+    text += f" ({', '.join(parts)})" if parts else ""
+    if statuses.get(UNSCORED_BOTH):
+        text += f", {statuses[UNSCORED_BOTH]:,} {UNSCORED_BOTH} (null or non-string text)"
+    if cosine.get("measured_rows"):
+        text += (f"; cosine p1 {cosine['p1']:.4f}, p50 {cosine['p50']:.4f}, min "
+                 f"{cosine['min']:.4f} over {cosine['measured_rows']:,} measured rows")
+    else:
+        text += "; no row measured (no vector of one dimension on both sides)"
+    return text
+
+
+def verdict_line(summary: Mapping[str, Any], out_dir: str | Path) -> str:
+    """`hfparity compare: PASS|FAIL: <changes> [why it fails]; report <out_dir>/index.html`:
+    the sequence classifier's verdict form (report/model.py Summary.line)."""
+    gate = summary["gate"]
+    line = f"hfparity compare: {'PASS' if gate['passed'] else 'FAIL'}: {changes(summary)}"
+    if not gate["passed"]:
+        reason = ("no row measured" if not summary["measured_rows"] else
+                  f"{format_percent(gate['disagreement_rate'])} of rows differ > "
+                  f"max_disagreement_rate {format_percent(gate['max_disagreement_rate'])}")
+        line += f" [{reason}]"
+    return f"{line}; report {str(out_dir).rstrip('/')}/{REPORT_FILE}"
 
 
 def write_html(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]],
                path: str | Path) -> None:
     cosine, retrieval = summary["cosine"], summary["retrieval"]
-    items = [("Verdict", verdict(summary)),
+    items = [("Verdict", verdict_line(summary, Path(path).parent)),
              ("Spark NLP", summary["sparknlp"]), ("Reference (sentence-transformers)",
                                                   summary["spec"]),
              ("Cosine p1 / p50 / min", " / ".join(_fmt(cosine.get(k)) for k in

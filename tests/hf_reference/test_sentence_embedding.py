@@ -43,9 +43,11 @@ def test_reference_is_sentence_transformers_and_the_pooling_recomputes_it(name):
     from hf_reference.sentence_embedding import candidates, load_encoder, reference
 
     folder = _checkpoint(name)
-    records = reference(folder, ["a", "b", "c", "blank"], [*TEXTS, "  "])
-    assert [r["status"] for r in records] == ["ok", "ok", "ok", "no_text"]
-    assert records[3]["vector"] is None  # a row without text never gets a vector
+    records = reference(folder, ["a", "b", "c", "blank", "null"], [*TEXTS, "  ", None])
+    # a blank text is embedded as sentence-transformers embeds it ([CLS][SEP]); a null one is
+    # invalid_text and never gets a vector (the classifier's reference does the same)
+    assert [r["status"] for r in records] == ["ok", "ok", "ok", "ok", "invalid_text"]
+    assert records[3]["input_ids"] == [101, 102] and records[4]["vector"] is None
     spec = read_spec(folder)
     own = f"{spec.pooling}{'+l2' if spec.normalize else ''}@{spec.max_length}"
     recomputed = candidates(load_encoder(folder), TEXTS, [spec.max_length])[own]
@@ -63,18 +65,18 @@ def test_join_statuses_never_read_unmeasured_rows_as_agreement():
                   "norm": 1.0},
                  {"id": "flat", "status": "ok", "vector": [0.6, 0.8], "dimension": 2,
                   "norm": 1.0},
-                 {"id": "empty", "status": "no_text", "vector": None},
+                 {"id": "null", "status": "invalid_text", "vector": None},
                  {"id": "lost", "status": "ok", "vector": [1.0, 0.0], "dimension": 2,
                   "norm": 1.0}]
     spark = [{"id": "same", "status": "ok", "vector": [0.6, 0.8000001], "dimension": 2},
              {"id": "scaled", "status": "ok", "vector": [3.0, 4.0], "dimension": 2},
              {"id": "flat", "status": "ok", "vector": [0.6, 0.8, 0.0, 0.0], "dimension": 4},
-             {"id": "empty", "status": "no_text", "vector": None}]
+             {"id": "null", "status": "invalid_text", "vector": None}]
     rows = {r["id"]: r for r in join(reference, spark, limits)}
     assert rows["same"]["status"] == "agree"
     # cosine 1 but |Δ| 3.2 against a norm of 1: the norm differs, so the vectors do
     assert rows["scaled"]["status"] == "differs"
     assert np.isclose(rows["scaled"]["cosine"], 1.0) and np.isclose(rows["scaled"]["norm_ratio"], 5)
     assert rows["flat"]["status"] == "dimension_mismatch" and rows["flat"]["cosine"] is None
-    assert rows["empty"]["status"] == "no_text"
+    assert rows["null"]["status"] == "unscored_both" and rows["null"]["cosine"] is None
     assert rows["lost"]["status"] == "missing_sparknlp"
