@@ -8,14 +8,15 @@ from pathlib import Path
 import pytest
 
 from tests.support.jvm_flags import with_test_jvm_options
+from tests.support.paths import REPO
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-# C1 only in every driver the tests start (tests/support/jvm_flags.py says why): the session's
-# launcher is spark-submit too, and SPARK_SUBMIT_OPTS reaches every spark-submit.
-os.environ["SPARK_SUBMIT_OPTS"] = with_test_jvm_options(os.environ.get("SPARK_SUBMIT_OPTS", ""))
+# C1 only in every spark-submit driver the tests start (tests/support/jvm_flags.py says why);
+# not in the session's own JVM (the `spark` fixture), which lives the whole run.
+SESSION_SUBMIT_OPTS = os.environ.get("SPARK_SUBMIT_OPTS")
+os.environ["SPARK_SUBMIT_OPTS"] = with_test_jvm_options(SESSION_SUBMIT_OPTS or "")
 
-from tests.support.paths import REPO
 
 DEFAULT_CONFIG = REPO / "conf" / "default.yaml"
 
@@ -27,7 +28,17 @@ def spark():
 
     if not cached_jars():
         pytest.fail("Spark NLP jars are not cached: run `make setup` first")
-    session = get_session("hfparity-tests", master="local[2]")
+    # The session JVM keeps the JIT's default (C2): it runs every in-process test for the whole
+    # suite, and C1 only made those ~10-40% slower (a full run, tests/support/jvm_flags.py).
+    short_lived = os.environ["SPARK_SUBMIT_OPTS"]
+    if SESSION_SUBMIT_OPTS is None:
+        del os.environ["SPARK_SUBMIT_OPTS"]
+    else:
+        os.environ["SPARK_SUBMIT_OPTS"] = SESSION_SUBMIT_OPTS
+    try:
+        session = get_session("hfparity-tests", master="local[2]")
+    finally:
+        os.environ["SPARK_SUBMIT_OPTS"] = short_lived
     yield session
     session.stop()
 
