@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from parity_core.config import ProjectConfig, load_config
+from parity_core.config import CorpusConfig, ProjectConfig, load_config
 from parity_core.errors import BadInput, ParityError
 from parity_core.files import is_remote
 from spark_pipelines.io.publish import Output, check_free_local
@@ -84,3 +84,17 @@ def exit_code(main: Callable[[], int]) -> int:
 def run(main: Callable[[], int]) -> None:
     """exit_code(main), then exit the process with it (spark-submit entry points)."""
     sys.exit(exit_code(main))
+
+
+def add_corpus_columns(parser: argparse.ArgumentParser) -> None:
+    """--text-column, --id-column and --encoding: how every command that reads a user's corpus
+    names its columns (defaults: parity_core.config.CorpusConfig)."""
+    columns = CorpusConfig()
+    parser.add_argument("--text-column", default=columns.text_column,
+                        help=f"the corpus' text column (default {columns.text_column})")
+    parser.add_argument("--id-column", default=columns.id_column,
+                        help=f"the corpus' id column (default {columns.id_column}; absent: ids "
+                        "are derived from position and text)")
+    parser.add_argument("--encoding", default=columns.encoding,
+                        help=f"how a CSV or JSON lines corpus is decoded (default "
+                        f"{columns.encoding}); a byte not in it is refused, never replaced")

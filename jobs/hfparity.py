@@ -28,6 +28,7 @@ from jobs.cli import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
     EXIT_OK,
+    add_corpus_columns,
     check_corpus_path,
     exit_code,
     say,
@@ -74,15 +75,7 @@ def _parser() -> argparse.ArgumentParser:
                             "(docs/input-first.md)")
     check.add_argument("--overwrite", action="store_true",
                        help="replace an earlier check's runs and report (the import is reused)")
-    corpus = CorpusConfig()
-    check.add_argument("--text-column", default=corpus.text_column,
-                       help=f"the corpus' text column (default {corpus.text_column})")
-    check.add_argument("--id-column", default=corpus.id_column,
-                       help=f"the corpus' id column (default {corpus.id_column}; absent: ids "
-                       "are derived from position and text)")
-    check.add_argument("--encoding", default=corpus.encoding,
-                       help=f"how a CSV or JSON lines corpus is decoded (default {corpus.encoding}"
-                       "); a byte not in it is refused, never replaced")
+    add_corpus_columns(check)
     check.add_argument("--pipeline", default=None,
                        help="audit the deployment you ship: a saved PipelineModel or Spark NLP "
                        "classifier folder, scored as it is by the Spark NLP job")

@@ -35,11 +35,11 @@ from jobs.cli import (
     EXIT_BAD_INPUT,
     EXIT_OK,
     EXIT_THRESHOLD,
+    add_corpus_columns,
     check_corpus_path,
     exit_code,
     say,
 )
-from parity_core.config import CorpusConfig
 from parity_core.errors import BadInput, ParityError
 from parity_core.files import REPORT_FILE
 from parity_core.tasks.sentence_embedding import is_sentence_transformers_folder, read_spec
@@ -392,15 +392,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("command", choices=("import", "check", "fix"))
     parser.add_argument("--checkpoint", required=True, help="a sentence-transformers folder")
     parser.add_argument("--corpus", help="corpus: parquet, CSV or JSON lines; check and fix")
-    columns = CorpusConfig()
-    parser.add_argument("--text-column", default=columns.text_column,
-                        help=f"the corpus' text column (default {columns.text_column})")
-    parser.add_argument("--id-column", default=columns.id_column,
-                        help=f"the corpus' id column (default {columns.id_column}; absent: ids "
-                        "are derived from position and text)")
-    parser.add_argument("--encoding", default=columns.encoding,
-                        help=f"how a CSV or JSON lines corpus is decoded (default "
-                        f"{columns.encoding})")
+    add_corpus_columns(parser)
     parser.add_argument("--output", required=True)
     parser.add_argument("--model", help="folder with onnx/ and onnx_sentence/ (what import "
                         "writes; default: the checkpoint's parent, set-up's layout)")
