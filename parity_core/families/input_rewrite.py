@@ -36,6 +36,7 @@ from typing import Any
 
 from parity_core.families.base import START_MASKED
 from parity_core.families.deberta import PIECE_ID_OFFSET, PIECE_ID_SHIFT
+from parity_core.families.protobuf_wire import read_varint, varint
 from parity_core.families.xlm_roberta import HF_UNKNOWN_ID, UNKNOWN_AS_PAD, UNKNOWN_PIECE_ID
 
 # The ONNX model's metadata key that marks a rewritten export (its value: InputRewrite.to_json).
@@ -133,18 +134,6 @@ def rewrite_of_metadata(metadata: Mapping[str, str]) -> InputRewrite | None:
     return None if text is None else InputRewrite.from_json(text)
 
 
-def _varint(read: Any) -> int | None:
-    value, shift = 0, 0
-    while True:
-        byte = read(1)
-        if not byte:
-            return None
-        value |= (byte[0] & 0x7F) << shift
-        if byte[0] < 0x80:
-            return value
-        shift += 7
-
-
 def _skip(read: Any, size: int) -> None:
     while size > 0:
         chunk = read(min(size, 1 << 20))
@@ -157,16 +146,8 @@ def _entry(data: bytes) -> tuple[str, str]:
     """An ONNX StringStringEntryProto (key = 1, value = 2)."""
     found, at = {1: "", 2: ""}, 0
     while at < len(data):
-        key = data[at]
-        at += 1
-        size, shift = 0, 0
-        while True:
-            byte = data[at]
-            at += 1
-            size |= (byte & 0x7F) << shift
-            if byte < 0x80:
-                break
-            shift += 7
+        key, at = varint(data, at)
+        size, at = varint(data, at)
         found[key >> 3] = data[at:at + size].decode("utf-8")
         at += size
     return found[1], found[2]
@@ -177,16 +158,16 @@ def read_onnx_metadata(read: Any) -> dict[str, str]:
     without parsing the graph (its bytes are skipped), so a large model costs one pass of I/O
     and no memory; no onnx package needed (the Spark NLP producer reads deployed models)."""
     props: dict[str, str] = {}
-    while (key := _varint(read)) is not None:
+    while (key := read_varint(read)) is not None:
         field, wire = key >> 3, key & 7
         if wire == 0:
-            _varint(read)
+            read_varint(read)
         elif wire == 1:
             _skip(read, 8)
         elif wire == 5:
             _skip(read, 4)
         elif wire == 2:
-            size = _varint(read) or 0
+            size = read_varint(read) or 0
             if field == 14:
                 name, value = _entry(read(size))
                 props[name] = value

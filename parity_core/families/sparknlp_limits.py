@@ -23,35 +23,25 @@ from pathlib import Path
 
 from parity_core.checkpoint import WEIGHTS, CheckpointInfo
 from parity_core.errors import ConfigError
+from parity_core.families.protobuf_wire import varint
 
 EMBEDDING_SUFFIX = "embeddings.word_embeddings.weight"
-
-
-def _varint(data: bytes, at: int) -> tuple[int, int]:
-    value, shift = 0, 0
-    while True:
-        byte = data[at]
-        at += 1
-        value |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return value, at
-        shift += 7
 
 
 def spm_piece_count(path: Path) -> int:
     """Pieces in a SentencePiece .model (ModelProto field 1, `repeated SentencePiece pieces`)."""
     data, at, count = path.read_bytes(), 0, 0
     while at < len(data):
-        key, at = _varint(data, at)
+        key, at = varint(data, at)
         field, wire = key >> 3, key & 7
         if wire == 0:
-            _, at = _varint(data, at)
+            _, at = varint(data, at)
         elif wire == 1:
             at += 8
         elif wire == 5:
             at += 4
         elif wire == 2:
-            size, at = _varint(data, at)
+            size, at = varint(data, at)
             at += size
             count += field == 1
         else:
